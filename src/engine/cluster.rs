@@ -1,0 +1,48 @@
+//! Where the brokers come from: the embedded in-process cluster (librdkafka's
+//! mock cluster) when no bootstrap server is given, or the user's own.
+
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+
+/// Brokers in the embedded cluster.
+pub const EMBEDDED_BROKERS: i32 = 3;
+/// The topic the embedded cluster always has.
+pub const DEMO_TOPIC: &str = "demo";
+/// Partitions of every topic kprod creates on the embedded cluster.
+pub const EMBEDDED_PARTITIONS: i32 = 6;
+
+/// The embedded cluster, alive as long as this value is.
+pub struct Embedded {
+    mock: MockCluster<'static, DefaultProducerContext>,
+}
+
+// SAFETY: MockCluster holds a raw pointer to librdkafka's mock cluster, whose
+// API is thread-safe: every call posts an operation to the cluster's own thread
+// and waits for its reply. The value is owned by one engine task at a time.
+unsafe impl Send for Embedded {}
+
+impl Embedded {
+    /// Starts 3 brokers with `demo` (6 partitions, replication factor 3) and,
+    /// if another topic is asked for, that topic the same way.
+    pub fn start(topic: &str) -> Result<Embedded, String> {
+        let mock = MockCluster::new(EMBEDDED_BROKERS)
+            .map_err(|e| format!("cannot start the embedded cluster: {e}"))?;
+        let embedded = Embedded { mock };
+        embedded.create_topic(DEMO_TOPIC)?;
+        if topic != DEMO_TOPIC {
+            embedded.create_topic(topic)?;
+        }
+        Ok(embedded)
+    }
+
+    fn create_topic(&self, topic: &str) -> Result<(), String> {
+        self.mock
+            .create_topic(topic, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)
+            .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
+    }
+
+    /// The address other clients (kcat, scripts) can connect to.
+    pub fn bootstrap_servers(&self) -> String {
+        self.mock.bootstrap_servers()
+    }
+}

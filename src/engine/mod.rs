@@ -1,0 +1,303 @@
+//! The engine: everything that talks to Kafka. Front ends send it `Command`s
+//! and read `Event`s; it never knows whether a terminal is watching.
+
+pub mod cluster;
+pub mod producer;
+pub mod record;
+pub mod settings;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use cluster::Embedded;
+use producer::{Counters, Producer};
+use record::Draft;
+use settings::Settings;
+
+/// How the engine connects.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// `None` starts the embedded cluster.
+    pub bootstrap: Option<String>,
+    /// The topic the user starts on (created on the embedded cluster).
+    pub topic: String,
+    pub settings: Settings,
+}
+
+/// What a front end asks of the engine.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Send one record.
+    Send(Draft),
+    /// Send `count` copies, `{seq}` numbered 0..count.
+    Burst { draft: Draft, count: u64 },
+    /// Rebuild the producer with these settings once nothing is in flight.
+    Apply(Settings),
+    /// Ask the cluster for its topics again.
+    RefreshTopics,
+    /// Deliver or fail what is in flight, then stop.
+    Shutdown,
+}
+
+/// When the broker says a record was written (CreateTime: the producer's
+/// stamp kept; LogAppendTime: the broker's clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    CreateTime(i64),
+    LogAppendTime(i64),
+}
+
+/// A delivery report for a record the broker accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub id: u64,
+    pub partition: i32,
+    /// `None` with acks=0: the broker never says.
+    pub offset: Option<i64>,
+    pub timestamp: Option<Stamp>,
+    /// The CreateTime the producer gave the record.
+    pub created: i64,
+    pub latency: Duration,
+}
+
+/// A topic as the cluster describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// What the engine reports, in the order it happens.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Connected {
+        bootstrap: String,
+        embedded: bool,
+    },
+    Topics(Vec<TopicInfo>),
+    Queued {
+        id: u64,
+        topic: String,
+        partition: Option<i32>,
+        key_len: Option<usize>,
+        value_len: Option<usize>,
+    },
+    Acked(Ack),
+    Failed {
+        id: u64,
+        partition: Option<i32>,
+        code: String,
+        message: String,
+        latency: Duration,
+    },
+    /// The producer was rebuilt; `changes` says what changed.
+    Applied {
+        settings: Settings,
+        changes: Vec<String>,
+    },
+    Notice {
+        level: Level,
+        text: String,
+    },
+    ShutdownComplete {
+        sent: u64,
+        acked: u64,
+        failed: u64,
+    },
+}
+
+/// The front ends' handle on a running engine.
+#[derive(Clone)]
+pub struct Engine {
+    commands: UnboundedSender<Command>,
+}
+
+impl Engine {
+    /// Starts the engine on the current tokio runtime.
+    pub fn start(config: EngineConfig) -> (Engine, UnboundedReceiver<Event>) {
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (events, event_rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(config, command_rx, events));
+        (Engine { commands }, event_rx)
+    }
+
+    pub fn send(&self, command: Command) {
+        // A closed channel means the engine already stopped; nothing to tell.
+        let _ = self.commands.send(command);
+    }
+}
+
+/// How long metadata requests may take before the user is told.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(5);
+
+async fn run(
+    config: EngineConfig,
+    mut commands: UnboundedReceiver<Command>,
+    events: UnboundedSender<Event>,
+) {
+    let notice = |level, text: String| {
+        let _ = events.send(Event::Notice { level, text });
+    };
+    // Declared before the producer so it is dropped after it.
+    let mut _embedded: Option<Embedded> = None;
+    let bootstrap = match &config.bootstrap {
+        Some(servers) => servers.clone(),
+        None => match Embedded::start(&config.topic) {
+            Ok(cluster) => {
+                let servers = cluster.bootstrap_servers();
+                _embedded = Some(cluster);
+                servers
+            }
+            Err(e) => {
+                notice(Level::Error, e);
+                String::new()
+            }
+        },
+    };
+    let _ = events.send(Event::Connected {
+        bootstrap: bootstrap.clone(),
+        embedded: config.bootstrap.is_none(),
+    });
+
+    let counters = Arc::new(Counters::default());
+    let mut settings = config.settings;
+    let mut producer =
+        match Producer::build(&settings, &bootstrap, events.clone(), counters.clone()) {
+            Ok(p) => Some(Arc::new(p)),
+            Err(e) => {
+                notice(Level::Error, e);
+                None
+            }
+        };
+    if let Some(p) = &producer {
+        refresh_topics(p.clone(), events.clone());
+    }
+    let mut bursts: Vec<JoinHandle<()>> = Vec::new();
+
+    while let Some(command) = commands.recv().await {
+        bursts.retain(|b| !b.is_finished());
+        match command {
+            Command::Send(draft) => match &producer {
+                Some(p) => p.enqueue(&draft).await,
+                None => notice(
+                    Level::Error,
+                    "no producer: fix the settings and apply them".into(),
+                ),
+            },
+            Command::Burst { draft, count } => match &producer {
+                Some(p) => {
+                    let p = p.clone();
+                    bursts.push(tokio::spawn(async move {
+                        for seq in 0..count {
+                            p.enqueue(&draft.numbered(seq)).await;
+                        }
+                    }));
+                }
+                None => notice(
+                    Level::Error,
+                    "no producer: fix the settings and apply them".into(),
+                ),
+            },
+            Command::Apply(next) => {
+                if let Err(e) = next.check() {
+                    notice(Level::Error, format!("not applied: {e}"));
+                    continue;
+                }
+                for b in bursts.drain(..) {
+                    let _ = b.await;
+                }
+                if let Some(p) = &producer {
+                    drain(p, &events).await;
+                }
+                match Producer::build(&next, &bootstrap, events.clone(), counters.clone()) {
+                    Ok(p) => {
+                        let changes = next.changes_from(&settings);
+                        producer = Some(Arc::new(p));
+                        settings = next;
+                        let _ = events.send(Event::Applied {
+                            settings: settings.clone(),
+                            changes,
+                        });
+                    }
+                    Err(e) => notice(
+                        Level::Error,
+                        format!("not applied, previous settings kept: {e}"),
+                    ),
+                }
+            }
+            Command::RefreshTopics => {
+                if let Some(p) = &producer {
+                    refresh_topics(p.clone(), events.clone());
+                }
+            }
+            Command::Shutdown => {
+                for b in bursts.drain(..) {
+                    b.abort();
+                }
+                if let Some(p) = &producer {
+                    drain(p, &events).await;
+                }
+                break;
+            }
+        }
+    }
+    drop(producer);
+    let _ = events.send(Event::ShutdownComplete {
+        sent: counters.sent.load(Ordering::Relaxed),
+        acked: counters.acked.load(Ordering::Relaxed),
+        failed: counters.failed.load(Ordering::Relaxed),
+    });
+}
+
+/// Waits until every record in flight was delivered or reported failed;
+/// delivery.timeout.ms bounds how long that takes.
+async fn drain(producer: &Producer, events: &UnboundedSender<Event>) {
+    let waiting = producer.in_flight();
+    if waiting > 0 {
+        let _ = events.send(Event::Notice {
+            level: Level::Info,
+            text: format!("waiting for {waiting} record(s) in flight to be delivered or fail"),
+        });
+    }
+    while producer.in_flight() > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Fetches the cluster's topics off the async threads; the answer (or why
+/// there is none) arrives as an event.
+fn refresh_topics(producer: Arc<Producer>, events: UnboundedSender<Event>) {
+    tokio::task::spawn_blocking(move || {
+        let event = match producer.client().fetch_metadata(None, METADATA_TIMEOUT) {
+            Ok(md) => {
+                let mut topics: Vec<TopicInfo> = md
+                    .topics()
+                    .iter()
+                    .filter(|t| t.error().is_none())
+                    .map(|t| TopicInfo {
+                        name: t.name().to_string(),
+                        partitions: t.partitions().len() as i32,
+                    })
+                    .collect();
+                topics.sort_by(|a, b| a.name.cmp(&b.name));
+                Event::Topics(topics)
+            }
+            Err(e) => Event::Notice {
+                level: Level::Error,
+                text: format!("cannot read the cluster's topics: {e} (is the broker reachable?)"),
+            },
+        };
+        let _ = events.send(event);
+    });
+}

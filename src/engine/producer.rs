@@ -1,0 +1,219 @@
+//! The librdkafka producer: builds it from settings, enqueues drafts, and turns
+//! delivery reports and client errors into engine events.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientContext, Message, Timestamp};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::record::Draft;
+use super::settings::Settings;
+use super::{Ack, Event, Level, Stamp};
+
+/// Records counted since the engine started; totals a front end can trust.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub sent: AtomicU64,
+    pub acked: AtomicU64,
+    pub failed: AtomicU64,
+    next_id: AtomicU64,
+}
+
+impl Counters {
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// What rides with a record through librdkafka and returns in its report.
+pub struct InFlight {
+    id: u64,
+    sent_at: Instant,
+    created: i64,
+}
+
+/// Receives librdkafka's callbacks on its polling thread.
+pub struct Ctx {
+    events: UnboundedSender<Event>,
+    counters: Arc<Counters>,
+}
+
+impl ClientContext for Ctx {
+    fn log(&self, _level: rdkafka::config::RDKafkaLogLevel, _fac: &str, _msg: &str) {
+        // librdkafka's log lines would scribble over the screen; what matters
+        // reaches us through error() and delivery reports.
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        let _ = self.events.send(Event::Notice {
+            level: Level::Error,
+            text: format!("{}: {reason}", error_name(&error)),
+        });
+    }
+}
+
+impl ProducerContext for Ctx {
+    type DeliveryOpaque = Box<InFlight>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, inflight: Box<InFlight>) {
+        let latency = inflight.sent_at.elapsed();
+        let event = match result {
+            Ok(msg) => {
+                self.counters.acked.fetch_add(1, Ordering::Relaxed);
+                Event::Acked(Ack {
+                    id: inflight.id,
+                    partition: msg.partition(),
+                    offset: (msg.offset() >= 0).then_some(msg.offset()),
+                    timestamp: stamp(msg.timestamp()),
+                    created: inflight.created,
+                    latency,
+                })
+            }
+            Err((err, msg)) => {
+                self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                Event::Failed {
+                    id: inflight.id,
+                    partition: (msg.partition() >= 0).then_some(msg.partition()),
+                    code: error_name(err),
+                    message: err.to_string(),
+                    latency,
+                }
+            }
+        };
+        let _ = self.events.send(event);
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn stamp(ts: Timestamp) -> Option<Stamp> {
+    match ts {
+        Timestamp::CreateTime(ms) if ms >= 0 => Some(Stamp::CreateTime(ms)),
+        Timestamp::LogAppendTime(ms) if ms >= 0 => Some(Stamp::LogAppendTime(ms)),
+        _ => None,
+    }
+}
+
+/// Kafka's name for an error (NOT_ENOUGH_REPLICAS, MSG_TIMED_OUT, ...), the
+/// name users find in Kafka's docs and logs.
+pub fn error_name(err: &KafkaError) -> String {
+    match err.rdkafka_error_code() {
+        Some(code) => upper_snake(&format!("{code:?}")),
+        None => "ERROR".into(),
+    }
+}
+
+fn upper_snake(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The producer, shared by the engine loop and the tasks that send bursts.
+pub struct Producer {
+    inner: ThreadedProducer<Ctx>,
+}
+
+impl Producer {
+    pub fn build(
+        settings: &Settings,
+        bootstrap: &str,
+        events: UnboundedSender<Event>,
+        counters: Arc<Counters>,
+    ) -> Result<Producer, String> {
+        let ctx = Ctx { events, counters };
+        settings
+            .client_config(bootstrap)
+            .create_with_context(ctx)
+            .map(|inner| Producer { inner })
+            .map_err(|e| format!("cannot create the producer: {e}"))
+    }
+
+    pub fn in_flight(&self) -> i32 {
+        self.inner.in_flight_count()
+    }
+
+    pub fn client(&self) -> &rdkafka::client::Client<Ctx> {
+        self.inner.client()
+    }
+
+    /// Hands a record to librdkafka, waiting while its queue is full (the
+    /// Java client would block in send() for up to max.block.ms).
+    pub async fn enqueue(&self, draft: &Draft) {
+        let ctx = self.inner.context();
+        let id = ctx.counters.next_id();
+        let _ = ctx.events.send(Event::Queued {
+            id,
+            topic: draft.topic.clone(),
+            partition: draft.partition,
+            key_len: draft.key.as_ref().map(Vec::len),
+            value_len: draft.value.as_ref().map(Vec::len),
+        });
+        ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
+        // Stamped here, as the Java client stamps in send(), so the ack can
+        // be compared with the time the record was made.
+        let created = draft.timestamp.unwrap_or_else(now_ms);
+        let mut record = BaseRecord::with_opaque_to(
+            &draft.topic,
+            Box::new(InFlight {
+                id,
+                sent_at: Instant::now(),
+                created,
+            }),
+        )
+        .timestamp(created);
+        if let Some(k) = &draft.key {
+            record = record.key(k.as_slice());
+        }
+        if let Some(v) = &draft.value {
+            record = record.payload(v.as_slice());
+        }
+        if let Some(p) = draft.partition {
+            record = record.partition(p);
+        }
+        if !draft.headers.is_empty() {
+            let mut headers = OwnedHeaders::new_with_capacity(draft.headers.len());
+            for h in &draft.headers {
+                headers = headers.insert(Header {
+                    key: &h.name,
+                    value: h.value.as_deref(),
+                });
+            }
+            record = record.headers(headers);
+        }
+        loop {
+            match self.inner.send(record) {
+                Ok(()) => return,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                Err((err, back)) => {
+                    ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
+                    let _ = ctx.events.send(Event::Failed {
+                        id: back.delivery_opaque.id,
+                        partition: draft.partition,
+                        code: error_name(&err),
+                        message: err.to_string(),
+                        latency: back.delivery_opaque.sent_at.elapsed(),
+                    });
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Typed producer settings under the Java client's names: what each maps to in
+//! librdkafka, its default, how a value is validated, and how the whole set
+//! becomes an rdkafka `ClientConfig`.
+
+use std::collections::BTreeMap;
+
+use rdkafka::ClientConfig;
+use thiserror::Error;
+
+/// What values a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `0`, `1`, `all` (or `-1`).
+    Acks,
+    /// A whole number in an inclusive range.
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Bool,
+    Choice(&'static [&'static str]),
+}
+
+/// One setting kprod knows by its Java name.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// The Java client's name, the one users know and kprod shows first.
+    pub java: &'static str,
+    /// The librdkafka property it is set through.
+    pub librdkafka: &'static str,
+    /// The Java client's default (Kafka 3.0+); kprod sets it explicitly so
+    /// librdkafka behaves like the Java client unless told otherwise.
+    pub default: &'static str,
+    pub kind: Kind,
+    /// One line a user reads to learn what the knob does.
+    pub help: &'static str,
+}
+
+const PARTITIONERS: &[&str] = &[
+    "murmur2_random",
+    "murmur2",
+    "consistent_random",
+    "consistent",
+    "fnv1a_random",
+    "fnv1a",
+    "random",
+];
+
+/// The settings shown in the settings pane, in the order shown.
+pub const SPECS: &[Spec] = &[
+    Spec {
+        java: "acks",
+        librdkafka: "acks",
+        default: "all",
+        kind: Kind::Acks,
+        help: "How many replicas must have the record before the broker acks: 0 (no ack, no offset), 1 (leader), all (every in-sync replica).",
+    },
+    Spec {
+        java: "linger.ms",
+        librdkafka: "queue.buffering.max.ms",
+        default: "5",
+        kind: Kind::Int { min: 0, max: 900_000 },
+        help: "How long a batch may wait for more records before it is sent: more batching, more latency.",
+    },
+    Spec {
+        java: "batch.size",
+        librdkafka: "batch.size",
+        default: "16384",
+        kind: Kind::Int { min: 1, max: 2_147_483_647 },
+        help: "Most bytes in one batch per partition; a full batch is sent without waiting for linger.ms.",
+    },
+    Spec {
+        java: "compression.type",
+        librdkafka: "compression.codec",
+        default: "none",
+        kind: Kind::Choice(&["none", "gzip", "snappy", "lz4", "zstd"]),
+        help: "Codec applied to each batch before it goes on the wire.",
+    },
+    Spec {
+        java: "enable.idempotence",
+        librdkafka: "enable.idempotence",
+        default: "true",
+        kind: Kind::Bool,
+        help: "Producer id + per-partition sequence numbers so the broker drops duplicates from retries; needs acks=all.",
+    },
+    Spec {
+        java: "retries",
+        librdkafka: "message.send.max.retries",
+        default: "2147483647",
+        kind: Kind::Int { min: 0, max: 2_147_483_647 },
+        help: "How many times a failed produce request is retried (delivery.timeout.ms still bounds the total).",
+    },
+    Spec {
+        java: "retry.backoff.ms",
+        librdkafka: "retry.backoff.ms",
+        default: "100",
+        kind: Kind::Int { min: 1, max: 300_000 },
+        help: "Wait before retrying a failed produce request.",
+    },
+    Spec {
+        java: "request.timeout.ms",
+        librdkafka: "request.timeout.ms",
+        default: "30000",
+        kind: Kind::Int { min: 1, max: 900_000 },
+        help: "How long the producer waits for the broker's answer to one produce request.",
+    },
+    Spec {
+        java: "delivery.timeout.ms",
+        librdkafka: "message.timeout.ms",
+        default: "120000",
+        kind: Kind::Int { min: 0, max: 2_147_483_647 },
+        help: "Upper bound on the time from send to ack or failure, retries included; must be >= linger.ms + request.timeout.ms.",
+    },
+    Spec {
+        java: "max.in.flight.requests.per.connection",
+        librdkafka: "max.in.flight.requests.per.connection",
+        default: "5",
+        kind: Kind::Int { min: 1, max: 1_000_000 },
+        help: "Unanswered requests allowed per broker; above 1 with retries and no idempotence, order can break.",
+    },
+    Spec {
+        java: "partitioner",
+        librdkafka: "partitioner",
+        default: "murmur2_random",
+        kind: Kind::Choice(PARTITIONERS),
+        help: "Keyed records: murmur2 (murmur2_random) picks the partition the Java client picks; librdkafka's own default is consistent_random (crc32).",
+    },
+];
+
+/// Java settings librdkafka cannot honour, and what to do instead. kprod refuses
+/// them with this reason rather than pass them on or drop them silently.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    ("max.block.ms", "librdkafka never blocks a send: a full queue fails at once (QueueFull) and kprod waits and retries the enqueue itself; bound the queue with queue.buffering.max.messages / queue.buffering.max.kbytes"),
+    ("buffer.memory", "librdkafka bounds its queue in KiB and messages instead: set queue.buffering.max.kbytes (and queue.buffering.max.messages)"),
+    ("partitioner.class", "Java partitioner classes cannot run inside librdkafka: set `partitioner` (murmur2_random is what the Java client's default does for keyed records)"),
+    ("key.serializer", "kprod serializes in the composer, not through a Java class"),
+    ("value.serializer", "kprod serializes in the composer, not through a Java class"),
+    ("interceptor.classes", "Java interceptor classes cannot run inside librdkafka"),
+    ("transactional.id", "transactions need begin/commit/abort, which this version of kprod does not offer yet"),
+    ("bootstrap.servers", "give the brokers with -b/--bootstrap-servers"),
+    ("metadata.broker.list", "give the brokers with -b/--bootstrap-servers"),
+];
+
+/// Why a setting or a set of settings was refused, worded for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingError {
+    #[error("{name}: '{value}' is not valid: {reason}")]
+    Invalid {
+        name: String,
+        value: String,
+        reason: String,
+    },
+    #[error("{name} cannot be honoured: {reason}")]
+    Unsupported { name: String, reason: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("'{0}' is not name=value")]
+    Syntax(String),
+}
+
+/// Finds a known setting by its Java name or by the librdkafka property (or
+/// alias) it maps to, so `linger.ms` and `queue.buffering.max.ms` are one row.
+pub fn spec(name: &str) -> Option<&'static Spec> {
+    let alias = match name {
+        "queue.buffering.max.ms" => "linger.ms",
+        "compression.codec" => "compression.type",
+        "message.send.max.retries" => "retries",
+        "message.timeout.ms" => "delivery.timeout.ms",
+        "max.in.flight" => "max.in.flight.requests.per.connection",
+        "request.required.acks" => "acks",
+        other => other,
+    };
+    SPECS.iter().find(|s| s.java == alias)
+}
+
+/// Checks one value against its setting's kind and returns the normalised value.
+pub fn validate(spec: &Spec, raw: &str) -> Result<String, SettingError> {
+    let value = raw.trim();
+    let invalid = |reason: String| SettingError::Invalid {
+        name: spec.java.to_string(),
+        value: value.to_string(),
+        reason,
+    };
+    match spec.kind {
+        Kind::Acks => match value.to_ascii_lowercase().as_str() {
+            "all" | "-1" => Ok("all".into()),
+            "0" | "1" => Ok(value.into()),
+            _ => Err(invalid("acks is 0, 1 or all (-1)".into())),
+        },
+        Kind::Int { min, max } => {
+            if value.is_empty() {
+                return Err(invalid("a whole number is needed".into()));
+            }
+            let n: i64 = match value.parse() {
+                Ok(n) => n,
+                Err(e) => {
+                    let why = match e.kind() {
+                        std::num::IntErrorKind::PosOverflow
+                        | std::num::IntErrorKind::NegOverflow => {
+                            format!("out of range: must be between {min} and {max}")
+                        }
+                        _ => "not a whole number".into(),
+                    };
+                    return Err(invalid(why));
+                }
+            };
+            if n < min || n > max {
+                return Err(invalid(format!("must be between {min} and {max}")));
+            }
+            Ok(n.to_string())
+        }
+        Kind::Bool => match value.to_ascii_lowercase().as_str() {
+            "true" => Ok("true".into()),
+            "false" => Ok("false".into()),
+            _ => Err(invalid("true or false".into())),
+        },
+        Kind::Choice(options) => {
+            let lower = value.to_ascii_lowercase();
+            if options.contains(&lower.as_str()) {
+                Ok(lower)
+            } else {
+                Err(invalid(format!("one of {}", options.join(", "))))
+            }
+        }
+    }
+}
+
+/// A complete set of producer settings: every known setting has a value (its
+/// default until changed), plus any other librdkafka properties by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    values: BTreeMap<&'static str, String>,
+    extras: BTreeMap<String, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            values: SPECS
+                .iter()
+                .map(|s| (s.java, s.default.to_string()))
+                .collect(),
+            extras: BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The current value of a known setting (Java name) or extra property.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        match spec(name) {
+            Some(s) => self.values.get(s.java).map(String::as_str),
+            None => self.extras.get(name).map(String::as_str),
+        }
+    }
+
+    /// The extra librdkafka properties, by name.
+    pub fn extras(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.extras.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Sets one value, by Java name, librdkafka name, or any other librdkafka
+    /// property; refuses what is invalid or cannot be honoured.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), SettingError> {
+        let name = name.trim();
+        if let Some(s) = spec(name) {
+            let v = validate(s, value)?;
+            self.values.insert(s.java, v);
+            return Ok(());
+        }
+        if let Some((_, reason)) = UNSUPPORTED.iter().find(|(n, _)| *n == name) {
+            return Err(SettingError::Unsupported {
+                name: name.into(),
+                reason: (*reason).into(),
+            });
+        }
+        if name.is_empty() {
+            return Err(SettingError::Syntax(format!("={value}")));
+        }
+        // librdkafka knows its own properties and their ranges: ask it.
+        let mut probe = ClientConfig::new();
+        probe.set(name, value.trim());
+        if let Err(e) = probe.create_native_config() {
+            return Err(SettingError::Invalid {
+                name: name.into(),
+                value: value.trim().into(),
+                reason: librdkafka_reason(&e),
+            });
+        }
+        self.extras.insert(name.into(), value.trim().into());
+        Ok(())
+    }
+
+    /// Parses `name=value` and sets it, as `-X` and the settings pane do.
+    pub fn set_pair(&mut self, pair: &str) -> Result<(), SettingError> {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| SettingError::Syntax(pair.into()))?;
+        self.set(name, value)
+    }
+
+    /// Puts a known setting back to its default, or removes an extra property.
+    pub fn reset(&mut self, name: &str) {
+        match spec(name) {
+            Some(s) => {
+                self.values.insert(s.java, s.default.into());
+            }
+            None => {
+                self.extras.remove(name);
+            }
+        }
+    }
+
+    fn int(&self, name: &str) -> i64 {
+        self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+
+    /// Rules between settings, as the Java client enforces them.
+    pub fn check(&self) -> Result<(), SettingError> {
+        let linger = self.int("linger.ms");
+        let request = self.int("request.timeout.ms");
+        let delivery = self.int("delivery.timeout.ms");
+        if delivery != 0 && delivery < linger + request {
+            return Err(SettingError::Conflict(format!(
+                "delivery.timeout.ms ({delivery}) must be at least linger.ms + request.timeout.ms ({linger} + {request} = {})",
+                linger + request
+            )));
+        }
+        if self.get("enable.idempotence") == Some("true") {
+            if self.get("acks") != Some("all") {
+                return Err(SettingError::Conflict(format!(
+                    "enable.idempotence=true needs acks=all (acks is {}): set acks=all or enable.idempotence=false",
+                    self.get("acks").unwrap_or("?")
+                )));
+            }
+            let inflight = self.int("max.in.flight.requests.per.connection");
+            if inflight > 5 {
+                return Err(SettingError::Conflict(format!(
+                    "enable.idempotence=true needs max.in.flight.requests.per.connection <= 5 (it is {inflight})"
+                )));
+            }
+            if self.int("retries") == 0 {
+                return Err(SettingError::Conflict(
+                    "enable.idempotence=true needs retries > 0".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What differs from `before`, one `name: old -> new` line each.
+    pub fn changes_from(&self, before: &Settings) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in SPECS {
+            let (old, new) = (&before.values[s.java], &self.values[s.java]);
+            if old != new {
+                out.push(format!("{}: {old} -> {new}", s.java));
+            }
+        }
+        for (k, v) in &self.extras {
+            match before.extras.get(k) {
+                Some(old) if old == v => {}
+                Some(old) => out.push(format!("{k}: {old} -> {v}")),
+                None => out.push(format!("{k}: (unset) -> {v}")),
+            }
+        }
+        for (k, old) in &before.extras {
+            if !self.extras.contains_key(k) {
+                out.push(format!("{k}: {old} -> (unset)"));
+            }
+        }
+        out
+    }
+
+    /// The librdkafka configuration for these settings. Every known setting is
+    /// set explicitly, so the Java defaults hold rather than librdkafka's.
+    pub fn client_config(&self, bootstrap: &str) -> ClientConfig {
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", bootstrap);
+        for s in SPECS {
+            cfg.set(s.librdkafka, &self.values[s.java]);
+        }
+        for (k, v) in &self.extras {
+            cfg.set(k, v);
+        }
+        cfg
+    }
+}
+
+/// librdkafka's configuration errors, without rdkafka's wrapper text.
+fn librdkafka_reason(e: &rdkafka::error::KafkaError) -> String {
+    let text = e.to_string();
+    text.strip_prefix("Client config error: ")
+        .unwrap_or(&text)
+        .to_string()
+}

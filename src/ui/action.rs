@@ -1,0 +1,30 @@
+//! What a key press means, independent of which key it was.
+
+/// Everything a user can ask of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    FocusNext,
+    FocusPrev,
+    Help,
+    Quit,
+    Send,
+    Burst,
+    TopicPicker,
+    ToggleNull,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Edit,
+    Apply,
+    AddProperty,
+    ResetSetting,
+    Revert,
+    CycleFilter,
+    ResetChart,
+    Confirm,
+    Cancel,
+    Refresh,
+}

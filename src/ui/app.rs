@@ -1,0 +1,820 @@
+//! The console's state and the one `update` through which every change goes:
+//! key presses and engine events in, engine commands out. Nothing here draws.
+
+use std::collections::VecDeque;
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+use tui_textarea::TextArea;
+
+use super::action::Action;
+use super::keymap::{self, Scope};
+use crate::engine::record::{Draft, Header};
+use crate::engine::settings::{self, Settings, SPECS};
+use crate::engine::{Ack, Command, Event, Level, Stamp, TopicInfo};
+
+/// Lines the event log keeps; older ones are dropped, totals are not.
+pub const LOG_CAPACITY: usize = 5_000;
+/// The largest burst one prompt accepts.
+pub const MAX_BURST: u64 = 10_000_000;
+
+/// What has focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Key,
+    Value,
+    Headers,
+    Partition,
+    Settings,
+    Log,
+    Chart,
+}
+
+const FOCUS_ORDER: [Focus; 7] = [
+    Focus::Key,
+    Focus::Value,
+    Focus::Headers,
+    Focus::Partition,
+    Focus::Settings,
+    Focus::Log,
+    Focus::Chart,
+];
+
+impl Focus {
+    fn step(self, by: isize) -> Focus {
+        let i = FOCUS_ORDER.iter().position(|f| *f == self).unwrap_or(0) as isize;
+        let n = FOCUS_ORDER.len() as isize;
+        FOCUS_ORDER[((i + by).rem_euclid(n)) as usize]
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Focus::Key | Focus::Value | Focus::Headers | Focus::Partition
+        )
+    }
+}
+
+/// What a one-line prompt is asking for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    BurstCount,
+    SettingValue(String),
+    Property,
+}
+
+/// A popup over the panes, if any.
+pub enum Popup {
+    Help,
+    Prompt {
+        ask: Ask,
+        input: TextArea<'static>,
+        error: Option<String>,
+    },
+    Topics {
+        selected: usize,
+    },
+}
+
+/// A text field that can also be null.
+pub struct Field {
+    pub text: TextArea<'static>,
+    pub null: bool,
+}
+
+impl Field {
+    fn new() -> Field {
+        Field {
+            text: TextArea::default(),
+            null: false,
+        }
+    }
+
+    /// The bytes this field sends: `None` when null.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        (!self.null).then(|| self.text.lines().join("\n").into_bytes())
+    }
+}
+
+/// What kind of line the log shows, for colour and filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Queued,
+    Acked,
+    Failed,
+    Notice(Level),
+}
+
+pub struct LogLine {
+    pub status: Status,
+    pub text: String,
+}
+
+/// Which lines the log shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Acked,
+    Failed,
+    Queued,
+    Notices,
+}
+
+impl Filter {
+    pub fn admits(self, s: Status) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Acked => s == Status::Acked,
+            Filter::Failed => s == Status::Failed,
+            Filter::Queued => s == Status::Queued,
+            Filter::Notices => matches!(s, Status::Notice(_)),
+        }
+    }
+
+    fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::Acked,
+            Filter::Acked => Filter::Failed,
+            Filter::Failed => Filter::Queued,
+            Filter::Queued => Filter::Notices,
+            Filter::Notices => Filter::All,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Acked => "acked",
+            Filter::Failed => "failed",
+            Filter::Queued => "queued",
+            Filter::Notices => "notices",
+        }
+    }
+}
+
+/// The event log: a bounded ring of lines, a filter and a scroll position.
+pub struct Log {
+    pub lines: VecDeque<LogLine>,
+    pub filter: Filter,
+    /// Lines scrolled up from the newest; 0 follows new lines.
+    pub scroll: usize,
+}
+
+impl Log {
+    fn push(&mut self, status: Status, text: String) {
+        if self.lines.len() == LOG_CAPACITY {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(LogLine { status, text });
+        if self.scroll > 0 && self.filter.admits(status) {
+            // Keep the lines being read in place while new ones arrive.
+            self.scroll += 1;
+        }
+    }
+
+    pub fn visible(&self) -> impl DoubleEndedIterator<Item = &LogLine> {
+        let filter = self.filter;
+        self.lines.iter().filter(move |l| filter.admits(l.status))
+    }
+
+    fn scroll_by(&mut self, delta: isize) {
+        let max = self.visible().count().saturating_sub(1);
+        self.scroll = (self.scroll as isize + delta).clamp(0, max as isize) as usize;
+    }
+}
+
+/// Record counts since start; in flight is derived.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+}
+
+impl Totals {
+    pub fn in_flight(&self) -> u64 {
+        self.sent.saturating_sub(self.acked + self.failed)
+    }
+}
+
+/// Where the engine is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub bootstrap: String,
+    pub embedded: bool,
+}
+
+pub struct App {
+    pub focus: Focus,
+    pub popup: Option<Popup>,
+    pub key: Field,
+    pub value: Field,
+    pub headers: TextArea<'static>,
+    pub partition: TextArea<'static>,
+    pub topic: String,
+    /// `None` until the cluster has answered.
+    pub topics: Option<Vec<TopicInfo>>,
+    pub connection: Option<Connection>,
+    /// The settings the producer runs with.
+    pub applied: Settings,
+    /// The settings being edited; applied with `a`.
+    pub pending: Settings,
+    pub setting_row: usize,
+    pub log: Log,
+    pub totals: Totals,
+    /// Acked records per partition since the last reset.
+    pub chart: Vec<u64>,
+    /// The latest message for the status bar.
+    pub flash: Option<(Level, String)>,
+    /// Ctrl-C was pressed once: flushing before quitting.
+    pub quitting: bool,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(topic: &str, settings: Settings) -> App {
+        let mut partition = TextArea::default();
+        partition.set_placeholder_text("auto");
+        let mut headers = TextArea::default();
+        headers.set_placeholder_text("name: value   (one per line; a name alone is a null value)");
+        App {
+            focus: Focus::Key,
+            popup: None,
+            key: Field::new(),
+            value: Field::new(),
+            headers,
+            partition,
+            topic: topic.to_string(),
+            topics: None,
+            connection: None,
+            pending: settings.clone(),
+            applied: settings,
+            setting_row: 0,
+            log: Log {
+                lines: VecDeque::with_capacity(256),
+                filter: Filter::All,
+                scroll: 0,
+            },
+            totals: Totals::default(),
+            chart: Vec::new(),
+            flash: None,
+            quitting: false,
+            quit: false,
+        }
+    }
+
+    /// The scopes whose bindings apply now, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match &self.popup {
+            Some(Popup::Help) => vec![Scope::Help],
+            Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
+            Some(Popup::Topics { .. }) => vec![Scope::Picker],
+            None => {
+                let mut s = Vec::with_capacity(3);
+                match self.focus {
+                    Focus::Key | Focus::Value => s.push(Scope::Nullable),
+                    Focus::Settings => s.push(Scope::Settings),
+                    Focus::Log => s.push(Scope::Log),
+                    Focus::Chart => s.push(Scope::Chart),
+                    Focus::Headers | Focus::Partition => {}
+                }
+                if !self.focus.is_text() {
+                    s.push(Scope::NotTyping);
+                }
+                s.push(Scope::Global);
+                s
+            }
+        }
+    }
+
+    /// Partitions of the current topic, when the cluster has said.
+    pub fn partition_count(&self) -> Option<i32> {
+        self.topics
+            .as_ref()?
+            .iter()
+            .find(|t| t.name == self.topic)
+            .map(|t| t.partitions)
+    }
+
+    /// The settings rows shown: every known setting, then added properties.
+    pub fn setting_names(&self) -> Vec<String> {
+        SPECS
+            .iter()
+            .map(|s| s.java.to_string())
+            .chain(self.pending.extras().map(|(k, _)| k.to_string()))
+            .collect()
+    }
+
+    /// A key press from the terminal.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        match keymap::lookup(&self.scopes(), key) {
+            Some(action) => self.update(action),
+            None => {
+                self.type_key(key);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Keys no binding claims are text for the field or prompt being edited.
+    fn type_key(&mut self, key: KeyEvent) {
+        match &mut self.popup {
+            Some(Popup::Prompt { ask, input, error }) => {
+                input.input(key);
+                *error = check_prompt(ask, &input.lines()[0], &self.pending).err();
+            }
+            Some(Popup::Help) => self.popup = None,
+            Some(Popup::Topics { .. }) => {}
+            None => match self.focus {
+                Focus::Key => {
+                    single_line_input(&mut self.key.text, key);
+                }
+                Focus::Value => {
+                    self.value.text.input(key);
+                }
+                Focus::Headers => {
+                    self.headers.input(key);
+                }
+                Focus::Partition => {
+                    single_line_input(&mut self.partition, key);
+                }
+                _ => {}
+            },
+        }
+    }
+
+    /// Everything an action does to the state, and the commands it sends.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => {
+                if self.quitting {
+                    self.quit = true;
+                    return Vec::new();
+                }
+                self.quitting = true;
+                let n = self.totals.in_flight();
+                self.note(
+                    Level::Warn,
+                    format!(
+                        "quitting: flushing {n} record(s) in flight; Ctrl-C again quits at once"
+                    ),
+                );
+                return vec![Command::Shutdown];
+            }
+            Action::Help => self.popup = Some(Popup::Help),
+            Action::FocusNext => self.focus = self.focus.step(1),
+            Action::FocusPrev => self.focus = self.focus.step(-1),
+            Action::Send => {
+                return match self.draft() {
+                    Ok(d) => vec![Command::Send(d)],
+                    Err(e) => {
+                        self.note(Level::Error, format!("not sent: {e}"));
+                        Vec::new()
+                    }
+                }
+            }
+            Action::Burst => {
+                if let Err(e) = self.draft() {
+                    self.note(Level::Error, format!("not sent: {e}"));
+                } else {
+                    self.prompt(Ask::BurstCount, "");
+                }
+            }
+            Action::TopicPicker => {
+                let selected = self
+                    .topics
+                    .as_ref()
+                    .and_then(|ts| ts.iter().position(|t| t.name == self.topic))
+                    .unwrap_or(0);
+                self.popup = Some(Popup::Topics { selected });
+                return vec![Command::RefreshTopics];
+            }
+            Action::ToggleNull => match self.focus {
+                Focus::Key => self.key.null = !self.key.null,
+                Focus::Value => self.value.null = !self.value.null,
+                _ => {}
+            },
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_selection(action),
+            Action::Edit => {
+                let names = self.setting_names();
+                if let Some(name) = names.get(self.setting_row) {
+                    let current = self.pending.get(name).unwrap_or("").to_string();
+                    self.prompt(Ask::SettingValue(name.clone()), &current);
+                }
+            }
+            Action::AddProperty => self.prompt(Ask::Property, ""),
+            Action::ResetSetting => {
+                let names = self.setting_names();
+                if let Some(name) = names.get(self.setting_row) {
+                    self.pending.reset(name);
+                    let rows = self.setting_names().len();
+                    self.setting_row = self.setting_row.min(rows - 1);
+                }
+            }
+            Action::Revert => self.pending = self.applied.clone(),
+            Action::Apply => return self.apply(),
+            Action::CycleFilter => {
+                self.log.filter = self.log.filter.next();
+                self.log.scroll = 0;
+            }
+            Action::ResetChart => self.chart.iter_mut().for_each(|c| *c = 0),
+            Action::Confirm => return self.confirm(),
+            Action::Cancel => self.popup = None,
+            Action::Refresh => return vec![Command::RefreshTopics],
+        }
+        Vec::new()
+    }
+
+    /// An engine event.
+    pub fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Connected {
+                bootstrap,
+                embedded,
+            } => {
+                let text = if embedded {
+                    format!("embedded cluster (librdkafka mock, 3 brokers) at {bootstrap}: other clients can connect there")
+                } else {
+                    format!("connecting to {bootstrap}")
+                };
+                self.push(Status::Notice(Level::Info), text);
+                if embedded {
+                    self.push(
+                        Status::Notice(Level::Warn),
+                        "embedded cluster: its acks carry a made-up LogAppendTime (1234 ms), so the log shows the record's CreateTime marked '*'; a real broker reports its own".into(),
+                    );
+                }
+                self.connection = Some(Connection {
+                    bootstrap,
+                    embedded,
+                });
+            }
+            Event::Topics(topics) => {
+                let known = topics.iter().any(|t| t.name == self.topic);
+                if !known {
+                    self.note(
+                        Level::Warn,
+                        format!(
+                            "topic '{}' does not exist on the cluster (Ctrl-T lists the topics)",
+                            self.topic
+                        ),
+                    );
+                }
+                self.topics = Some(topics);
+                if let Some(n) = self.partition_count() {
+                    self.chart.resize(n as usize, 0);
+                }
+            }
+            Event::Queued {
+                id,
+                topic,
+                partition,
+                key_len,
+                value_len,
+            } => {
+                self.totals.sent += 1;
+                let to = partition.map(|p| format!(" -> p{p}")).unwrap_or_default();
+                self.push(
+                    Status::Queued,
+                    format!(
+                        "#{id} queued  {topic}{to}  key {}  value {}",
+                        len(key_len),
+                        len(value_len)
+                    ),
+                );
+            }
+            Event::Acked(ack) => {
+                self.totals.acked += 1;
+                let p = ack.partition.max(0) as usize;
+                if self.chart.len() <= p {
+                    self.chart.resize(p + 1, 0);
+                }
+                self.chart[p] += 1;
+                let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
+                self.push(Status::Acked, ack_line(&ack, embedded));
+            }
+            Event::Failed {
+                id,
+                partition,
+                code,
+                message,
+                latency,
+            } => {
+                self.totals.failed += 1;
+                let p = partition.map(|p| format!(" p{p}")).unwrap_or_default();
+                self.push(
+                    Status::Failed,
+                    format!("#{id} failed{p}  {code}: {message}  after {}", ms(latency)),
+                );
+            }
+            Event::Applied { settings, changes } => {
+                let what = if changes.is_empty() {
+                    "nothing changed".to_string()
+                } else {
+                    changes.join(", ")
+                };
+                self.note(Level::Info, format!("producer rebuilt: {what}"));
+                self.applied = settings;
+            }
+            Event::Notice { level, text } => {
+                // librdkafka repeats connection errors on every retry.
+                let repeat = self.log.lines.back().is_some_and(|l| l.text == text);
+                if !repeat {
+                    self.note(level, text);
+                }
+            }
+            Event::ShutdownComplete { .. } => {
+                if self.quitting {
+                    self.quit = true;
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, status: Status, text: String) {
+        self.log.push(status, text);
+    }
+
+    /// A notice in the log that also shows in the status bar.
+    fn note(&mut self, level: Level, text: String) {
+        self.flash = Some((level, text.clone()));
+        self.push(Status::Notice(level), text);
+    }
+
+    fn prompt(&mut self, ask: Ask, initial: &str) {
+        let mut input = TextArea::new(vec![initial.to_string()]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        let error = check_prompt(&ask, initial, &self.pending)
+            .err()
+            .filter(|_| !initial.is_empty());
+        self.popup = Some(Popup::Prompt { ask, input, error });
+    }
+
+    fn move_selection(&mut self, action: Action) {
+        match (&mut self.popup, self.focus) {
+            (Some(Popup::Topics { selected }), _) => {
+                let n = self.topics.as_ref().map_or(0, Vec::len);
+                *selected = step(*selected, action, n);
+            }
+            (None, Focus::Settings) => {
+                let n = self.setting_names().len();
+                self.setting_row = step(self.setting_row, action, n);
+            }
+            (None, Focus::Log) => {
+                let page = 10;
+                let visible = self.log.visible().count();
+                match action {
+                    Action::Up => self.log.scroll_by(1),
+                    Action::Down => self.log.scroll_by(-1),
+                    Action::PageUp => self.log.scroll_by(page),
+                    Action::PageDown => self.log.scroll_by(-page),
+                    Action::Top => self.log.scroll = visible.saturating_sub(1),
+                    _ => self.log.scroll = 0,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn confirm(&mut self) -> Vec<Command> {
+        match self.popup.take() {
+            Some(Popup::Topics { selected }) => {
+                let chosen = self
+                    .topics
+                    .as_ref()
+                    .and_then(|ts| ts.get(selected))
+                    .cloned();
+                if let Some(t) = chosen {
+                    if t.name != self.topic {
+                        self.topic = t.name;
+                        self.chart = vec![0; t.partitions as usize];
+                        self.note(
+                            Level::Info,
+                            format!(
+                                "topic is now '{}' ({} partitions)",
+                                self.topic, t.partitions
+                            ),
+                        );
+                    }
+                }
+            }
+            Some(Popup::Prompt { ask, input, error }) => {
+                let text = input.lines()[0].clone();
+                match check_prompt(&ask, &text, &self.pending) {
+                    Err(e) => {
+                        let _ = error;
+                        self.popup = Some(Popup::Prompt {
+                            ask,
+                            input,
+                            error: Some(e),
+                        });
+                    }
+                    Ok(()) => return self.accept_prompt(ask, &text),
+                }
+            }
+            other => self.popup = other,
+        }
+        Vec::new()
+    }
+
+    fn accept_prompt(&mut self, ask: Ask, text: &str) -> Vec<Command> {
+        match ask {
+            Ask::BurstCount => {
+                let count = text.trim().parse().unwrap_or(0);
+                match self.draft() {
+                    Ok(draft) => return vec![Command::Burst { draft, count }],
+                    Err(e) => self.note(Level::Error, format!("not sent: {e}")),
+                }
+            }
+            Ask::SettingValue(name) => {
+                // check_prompt validated it already.
+                let _ = self.pending.set(&name, text);
+            }
+            Ask::Property => {
+                let _ = self.pending.set_pair(text);
+                let names = self.setting_names();
+                let name = text.split('=').next().unwrap_or("").trim();
+                self.setting_row = settings::spec(name)
+                    .and_then(|s| names.iter().position(|n| n == s.java))
+                    .or_else(|| names.iter().position(|n| n == name))
+                    .unwrap_or(self.setting_row);
+            }
+        }
+        Vec::new()
+    }
+
+    fn apply(&mut self) -> Vec<Command> {
+        if let Err(e) = self.pending.check() {
+            self.note(Level::Error, format!("not applied: {e}"));
+            return Vec::new();
+        }
+        if self.pending == self.applied {
+            self.note(
+                Level::Info,
+                "nothing to apply: the settings are those in use".into(),
+            );
+            return Vec::new();
+        }
+        let n = self.totals.in_flight();
+        self.note(
+            Level::Info,
+            format!("applying settings once {n} record(s) in flight are delivered or failed"),
+        );
+        vec![Command::Apply(self.pending.clone())]
+    }
+
+    /// The record as composed, or why it cannot be sent.
+    pub fn draft(&self) -> Result<Draft, String> {
+        Ok(Draft {
+            topic: self.topic.clone(),
+            key: self.key.bytes(),
+            value: self.value.bytes(),
+            headers: self.parsed_headers()?,
+            partition: self.parsed_partition()?,
+            timestamp: None,
+        })
+    }
+
+    /// Headers from the editor: `name: value` per line, a bare name is null.
+    pub fn parsed_headers(&self) -> Result<Vec<Header>, String> {
+        let mut out = Vec::new();
+        for (i, line) in self.headers.lines().iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let (name, value) = match line.split_once(':') {
+                Some((n, v)) => (
+                    n,
+                    Some(v.strip_prefix(' ').unwrap_or(v).as_bytes().to_vec()),
+                ),
+                None => (line.as_str(), None),
+            };
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(format!("header line {} has no name", i + 1));
+            }
+            out.push(Header {
+                name: name.to_string(),
+                value,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The explicit partition, if one was typed.
+    pub fn parsed_partition(&self) -> Result<Option<i32>, String> {
+        let text = self.partition.lines()[0].trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let p: i32 = text
+            .parse()
+            .map_err(|_| format!("partition '{text}' is not a partition number"))?;
+        if p < 0 {
+            return Err(format!("partition {p} is negative"));
+        }
+        if let Some(n) = self.partition_count() {
+            if p >= n {
+                return Err(format!(
+                    "topic '{}' has partitions 0..{} only",
+                    self.topic,
+                    n - 1
+                ));
+            }
+        }
+        Ok(Some(p))
+    }
+}
+
+/// Whether a prompt's text can be accepted, and if not, why.
+pub fn check_prompt(ask: &Ask, text: &str, pending: &Settings) -> Result<(), String> {
+    match ask {
+        Ask::BurstCount => match text.trim().parse::<u64>() {
+            Ok(n) if (1..=MAX_BURST).contains(&n) => Ok(()),
+            Ok(_) => Err(format!("between 1 and {MAX_BURST}")),
+            Err(_) => Err("a whole number of records".into()),
+        },
+        Ask::SettingValue(name) => {
+            let mut trial = pending.clone();
+            trial.set(name, text).map_err(|e| e.to_string())
+        }
+        Ask::Property => {
+            let mut trial = pending.clone();
+            trial.set_pair(text).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Single-line fields ignore Enter rather than grow a second line.
+fn single_line_input(area: &mut TextArea<'static>, key: KeyEvent) {
+    if key.code != crossterm::event::KeyCode::Enter {
+        area.input(key);
+    }
+}
+
+fn step(at: usize, action: Action, n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => (at + 1).min(n - 1),
+        Action::PageUp => at.saturating_sub(10),
+        Action::PageDown => (at + 10).min(n - 1),
+        Action::Top => 0,
+        Action::Bottom => n - 1,
+        _ => at,
+    }
+}
+
+fn len(n: Option<usize>) -> String {
+    match n {
+        Some(n) => format!("{n} B"),
+        None => "null".into(),
+    }
+}
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// How an ack reads in the log: where the record is and when the broker says
+/// it was written.
+/// On the embedded cluster the broker's timestamp is not real, so the
+/// record's own CreateTime is shown, marked.
+pub fn ack_line(ack: &Ack, embedded: bool) -> String {
+    let offset = match ack.offset {
+        Some(o) => format!("offset {o}"),
+        None => "offset unknown (acks=0)".into(),
+    };
+    let ts = match ack.timestamp {
+        _ if embedded => format!("ts {} CreateTime*", clock(ack.created)),
+        Some(Stamp::CreateTime(t)) => format!("ts {} CreateTime", clock(t)),
+        Some(Stamp::LogAppendTime(t)) => format!("ts {} LogAppendTime", clock(t)),
+        None => "no ts".into(),
+    };
+    format!(
+        "#{} acked   p{} {offset}  {ts}  {}",
+        ack.id,
+        ack.partition,
+        ms(ack.latency)
+    )
+}
+
+/// Milliseconds since the epoch as local wall-clock time.
+fn clock(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => t
+            .with_timezone(&chrono::Local)
+            .format("%H:%M:%S%.3f")
+            .to_string(),
+        None => ms.to_string(),
+    }
+}

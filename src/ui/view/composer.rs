@@ -1,0 +1,133 @@
+//! The composer pane: topic, partition, key, value and headers of the record
+//! that Ctrl-S sends, with byte lengths and null shown as the user types.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+use tui_textarea::TextArea;
+
+use super::pane;
+use crate::ui::app::{App, Field, Focus};
+use crate::ui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let composing = app.focus.is_text();
+    let block = pane(" Record ", composing, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let [target, key, value, headers] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Min(3),
+        Constraint::Length(4),
+    ])
+    .areas(inner);
+
+    draw_target(frame, target, app, theme);
+    draw_field(frame, key, "Key", &app.key, app.focus == Focus::Key, theme);
+    draw_field(
+        frame,
+        value,
+        "Value",
+        &app.value,
+        app.focus == Focus::Value,
+        theme,
+    );
+    draw_headers(frame, headers, app, theme);
+}
+
+/// Topic and partition on one line; the partition is typed in place.
+fn draw_target(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let partitions = match app.partition_count() {
+        Some(n) => format!(" ({n} partitions)"),
+        None => String::new(),
+    };
+    let label = format!("Topic {}{partitions}  Partition ", app.topic);
+    let width = (label.chars().count() as u16).min(area.width);
+    let [label_area, input_area] =
+        Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(label).style(theme.text()), label_area);
+    let focused = app.focus == Focus::Partition;
+    let mut input = app.partition.clone();
+    style_input(&mut input, focused, theme);
+    if let Err(e) = app.parsed_partition() {
+        input.set_style(theme.failed());
+        let [field, why] =
+            Layout::horizontal([Constraint::Length(6), Constraint::Min(1)]).areas(input_area);
+        frame.render_widget(&input, field);
+        frame.render_widget(Paragraph::new(e).style(theme.failed()), why);
+    } else {
+        frame.render_widget(&input, input_area);
+    }
+}
+
+fn draw_field(
+    frame: &mut Frame,
+    area: Rect,
+    name: &str,
+    field: &Field,
+    focused: bool,
+    theme: &Theme,
+) {
+    let size = match field.bytes() {
+        Some(b) => Span::styled(format!("{} B", b.len()), theme.muted()),
+        None => Span::styled("null", theme.null()),
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" {name} "), theme.title(focused)),
+        size,
+        Span::raw(" "),
+    ]);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(title);
+    if field.null {
+        let text = Paragraph::new("null  (Ctrl-N: back to the text)")
+            .style(theme.null())
+            .block(block);
+        frame.render_widget(text, area);
+        return;
+    }
+    let mut text = field.text.clone();
+    style_input(&mut text, focused, theme);
+    text.set_block(block);
+    frame.render_widget(&text, area);
+}
+
+fn draw_headers(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = app.focus == Focus::Headers;
+    let status = match app.parsed_headers() {
+        Ok(h) => Span::styled(format!("{} ", h.len()), theme.muted()),
+        Err(e) => Span::styled(format!("{e} "), theme.failed()),
+    };
+    let title = Line::from(vec![
+        Span::styled(" Headers ", theme.title(focused)),
+        status,
+    ]);
+    let mut text = app.headers.clone();
+    style_input(&mut text, focused, theme);
+    text.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border(focused))
+            .title(title),
+    );
+    frame.render_widget(&text, area);
+}
+
+/// Only the focused field shows a cursor.
+fn style_input(input: &mut TextArea<'static>, focused: bool, theme: &Theme) {
+    input.set_style(theme.text());
+    input.set_cursor_line_style(ratatui::style::Style::default());
+    input.set_placeholder_style(theme.muted());
+    if focused {
+        input.set_cursor_style(
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+        );
+    } else {
+        input.set_cursor_style(theme.text());
+    }
+}

@@ -1,0 +1,50 @@
+//! The event log pane: the newest lines that pass the filter, scrolled as the
+//! user asks, coloured by what happened.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::pane;
+use crate::ui::app::{App, Filter, Focus, Status};
+use crate::ui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = app.focus == Focus::Log;
+    let mut title = vec![Span::styled(" Event log ", theme.title(focused))];
+    if app.log.filter != Filter::All {
+        title.push(Span::styled(
+            format!("[{}] ", app.log.filter.name()),
+            theme.changed(),
+        ));
+    }
+    if app.log.scroll > 0 {
+        title.push(Span::styled(
+            format!("↑{} (End: follow) ", app.log.scroll),
+            theme.changed(),
+        ));
+    }
+    let block = pane(Line::from(title), focused, theme);
+    let inner = block.inner(area);
+    let height = inner.height as usize;
+    // Only the lines on screen are touched, however long the log.
+    let mut shown: Vec<Line> = app
+        .log
+        .visible()
+        .rev()
+        .skip(app.log.scroll)
+        .take(height)
+        .map(|l| {
+            let style = match l.status {
+                Status::Queued => theme.queued(),
+                Status::Acked => theme.acked(),
+                Status::Failed => theme.failed(),
+                Status::Notice(level) => theme.level(level),
+            };
+            Line::from(Span::styled(l.text.as_str(), style))
+        })
+        .collect();
+    shown.reverse();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
+}

@@ -1,0 +1,72 @@
+//! Draws the whole screen from the app state; reads state, never changes it.
+
+mod chart;
+mod composer;
+mod log;
+mod popup;
+mod settings;
+mod status;
+
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::App;
+use super::theme::Theme;
+
+/// The smallest screen kprod lays its panes out on.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, theme);
+        return;
+    }
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Percentage(52),
+        Constraint::Min(6),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    let [composer_area, settings_area] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    let [log_area, chart_area] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+    composer::draw(frame, composer_area, app, theme);
+    settings::draw(frame, settings_area, app, theme);
+    log::draw(frame, log_area, app, theme);
+    chart::draw(frame, chart_area, app, theme);
+    status::draw(frame, bottom, app, theme);
+    popup::draw(frame, area, app, theme);
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::from("Terminal too small"),
+        Line::from(format!(
+            "{}x{} here; kprod needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::from("Enlarge the window, or press Ctrl-C to quit."),
+    ];
+    let y = area.height.saturating_sub(text.len() as u16) / 2;
+    let centred = Rect::new(area.x, area.y + y, area.width, area.height - y);
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(theme.text())
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        centred,
+    );
+}
+
+/// A pane's frame, styled by whether it has focus.
+fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(title.into().style(theme.title(focused)))
+}

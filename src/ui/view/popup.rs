@@ -1,0 +1,155 @@
+//! Popups over the panes: the help screen generated from the keymap, the
+//! one-line prompts (burst size, a setting's value, a new property) and the
+//! topic picker.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::ui::app::{App, Ask, Popup};
+use crate::ui::keymap::{self, Scope, BINDINGS};
+use crate::ui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    match &app.popup {
+        None => {}
+        Some(Popup::Help) => help(frame, area, theme),
+        Some(Popup::Prompt { ask, input, error }) => {
+            let rect = centred(area, 70, 7);
+            frame.render_widget(Clear, rect);
+            let block = framed(prompt_title(ask), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let [field, message] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+            frame.render_widget(input, field);
+            let text = match error {
+                Some(e) => Span::styled(e.clone(), theme.failed()),
+                None => Span::styled(prompt_hint(ask), theme.muted()),
+            };
+            frame.render_widget(
+                Paragraph::new(Line::from(text)).wrap(Wrap { trim: true }),
+                message,
+            );
+        }
+        Some(Popup::Topics { selected }) => {
+            let rect = centred(area, 50, 14);
+            frame.render_widget(Clear, rect);
+            let block = framed(
+                " Topics (Enter: use, r: refresh, Esc: close) ".into(),
+                theme,
+            );
+            match &app.topics {
+                Some(topics) if !topics.is_empty() => {
+                    let items: Vec<ListItem> = topics
+                        .iter()
+                        .map(|t| {
+                            ListItem::new(format!("{:<32} {:>4} partitions", t.name, t.partitions))
+                        })
+                        .collect();
+                    let list = List::new(items)
+                        .block(block)
+                        .highlight_style(theme.selected());
+                    let mut state = ListState::default().with_selected(Some(*selected));
+                    frame.render_stateful_widget(list, rect, &mut state);
+                }
+                Some(_) => frame.render_widget(
+                    Paragraph::new("The cluster has no topics.").block(block),
+                    rect,
+                ),
+                None => frame.render_widget(
+                    Paragraph::new("Asking the cluster for its topics…")
+                        .style(theme.muted())
+                        .block(block),
+                    rect,
+                ),
+            }
+        }
+    }
+}
+
+fn prompt_title(ask: &Ask) -> String {
+    match ask {
+        Ask::BurstCount => " Burst: how many records? ".into(),
+        Ask::SettingValue(name) => format!(" {name} = "),
+        Ask::Property => " Add a librdkafka property: name=value ".into(),
+    }
+}
+
+fn prompt_hint(ask: &Ask) -> String {
+    match ask {
+        Ask::BurstCount => "{seq} in key or value becomes 0..N-1. Enter sends, Esc cancels.".into(),
+        Ask::SettingValue(_) => "Enter keeps it (apply with a), Esc cancels.".into(),
+        Ask::Property => {
+            "Any librdkafka property; Java names map to theirs. Enter adds, Esc cancels.".into()
+        }
+    }
+}
+
+/// Every binding, grouped by scope, straight from the keymap.
+fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let scopes = [
+        Scope::Global,
+        Scope::Nullable,
+        Scope::NotTyping,
+        Scope::Settings,
+        Scope::Log,
+        Scope::Chart,
+        Scope::Picker,
+        Scope::Prompt,
+        Scope::Help,
+    ];
+    let mut lines = Vec::new();
+    for scope in scopes {
+        lines.push(Line::from(Span::styled(scope.title(), theme.title(true))));
+        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<11}", keymap::label(b)), theme.key_hint()),
+                Span::styled(b.help, theme.text()),
+            ]));
+        }
+    }
+    lines.push(Line::from(Span::styled(
+        "Headers: one per line, `name: value`; a name alone is a null value. Tab leaves a field.",
+        theme.muted(),
+    )));
+    let rect = centred(area, 92, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let columns = if rect.width >= 90 && lines.len() > rect.height as usize - 2 {
+        2
+    } else {
+        1
+    };
+    let block = framed(" Keys (Esc closes) ".into(), theme);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if columns == 1 {
+        frame.render_widget(Paragraph::new(lines), inner);
+    } else {
+        let half = lines.len().div_ceil(2);
+        let right = lines.split_off(half);
+        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(inner);
+        frame.render_widget(Paragraph::new(lines), l);
+        frame.render_widget(Paragraph::new(right), r);
+    }
+}
+
+fn framed(title: String, theme: &Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title(true)))
+}
+
+fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

@@ -1,0 +1,119 @@
+//! The settings pane: every producer setting under its Java name, the
+//! librdkafka property it maps to, its default and value; the selected row
+//! explained, and whether the pending set can be applied.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+
+use super::pane;
+use crate::engine::settings::spec;
+use crate::ui::app::{App, Focus};
+use crate::ui::theme::Theme;
+
+/// Below this width the librdkafka and default columns move to the footer.
+const WIDE: u16 = 90;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = app.focus == Focus::Settings;
+    let dirty = app.pending != app.applied;
+    let title = if dirty {
+        Line::from(vec![
+            Span::styled(" Producer settings ", theme.title(focused)),
+            Span::styled("* not applied (a) ", theme.changed()),
+        ])
+    } else {
+        Line::from(Span::styled(" Producer settings ", theme.title(focused)))
+    };
+    let block = pane(title, focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let [table_area, footer] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(inner);
+    let wide = area.width >= WIDE;
+    let names = app.setting_names();
+    let rows = names.iter().map(|name| {
+        let value = app.pending.get(name).unwrap_or("");
+        let changed = app.applied.get(name) != Some(value);
+        let value_style = if changed {
+            theme.changed()
+        } else {
+            theme.text()
+        };
+        let mark = if changed { "*" } else { " " };
+        let (lib, default) = match spec(name) {
+            Some(s) => (s.librdkafka, s.default),
+            None => (name.as_str(), "-"),
+        };
+        let mut cells = vec![
+            Cell::from(format!("{mark}{name}")),
+            Cell::from(Span::styled(value.to_string(), value_style)),
+        ];
+        if wide {
+            cells.push(Cell::from(Span::styled(lib.to_string(), theme.muted())));
+            cells.push(Cell::from(Span::styled(default.to_string(), theme.muted())));
+        }
+        Row::new(cells)
+    });
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(38),
+            Constraint::Length(15),
+            Constraint::Min(12),
+            Constraint::Length(15),
+        ]
+    } else {
+        vec![Constraint::Min(20), Constraint::Length(15)]
+    };
+    let mut header = vec!["setting (Java name)", "value"];
+    if wide {
+        header.extend(["librdkafka", "default"]);
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.muted()))
+        .row_highlight_style(if focused {
+            theme.selected()
+        } else {
+            theme.text()
+        });
+    let mut state = TableState::default().with_selected(Some(app.setting_row));
+    frame.render_stateful_widget(table, table_area, &mut state);
+
+    frame.render_widget(
+        Paragraph::new(footer_lines(app, wide, theme)).wrap(Wrap { trim: true }),
+        footer,
+    );
+}
+
+/// The selected setting explained, then what stands in the way of applying.
+fn footer_lines<'a>(app: &App, wide: bool, theme: &Theme) -> Vec<Line<'a>> {
+    let names = app.setting_names();
+    let mut lines = Vec::new();
+    let problem = app.pending.check().err();
+    if let Some(e) = &problem {
+        lines.push(Line::from(Span::styled(
+            format!("cannot apply: {e}"),
+            theme.failed(),
+        )));
+    }
+    if let Some(name) = names.get(app.setting_row) {
+        match spec(name) {
+            Some(s) => {
+                if !wide {
+                    lines.push(Line::from(Span::styled(
+                        format!("librdkafka: {} · default {}", s.librdkafka, s.default),
+                        theme.muted(),
+                    )));
+                }
+                lines.push(Line::from(Span::styled(s.help, theme.text())));
+            }
+            None => lines.push(Line::from(Span::styled(
+                format!("{name}: a librdkafka property set as given"),
+                theme.text(),
+            ))),
+        }
+    }
+    lines
+}

@@ -1,0 +1,231 @@
+//! Settings: validation of every value a user can type, the Java-name to
+//! librdkafka mapping, and the rules between settings.
+
+use kprod::engine::settings::{spec, SettingError, Settings, SPECS};
+
+#[test]
+fn java_names_map_to_librdkafka_properties() {
+    let table = [
+        ("acks", "acks"),
+        ("linger.ms", "queue.buffering.max.ms"),
+        ("batch.size", "batch.size"),
+        ("compression.type", "compression.codec"),
+        ("enable.idempotence", "enable.idempotence"),
+        ("retries", "message.send.max.retries"),
+        ("retry.backoff.ms", "retry.backoff.ms"),
+        ("request.timeout.ms", "request.timeout.ms"),
+        ("delivery.timeout.ms", "message.timeout.ms"),
+        (
+            "max.in.flight.requests.per.connection",
+            "max.in.flight.requests.per.connection",
+        ),
+        ("partitioner", "partitioner"),
+    ];
+    for (java, lib) in table {
+        assert_eq!(spec(java).map(|s| s.librdkafka), Some(lib), "{java}");
+        // The librdkafka name finds the same row, so one setting is one row.
+        assert_eq!(spec(lib).map(|s| s.java), Some(java), "{lib}");
+    }
+    assert_eq!(SPECS.len(), table.len());
+}
+
+#[test]
+fn client_config_sets_every_setting_under_its_librdkafka_name() {
+    let mut s = Settings::default();
+    s.set("linger.ms", "50").unwrap();
+    s.set("delivery.timeout.ms", "90000").unwrap();
+    s.set("statistics.interval.ms", "1000").unwrap();
+    let cfg = s.client_config("127.0.0.1:9092");
+    assert_eq!(cfg.get("bootstrap.servers"), Some("127.0.0.1:9092"));
+    assert_eq!(cfg.get("queue.buffering.max.ms"), Some("50"));
+    assert_eq!(cfg.get("message.timeout.ms"), Some("90000"));
+    assert_eq!(cfg.get("statistics.interval.ms"), Some("1000"));
+    // Java defaults are set explicitly, not librdkafka's.
+    assert_eq!(cfg.get("batch.size"), Some("16384"));
+    assert_eq!(cfg.get("partitioner"), Some("murmur2_random"));
+    assert_eq!(cfg.get("enable.idempotence"), Some("true"));
+    // librdkafka itself accepts the whole set.
+    cfg.create_native_config()
+        .expect("librdkafka accepts the config");
+}
+
+#[test]
+fn librdkafka_names_set_the_java_row() {
+    let mut s = Settings::default();
+    s.set("queue.buffering.max.ms", "20").unwrap();
+    assert_eq!(s.get("linger.ms"), Some("20"));
+    assert_eq!(s.extras().count(), 0);
+}
+
+#[test]
+fn good_values_are_accepted_and_normalised() {
+    let table = [
+        ("acks", "-1", "all"),
+        ("acks", "ALL", "all"),
+        ("acks", "0", "0"),
+        ("acks", "1", "1"),
+        ("linger.ms", " 0 ", "0"),
+        ("linger.ms", "900000", "900000"),
+        ("batch.size", "1", "1"),
+        ("compression.type", "ZSTD", "zstd"),
+        ("compression.type", "lz4", "lz4"),
+        ("enable.idempotence", "False", "false"),
+        ("retries", "0", "0"),
+        ("partitioner", "consistent_random", "consistent_random"),
+    ];
+    for (name, value, want) in table {
+        let mut s = Settings::default();
+        s.set(name, value)
+            .unwrap_or_else(|e| panic!("{name}={value}: {e}"));
+        assert_eq!(s.get(name), Some(want), "{name}={value}");
+    }
+}
+
+#[test]
+fn bad_values_are_refused_with_a_reason() {
+    let table = [
+        ("acks", "7", "0, 1 or all"),
+        ("acks", "", "0, 1 or all"),
+        ("linger.ms", "-1", "between 0 and 900000"),
+        ("linger.ms", "900001", "between 0 and 900000"),
+        ("linger.ms", "1.5", "not a whole number"),
+        ("batch.size", "abc", "not a whole number"),
+        ("batch.size", "0", "between 1 and"),
+        ("batch.size", "99999999999999999999999", "out of range"),
+        ("batch.size", "", "a whole number is needed"),
+        (
+            "compression.type",
+            "brotli",
+            "one of none, gzip, snappy, lz4, zstd",
+        ),
+        ("enable.idempotence", "yes", "true or false"),
+        ("retries", "-3", "between 0 and"),
+        ("retry.backoff.ms", "0", "between 1 and"),
+        ("request.timeout.ms", "ten", "not a whole number"),
+        (
+            "max.in.flight.requests.per.connection",
+            "0",
+            "between 1 and",
+        ),
+        ("partitioner", "sticky", "one of murmur2_random"),
+    ];
+    for (name, value, reason) in table {
+        let mut s = Settings::default();
+        let before = s.clone();
+        let err = s
+            .set(name, value)
+            .expect_err(&format!("{name}={value} must be refused"));
+        let text = err.to_string();
+        assert!(
+            text.contains(reason),
+            "{name}={value}: '{text}' lacks '{reason}'"
+        );
+        assert!(text.starts_with(name), "{text}");
+        assert_eq!(s, before, "a refused value changes nothing");
+    }
+}
+
+#[test]
+fn unknown_librdkafka_properties_are_checked_by_librdkafka() {
+    let mut s = Settings::default();
+    s.set_pair("statistics.interval.ms=500").unwrap();
+    assert_eq!(s.get("statistics.interval.ms"), Some("500"));
+
+    let err = s.set_pair("no.such.property=1").unwrap_err();
+    assert!(
+        err.to_string().contains("No such configuration property"),
+        "{err}"
+    );
+
+    let err = s.set_pair("statistics.interval.ms=-5").unwrap_err();
+    assert!(err.to_string().contains("statistics.interval.ms"), "{err}");
+
+    let err = s.set_pair("linger.ms").unwrap_err();
+    assert_eq!(err, SettingError::Syntax("linger.ms".into()));
+}
+
+#[test]
+fn java_settings_librdkafka_cannot_honour_are_refused_not_ignored() {
+    for name in [
+        "max.block.ms",
+        "buffer.memory",
+        "partitioner.class",
+        "transactional.id",
+        "bootstrap.servers",
+    ] {
+        let mut s = Settings::default();
+        let err = s.set(name, "1").unwrap_err();
+        assert!(
+            matches!(err, SettingError::Unsupported { .. }),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains("cannot be honoured"), "{err}");
+    }
+}
+
+#[test]
+fn rules_between_settings_are_enforced() {
+    let conflict = |pairs: &[&str]| {
+        let mut s = Settings::default();
+        for p in pairs {
+            s.set_pair(p).unwrap();
+        }
+        s.check().err().map(|e| e.to_string())
+    };
+    assert_eq!(conflict(&[]), None, "the defaults are consistent");
+
+    let e = conflict(&["delivery.timeout.ms=30000", "linger.ms=10"]).unwrap();
+    assert!(e.contains("delivery.timeout.ms (30000) must be at least linger.ms + request.timeout.ms (10 + 30000 = 30010)"), "{e}");
+    assert_eq!(
+        conflict(&["delivery.timeout.ms=30010", "linger.ms=10"]),
+        None
+    );
+
+    let e = conflict(&["acks=1"]).unwrap();
+    assert!(e.contains("enable.idempotence=true needs acks=all"), "{e}");
+    assert_eq!(conflict(&["acks=1", "enable.idempotence=false"]), None);
+
+    let e = conflict(&["max.in.flight.requests.per.connection=6"]).unwrap();
+    assert!(e.contains("<= 5"), "{e}");
+
+    let e = conflict(&["retries=0"]).unwrap();
+    assert!(e.contains("retries > 0"), "{e}");
+}
+
+#[test]
+fn changes_are_listed_for_the_log() {
+    let before = Settings::default();
+    let mut after = before.clone();
+    after.set_pair("linger.ms=100").unwrap();
+    after.set_pair("client.id=lab").unwrap();
+    assert_eq!(
+        after.changes_from(&before),
+        vec!["linger.ms: 5 -> 100", "client.id: (unset) -> lab"]
+    );
+    after.reset("client.id");
+    after.reset("linger.ms");
+    assert_eq!(after, before);
+}
+
+#[test]
+fn command_line_settings_are_validated_before_start() {
+    use clap::Parser;
+    let cli = kprod::cli::Cli::parse_from(["kprod", "-X", "acks=7"]);
+    assert!(cli.settings().unwrap_err().to_string().contains("acks"));
+    let cli = kprod::cli::Cli::parse_from(["kprod", "-X", "acks=1"]);
+    assert!(cli
+        .settings()
+        .unwrap_err()
+        .to_string()
+        .contains("needs acks=all"));
+    let cli = kprod::cli::Cli::parse_from([
+        "kprod",
+        "-X",
+        "acks=1",
+        "-X",
+        "enable.idempotence=false",
+        "-X",
+        "linger.ms=20",
+    ]);
+    assert_eq!(cli.settings().unwrap().get("linger.ms"), Some("20"));
+}
