@@ -64,10 +64,11 @@ pub enum Ask {
 
 /// A popup over the panes, if any.
 pub enum Popup {
-    Help,
+    /// Lines scrolled down.
+    Help(usize),
     Prompt {
         ask: Ask,
-        input: TextArea<'static>,
+        input: Box<TextArea<'static>>,
         error: Option<String>,
     },
     Topics {
@@ -265,7 +266,7 @@ impl App {
     /// The scopes whose bindings apply now, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
         match &self.popup {
-            Some(Popup::Help) => vec![Scope::Help],
+            Some(Popup::Help(_)) => vec![Scope::Help],
             Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
             Some(Popup::Topics { .. }) => vec![Scope::Picker],
             None => {
@@ -325,7 +326,7 @@ impl App {
                 input.input(key);
                 *error = check_prompt(ask, &input.lines()[0], &self.pending).err();
             }
-            Some(Popup::Help) => self.popup = None,
+            Some(Popup::Help(_)) => self.popup = None,
             Some(Popup::Topics { .. }) => {}
             None => match self.focus {
                 Focus::Key => {
@@ -363,7 +364,7 @@ impl App {
                 );
                 return vec![Command::Shutdown];
             }
-            Action::Help => self.popup = Some(Popup::Help),
+            Action::Help => self.popup = Some(Popup::Help(0)),
             Action::FocusNext => self.focus = self.focus.step(1),
             Action::FocusPrev => self.focus = self.focus.step(-1),
             Action::Send => {
@@ -484,7 +485,7 @@ impl App {
                 self.push(
                     Status::Queued,
                     format!(
-                        "#{id} queued  {topic}{to}  key {}  value {}",
+                        "#{id} queued {topic}{to}  key {}  value {}",
                         len(key_len),
                         len(value_len)
                     ),
@@ -549,7 +550,7 @@ impl App {
     }
 
     fn prompt(&mut self, ask: Ask, initial: &str) {
-        let mut input = TextArea::new(vec![initial.to_string()]);
+        let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
         input.move_cursor(tui_textarea::CursorMove::End);
         let error = check_prompt(&ask, initial, &self.pending)
             .err()
@@ -559,6 +560,10 @@ impl App {
 
     fn move_selection(&mut self, action: Action) {
         match (&mut self.popup, self.focus) {
+            (Some(Popup::Help(scroll)), _) => {
+                // The view clamps; the length of the help is the bound here.
+                *scroll = step(*scroll, action, keymap::BINDINGS.len() + 16);
+            }
             (Some(Popup::Topics { selected }), _) => {
                 let n = self.topics.as_ref().map_or(0, Vec::len);
                 *selected = step(*selected, action, n);
@@ -801,7 +806,7 @@ pub fn ack_line(ack: &Ack, embedded: bool) -> String {
         None => "no ts".into(),
     };
     format!(
-        "#{} acked   p{} {offset}  {ts}  {}",
+        "#{} acked  p{} {offset}  {ts}  {}",
         ack.id,
         ack.partition,
         ms(ack.latency)

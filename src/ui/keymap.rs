@@ -48,8 +48,8 @@ pub struct Binding {
     pub scope: Scope,
     pub action: Action,
     pub help: &'static str,
-    /// Shown in the status bar's hints for its scope.
-    pub hint: bool,
+    /// A word or two for the status bar's hints, if it belongs there.
+    pub hint: Option<&'static str>,
 }
 
 const fn bind(
@@ -58,7 +58,7 @@ const fn bind(
     scope: Scope,
     action: Action,
     help: &'static str,
-    hint: bool,
+    hint: Option<&'static str>,
 ) -> Binding {
     Binding {
         code,
@@ -78,165 +78,44 @@ use Action as A;
 use KeyCode as K;
 use Scope as S;
 
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    bind(
-        K::Char('s'),
-        CTRL,
-        S::Global,
-        A::Send,
-        "send the composed record",
-        true,
-    ),
-    bind(
-        K::Char('r'),
-        CTRL,
-        S::Global,
-        A::Burst,
-        "send a burst of N records ({seq} numbers them)",
-        true,
-    ),
-    bind(
-        K::Char('t'),
-        CTRL,
-        S::Global,
-        A::TopicPicker,
-        "pick the topic",
-        true,
-    ),
-    bind(
-        K::Tab,
-        NONE,
-        S::Global,
-        A::FocusNext,
-        "next field or pane",
-        true,
-    ),
-    bind(
-        K::BackTab,
-        SHIFT,
-        S::Global,
-        A::FocusPrev,
-        "previous field or pane",
-        false,
-    ),
-    bind(
-        K::F(1),
-        NONE,
-        S::Global,
-        A::Help,
-        "show every key binding",
-        true,
-    ),
-    bind(
-        K::Char('c'),
-        CTRL,
-        S::Global,
-        A::Quit,
-        "quit after flushing what is in flight (twice: at once)",
-        true,
-    ),
-    bind(
-        K::Char('?'),
-        NONE,
-        S::NotTyping,
-        A::Help,
-        "show every key binding",
-        false,
-    ),
-    bind(
-        K::Char('n'),
-        CTRL,
-        S::Nullable,
-        A::ToggleNull,
-        "toggle null (null is not empty)",
-        true,
-    ),
-    bind(K::Up, NONE, S::Settings, A::Up, "previous setting", false),
-    bind(K::Down, NONE, S::Settings, A::Down, "next setting", false),
-    bind(
-        K::Enter,
-        NONE,
-        S::Settings,
-        A::Edit,
-        "edit the selected setting",
-        true,
-    ),
-    bind(
-        K::Char('+'),
-        NONE,
-        S::Settings,
-        A::AddProperty,
-        "add any librdkafka property (name=value)",
-        true,
-    ),
-    bind(
-        K::Char('d'),
-        NONE,
-        S::Settings,
-        A::ResetSetting,
-        "back to default (remove an added property)",
-        true,
-    ),
-    bind(
-        K::Char('u'),
-        NONE,
-        S::Settings,
-        A::Revert,
-        "undo changes not yet applied",
-        false,
-    ),
-    bind(
-        K::Char('a'),
-        NONE,
-        S::Settings,
-        A::Apply,
-        "apply: rebuild the producer once in-flight records are done",
-        true,
-    ),
-    bind(K::Up, NONE, S::Log, A::Up, "scroll up", false),
-    bind(K::Down, NONE, S::Log, A::Down, "scroll down", false),
-    bind(K::PageUp, NONE, S::Log, A::PageUp, "page up", false),
-    bind(K::PageDown, NONE, S::Log, A::PageDown, "page down", false),
-    bind(K::Home, NONE, S::Log, A::Top, "oldest line", false),
-    bind(K::End, NONE, S::Log, A::Bottom, "newest line, follow", true),
-    bind(
-        K::Char('f'),
-        NONE,
-        S::Log,
-        A::CycleFilter,
-        "filter: all, acked, failed, queued, notices",
-        true,
-    ),
-    bind(
-        K::Char('r'),
-        NONE,
-        S::Chart,
-        A::ResetChart,
-        "reset the counts",
-        true,
-    ),
-    bind(K::Enter, NONE, S::Prompt, A::Confirm, "accept", true),
-    bind(K::Esc, NONE, S::Prompt, A::Cancel, "cancel", true),
-    bind(K::Up, NONE, S::Picker, A::Up, "previous topic", false),
-    bind(K::Down, NONE, S::Picker, A::Down, "next topic", false),
-    bind(
-        K::Enter,
-        NONE,
-        S::Picker,
-        A::Confirm,
-        "use this topic",
-        true,
-    ),
-    bind(
-        K::Char('r'),
-        NONE,
-        S::Picker,
-        A::Refresh,
-        "ask the cluster again",
-        true,
-    ),
-    bind(K::Esc, NONE, S::Picker, A::Cancel, "close", true),
-    bind(K::Esc, NONE, S::Help, A::Cancel, "close", true),
+    bind(K::Char('s'), CTRL, S::Global, A::Send, "send the composed record", Some("send")),
+    bind(K::Char('r'), CTRL, S::Global, A::Burst, "send a burst of N records ({seq} numbers them)", Some("burst")),
+    bind(K::Char('t'), CTRL, S::Global, A::TopicPicker, "pick the topic", Some("topic")),
+    bind(K::Tab, NONE, S::Global, A::FocusNext, "next field or pane", Some("next")),
+    bind(K::BackTab, SHIFT, S::Global, A::FocusPrev, "previous field or pane", None),
+    bind(K::F(1), NONE, S::Global, A::Help, "show every key binding", Some("help")),
+    bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
+    bind(K::Char('?'), NONE, S::NotTyping, A::Help, "show every key binding", None),
+    bind(K::Char('n'), CTRL, S::Nullable, A::ToggleNull, "toggle null (null is not empty)", Some("null")),
+    bind(K::Up, NONE, S::Settings, A::Up, "previous setting", None),
+    bind(K::Down, NONE, S::Settings, A::Down, "next setting", None),
+    bind(K::Enter, NONE, S::Settings, A::Edit, "edit the selected setting", Some("edit")),
+    bind(K::Char('+'), NONE, S::Settings, A::AddProperty, "add a librdkafka property (name=value)", Some("add")),
+    bind(K::Char('d'), NONE, S::Settings, A::ResetSetting, "back to default (or remove the property)", Some("default")),
+    bind(K::Char('u'), NONE, S::Settings, A::Revert, "undo changes not yet applied", None),
+    bind(K::Char('a'), NONE, S::Settings, A::Apply, "apply: rebuild the producer after in-flight", Some("apply")),
+    bind(K::Up, NONE, S::Log, A::Up, "scroll up", None),
+    bind(K::Down, NONE, S::Log, A::Down, "scroll down", None),
+    bind(K::PageUp, NONE, S::Log, A::PageUp, "page up", None),
+    bind(K::PageDown, NONE, S::Log, A::PageDown, "page down", None),
+    bind(K::Home, NONE, S::Log, A::Top, "oldest line", None),
+    bind(K::End, NONE, S::Log, A::Bottom, "newest line, follow", Some("follow")),
+    bind(K::Char('f'), NONE, S::Log, A::CycleFilter, "filter: all, acked, failed, queued, notices", Some("filter")),
+    bind(K::Char('r'), NONE, S::Chart, A::ResetChart, "reset the counts", Some("reset")),
+    bind(K::Enter, NONE, S::Prompt, A::Confirm, "accept", Some("accept")),
+    bind(K::Esc, NONE, S::Prompt, A::Cancel, "cancel", Some("cancel")),
+    bind(K::Up, NONE, S::Picker, A::Up, "previous topic", None),
+    bind(K::Down, NONE, S::Picker, A::Down, "next topic", None),
+    bind(K::Enter, NONE, S::Picker, A::Confirm, "use this topic", Some("use")),
+    bind(K::Char('r'), NONE, S::Picker, A::Refresh, "ask the cluster again", Some("refresh")),
+    bind(K::Esc, NONE, S::Picker, A::Cancel, "close", Some("close")),
+    bind(K::Up, NONE, S::Help, A::Up, "scroll up", None),
+    bind(K::Down, NONE, S::Help, A::Down, "scroll down", Some("scroll")),
+    bind(K::PageUp, NONE, S::Help, A::PageUp, "page up", None),
+    bind(K::PageDown, NONE, S::Help, A::PageDown, "page down", None),
+    bind(K::Esc, NONE, S::Help, A::Cancel, "close (any other key too)", Some("close")),
 ];
 
 /// The action bound to `key` in the first of `scopes` that binds it.
@@ -286,15 +165,11 @@ pub fn label(b: &Binding) -> String {
 pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for scope in scopes {
-        for b in BINDINGS.iter().filter(|b| b.scope == *scope && b.hint) {
-            out.push((label(b), short(b.help)));
+        for b in BINDINGS.iter().filter(|b| b.scope == *scope) {
+            if let Some(hint) = b.hint {
+                out.push((label(b), hint));
+            }
         }
     }
     out
-}
-
-/// The first words of a help text, for the narrow status bar.
-fn short(help: &'static str) -> &'static str {
-    let cut = help.find([':', '(', ',']).unwrap_or(help.len());
-    help[..cut].trim_end()
 }

@@ -13,7 +13,11 @@ use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let composing = app.focus.is_text();
-    let block = pane(" Record ", composing, theme);
+    let mut block = pane(" Record ", composing, theme);
+    // Why Ctrl-S would refuse, where there is room to say it.
+    if let Err(e) = app.draft() {
+        block = block.title_bottom(Line::from(Span::styled(format!(" {e} "), theme.failed())));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -40,11 +44,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// Topic and partition on one line; the partition is typed in place.
 fn draw_target(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let partitions = match app.partition_count() {
-        Some(n) => format!(" ({n} partitions)"),
-        None => String::new(),
+    let long = match app.partition_count() {
+        Some(n) => format!("Topic {} ({n} partitions)  Partition ", app.topic),
+        None => format!("Topic {}  Partition ", app.topic),
     };
-    let label = format!("Topic {}{partitions}  Partition ", app.topic);
+    // Leave the partition field room to be typed in.
+    let label = if long.chars().count() + 8 <= area.width as usize {
+        long
+    } else {
+        match app.partition_count() {
+            Some(n) => format!("Topic {} ({n})  Partition ", app.topic),
+            None => format!("Topic {}  Partition ", app.topic),
+        }
+    };
     let width = (label.chars().count() as u16).min(area.width);
     let [label_area, input_area] =
         Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
@@ -101,7 +113,7 @@ fn draw_headers(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Headers;
     let status = match app.parsed_headers() {
         Ok(h) => Span::styled(format!("{} ", h.len()), theme.muted()),
-        Err(e) => Span::styled(format!("{e} "), theme.failed()),
+        Err(_) => Span::styled("? ", theme.failed()),
     };
     let title = Line::from(vec![
         Span::styled(" Headers ", theme.title(focused)),

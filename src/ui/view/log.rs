@@ -28,23 +28,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = pane(Line::from(title), focused, theme);
     let inner = block.inner(area);
     let height = inner.height as usize;
-    // Only the lines on screen are touched, however long the log.
-    let mut shown: Vec<Line> = app
-        .log
-        .visible()
-        .rev()
-        .skip(app.log.scroll)
-        .take(height)
-        .map(|l| {
-            let style = match l.status {
-                Status::Queued => theme.queued(),
-                Status::Acked => theme.acked(),
-                Status::Failed => theme.failed(),
-                Status::Notice(level) => theme.level(level),
-            };
-            Line::from(Span::styled(l.text.as_str(), style))
-        })
-        .collect();
+    let width = (inner.width as usize).max(1);
+    // Newest first, wrapped to the pane, until the pane is full: only the
+    // lines on screen are touched, however long the log.
+    let mut shown: Vec<Line> = Vec::with_capacity(height);
+    for l in app.log.visible().rev().skip(app.log.scroll) {
+        let style = match l.status {
+            Status::Queued => theme.queued(),
+            Status::Acked => theme.acked(),
+            Status::Failed => theme.failed(),
+            Status::Notice(level) => theme.level(level),
+        };
+        let pieces = wrap(&l.text, width);
+        for piece in pieces.into_iter().rev() {
+            shown.push(Line::from(Span::styled(piece, style)));
+        }
+        if shown.len() >= height {
+            break;
+        }
+    }
+    shown.truncate(height);
     shown.reverse();
     frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// Splits a line into pieces of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(width).map(|c| c.iter().collect()).collect()
 }

@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let [composer_area, settings_area] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let [log_area, chart_area] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+        Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(middle);
     composer::draw(frame, composer_area, app, theme);
     settings::draw(frame, settings_area, app, theme);
     log::draw(frame, log_area, app, theme);

@@ -14,7 +14,7 @@ use crate::ui::theme::Theme;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.popup {
         None => {}
-        Some(Popup::Help) => help(frame, area, theme),
+        Some(Popup::Help(scroll)) => help(frame, area, *scroll, theme),
         Some(Popup::Prompt { ask, input, error }) => {
             let rect = centred(area, 70, 7);
             frame.render_widget(Clear, rect);
@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame.render_widget(block, rect);
             let [field, message] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-            frame.render_widget(input, field);
+            frame.render_widget(input.as_ref(), field);
             let text = match error {
                 Some(e) => Span::styled(e.clone(), theme.failed()),
                 None => Span::styled(prompt_hint(ask), theme.muted()),
@@ -87,8 +87,9 @@ fn prompt_hint(ask: &Ask) -> String {
     }
 }
 
-/// Every binding, grouped by scope, straight from the keymap.
-fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// Every binding, grouped by scope, straight from the keymap; scrolls when
+/// the screen is shorter than the list.
+fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     let scopes = [
         Scope::Global,
         Scope::Nullable,
@@ -111,29 +112,25 @@ fn help(frame: &mut Frame, area: Rect, theme: &Theme) {
         }
     }
     lines.push(Line::from(Span::styled(
-        "Headers: one per line, `name: value`; a name alone is a null value. Tab leaves a field.",
+        "Headers: one per line, `name: value`; a name alone has a null value.",
         theme.muted(),
     )));
-    let rect = centred(area, 92, area.height.saturating_sub(2));
+    let rect = centred(area, 76, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
-    let columns = if rect.width >= 90 && lines.len() > rect.height as usize - 2 {
-        2
+    let visible = rect.height.saturating_sub(2) as usize;
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let more = if scroll + visible < lines.len() {
+        "↓ more, "
     } else {
-        1
+        ""
     };
-    let block = framed(" Keys (Esc closes) ".into(), theme);
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    if columns == 1 {
-        frame.render_widget(Paragraph::new(lines), inner);
-    } else {
-        let half = lines.len().div_ceil(2);
-        let right = lines.split_off(half);
-        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-            .areas(inner);
-        frame.render_widget(Paragraph::new(lines), l);
-        frame.render_widget(Paragraph::new(right), r);
-    }
+    let block = framed(format!(" Keys ({more}Esc closes) "), theme);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .scroll((scroll as u16, 0))
+            .block(block),
+        rect,
+    );
 }
 
 fn framed(title: String, theme: &Theme) -> Block<'static> {

@@ -11,17 +11,9 @@ use crate::ui::keymap;
 use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let connection = match &app.connection {
-        Some(c) if c.embedded => format!("embedded {}", c.bootstrap),
-        Some(c) => c.bootstrap.clone(),
-        None => "starting…".into(),
-    };
     let t = app.totals;
-    let first = Line::from(vec![
-        Span::styled(connection, theme.text()),
-        Span::styled("  topic ", theme.muted()),
-        Span::styled(app.topic.clone(), theme.text()),
-        Span::styled("  sent ", theme.muted()),
+    let mut first = vec![
+        Span::styled("sent ", theme.muted()),
         Span::styled(t.sent.to_string(), theme.text()),
         Span::styled("  acked ", theme.muted()),
         Span::styled(t.acked.to_string(), theme.acked()),
@@ -29,7 +21,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(t.failed.to_string(), theme.failed()),
         Span::styled("  in flight ", theme.muted()),
         Span::styled(t.in_flight().to_string(), theme.queued()),
-    ]);
+        Span::styled("  topic ", theme.muted()),
+        Span::styled(app.topic.clone(), theme.text()),
+        Span::styled("  ", theme.muted()),
+    ];
+    // Totals first; the broker list gets what room is left, at least one
+    // address (enough for another client to bootstrap from).
+    let used: usize = first.iter().map(|s| s.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(used);
+    first.push(Span::styled(connection(app, room), theme.text()));
+    let first = Line::from(first);
     let mut second = Vec::new();
     if let Some((level, text)) = &app.flash {
         second.push(Span::styled(format!("{text}  "), theme.level(*level)));
@@ -39,4 +40,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         second.push(Span::styled(format!(" {what}  "), theme.muted()));
     }
     frame.render_widget(Paragraph::new(vec![first, Line::from(second)]), area);
+}
+
+fn connection(app: &App, room: usize) -> String {
+    let Some(c) = &app.connection else {
+        return "starting…".into();
+    };
+    let kind = if c.embedded { "embedded " } else { "brokers " };
+    let full = format!("{kind}{}", c.bootstrap);
+    if full.chars().count() <= room {
+        return full;
+    }
+    let mut servers = c.bootstrap.split(',');
+    let first = servers.next().unwrap_or("");
+    let rest = servers.count();
+    if rest == 0 {
+        format!("{kind}{first}")
+    } else {
+        format!("{kind}{first} (+{rest})")
+    }
 }

@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests: start an engine, wait for events.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use kprod::engine::settings::Settings;
+use kprod::engine::{Engine, EngineConfig, Event};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// How long a test waits for the engine before it gives up.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// An engine on a fresh embedded cluster.
+pub fn embedded(topic: &str, settings: Settings) -> (Engine, UnboundedReceiver<Event>) {
+    Engine::start(EngineConfig {
+        bootstrap: None,
+        topic: topic.into(),
+        settings,
+    })
+}
+
+/// Receives events until `done` says so, and returns them all.
+pub async fn events_until(
+    rx: &mut UnboundedReceiver<Event>,
+    mut done: impl FnMut(&Event) -> bool,
+) -> Vec<Event> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(e)) => {
+                let stop = done(&e);
+                seen.push(e);
+                if stop {
+                    return seen;
+                }
+            }
+            Ok(None) => panic!("the engine stopped; events so far: {seen:?}"),
+            Err(_) => panic!(
+                "no end after {PATIENCE:?}; last events: {:?}",
+                &seen[seen.len().saturating_sub(5)..]
+            ),
+        }
+    }
+}
+
+/// Receives events until `n` records were acked or failed.
+pub async fn until_reported(rx: &mut UnboundedReceiver<Event>, n: usize) -> Vec<Event> {
+    let mut reported = 0;
+    events_until(rx, |e| {
+        if matches!(e, Event::Acked(_) | Event::Failed { .. }) {
+            reported += 1;
+        }
+        reported == n
+    })
+    .await
+}

@@ -1,0 +1,159 @@
+//! The real binary in a real terminal (tmux): type a record, send it with
+//! Ctrl-S, read the ack off the screen, quit, and find the shell restored.
+
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// A private tmux server running kprod, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts kprod in a `width`x`height` window, or says why it cannot.
+    fn start(name: &str, width: u16, height: u16) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is missing in CI: .ci/run installs it"
+            );
+            eprintln!("SKIPPED: tmux is not installed (.ci/run installs it)");
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("kprod-e2e-{name}-{}", std::process::id()),
+        };
+        // After kprod exits the shell prints its exit code, proving the
+        // terminal is back in a state a shell can write to.
+        let script = format!(
+            "{}; echo \"kprod exited with $?\"; sleep 30",
+            env!("CARGO_BIN_EXE_kprod")
+        );
+        t.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "sh",
+            "-c",
+            &script,
+        ]);
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "0", k]);
+            // Text typed too fast can be lost; give each key its frame.
+            sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", text]);
+        sleep(Duration::from_millis(200));
+    }
+
+    /// Waits until the screen holds `needle` and two captures agree.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = String::new();
+        loop {
+            let screen = self.tmux(&["capture-pane", "-p", "-t", "0"]);
+            if screen.contains(needle) && screen == last {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "'{needle}' never appeared; screen:\n{screen}"
+            );
+            last = screen;
+            sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn send_and_see_ack(width: u16, height: u16) {
+    let Some(t) = Tmux::start(&format!("{width}x{height}"), width, height) else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    t.text("order-17");
+    t.keys(&["Tab"]);
+    t.text("{\"amount\": 12}");
+    let screen = t.wait_for("Value 14 B");
+    assert!(screen.contains("order-17"), "{screen}");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("#0 acked");
+    let ack = screen.lines().find(|l| l.contains("#0 acked")).unwrap();
+    assert!(ack.contains("offset 0"), "{ack}");
+    assert!(screen.contains("acked 1"), "{screen}");
+    assert!(screen.contains("Acked per partition (1)"), "{screen}");
+
+    // Help from the keymap, then quit: Ctrl-C flushes and leaves.
+    t.keys(&["F1"]);
+    t.wait_for("Keys (");
+    t.keys(&["Escape", "C-c"]);
+    let screen = t.wait_for("kprod exited with 0");
+    assert!(
+        !screen.contains("Event log"),
+        "the alternate screen is gone:\n{screen}"
+    );
+}
+
+#[test]
+fn a_record_sent_with_ctrl_s_is_acked_on_screen_at_120x40() {
+    send_and_see_ack(120, 40);
+}
+
+#[test]
+fn a_record_sent_with_ctrl_s_is_acked_on_screen_at_80x24() {
+    send_and_see_ack(80, 24);
+}
+
+#[test]
+fn a_bad_setting_on_the_command_line_is_refused_before_the_screen_opens() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args(["-X", "linger.ms=-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("linger.ms: '-1' is not valid: must be between 0 and 900000"),
+        "{err}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args(["-X", "max.block.ms=100"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("max.block.ms cannot be honoured"), "{err}");
+}

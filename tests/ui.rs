@@ -1,0 +1,368 @@
+//! The console through ratatui's TestBackend: key presses go through the
+//! keymap and App::update, commands go to a real engine on the embedded
+//! cluster, and assertions read the drawn screen.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kprod::engine::settings::Settings;
+use kprod::engine::{Engine, Event};
+use kprod::ui::app::{App, Focus};
+use kprod::ui::theme::Theme;
+use kprod::ui::view;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The console as a user sees it, without a real terminal.
+struct Console {
+    app: App,
+    engine: Engine,
+    events: UnboundedReceiver<Event>,
+    terminal: Terminal<TestBackend>,
+    theme: Theme,
+}
+
+impl Console {
+    async fn start(width: u16, height: u16) -> Console {
+        let (engine, events) = common::embedded("demo", Settings::default());
+        let mut c = Console {
+            app: App::new("demo", Settings::default()),
+            engine,
+            events,
+            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
+            theme: Theme::built_in(),
+        };
+        c.pump_until(|e| matches!(e, Event::Topics(_))).await;
+        c
+    }
+
+    fn key(&mut self, code: KeyCode, mods: KeyModifiers) {
+        for command in self.app.on_key(KeyEvent::new(code, mods)) {
+            self.engine.send(command);
+        }
+    }
+
+    fn press(&mut self, code: KeyCode) {
+        self.key(code, KeyModifiers::NONE);
+    }
+
+    fn ctrl(&mut self, c: char) {
+        self.key(KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    /// Feeds engine events to the app until one matches.
+    async fn pump_until(&mut self, done: impl FnMut(&Event) -> bool) {
+        for e in common::events_until(&mut self.events, done).await {
+            self.app.on_event(e);
+        }
+    }
+
+    fn screen(&mut self) -> String {
+        let (app, theme) = (&self.app, &self.theme);
+        self.terminal.draw(|f| view::draw(f, app, theme)).unwrap();
+        let buf = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
+    let mut c = Console::start(120, 40).await;
+    c.type_text("user-42");
+    c.press(KeyCode::Tab);
+    c.type_text("hello kafka");
+    c.press(KeyCode::Tab);
+    c.type_text("trace-id: 7f3a");
+    let screen = c.screen();
+    assert!(screen.contains("user-42"), "{screen}");
+    assert!(screen.contains("Key 7 B"), "{screen}");
+    assert!(screen.contains("Value 11 B"), "{screen}");
+    assert!(screen.contains("trace-id: 7f3a"), "{screen}");
+    assert!(screen.contains("Headers 1"), "{screen}");
+
+    c.ctrl('s');
+    c.pump_until(|e| matches!(e, Event::Acked(_))).await;
+    let acked_on = c
+        .app
+        .chart
+        .iter()
+        .position(|n| *n == 1)
+        .expect("one partition counts the record");
+    let screen = c.screen();
+    let ack = screen
+        .lines()
+        .find(|l| l.contains("#0 acked"))
+        .unwrap_or_else(|| panic!("no ack line:\n{screen}"));
+    assert!(ack.contains(&format!("p{acked_on} offset 0")), "{ack}");
+    assert!(
+        ack.contains("CreateTime*"),
+        "embedded cluster's timestamp is flagged: {ack}"
+    );
+    let bar = screen
+        .lines()
+        .find(|l| l.contains(&format!("p{acked_on} 1")))
+        .unwrap_or_else(|| panic!("no bar for p{acked_on}:\n{screen}"));
+    assert!(bar.contains('█'), "{bar}");
+    assert!(screen.contains("Acked per partition (1)"), "{screen}");
+    assert!(screen.contains("acked 1"), "{screen}");
+
+    // `r` in the chart pane resets it.
+    for _ in 0..4 {
+        c.press(KeyCode::Tab);
+    }
+    assert_eq!(c.app.focus, Focus::Chart);
+    c.press(KeyCode::Char('r'));
+    assert!(c.screen().contains("Acked per partition (0)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn null_differs_from_empty_on_screen_and_on_the_wire() {
+    let mut c = Console::start(100, 30).await;
+    let screen = c.screen();
+    assert!(screen.contains("Key 0 B"), "{screen}");
+    c.ctrl('n');
+    let screen = c.screen();
+    assert!(screen.contains("Key null"), "{screen}");
+    assert_eq!(c.app.draft().unwrap().key, None);
+    c.ctrl('n');
+    assert_eq!(c.app.draft().unwrap().key, Some(Vec::new()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_numbers_records_and_fills_the_chart() {
+    let mut c = Console::start(120, 40).await;
+    c.type_text("k-{seq}");
+    c.ctrl('r');
+    c.type_text("12x");
+    c.press(KeyCode::Enter);
+    assert!(
+        c.screen().contains("a whole number of records"),
+        "a bad count is refused in place"
+    );
+    for _ in 0..3 {
+        c.press(KeyCode::Backspace);
+    }
+    c.type_text("60");
+    c.press(KeyCode::Enter);
+    let mut n = 0;
+    c.pump_until(|e| {
+        n += matches!(e, Event::Acked(_)) as usize;
+        n == 60
+    })
+    .await;
+    assert_eq!(c.app.chart.iter().sum::<u64>(), 60);
+    assert!(
+        c.app.chart.iter().filter(|n| **n > 0).count() > 1,
+        "60 keys spread: {:?}",
+        c.app.chart
+    );
+    let screen = c.screen();
+    assert!(screen.contains("Acked per partition (60)"), "{screen}");
+    assert!(
+        screen.contains("sent 60  acked 60  failed 0  in flight 0"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_are_validated_as_typed_and_applied_with_a_log_line() {
+    let mut c = Console::start(120, 40).await;
+    for _ in 0..4 {
+        c.press(KeyCode::Tab);
+    }
+    assert_eq!(c.app.focus, Focus::Settings);
+    // acks is the first row: try 7.
+    c.press(KeyCode::Enter);
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.type_text("7");
+    let screen = c.screen();
+    assert!(
+        screen.contains("acks: '7' is not valid: acks is 0, 1 or all"),
+        "{screen}"
+    );
+    c.press(KeyCode::Enter);
+    assert!(
+        c.app.popup.is_some(),
+        "Enter on a bad value keeps the prompt open"
+    );
+    c.press(KeyCode::Backspace);
+    c.type_text("1");
+    c.press(KeyCode::Enter);
+    assert!(c.app.popup.is_none());
+    // acks=1 with idempotence on cannot be applied, and the pane says why.
+    let screen = c.screen();
+    assert!(
+        screen.contains("cannot apply: enable.idempotence=true needs acks=all"),
+        "{screen}"
+    );
+    c.press(KeyCode::Char('a'));
+    assert!(c.app.log.lines.back().unwrap().text.contains("not applied"));
+
+    // Turn idempotence off (row 5), set linger.ms (row 2) to 50, apply.
+    for _ in 0..4 {
+        c.press(KeyCode::Down);
+    }
+    c.press(KeyCode::Enter);
+    for _ in 0..4 {
+        c.press(KeyCode::Backspace);
+    }
+    c.type_text("false");
+    c.press(KeyCode::Enter);
+    for _ in 0..3 {
+        c.press(KeyCode::Up);
+    }
+    c.press(KeyCode::Enter);
+    c.press(KeyCode::Backspace);
+    c.type_text("-1");
+    assert!(c.screen().contains("must be between 0 and 900000"));
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.type_text("50");
+    c.press(KeyCode::Enter);
+    assert!(c.screen().contains("* not applied"));
+    c.press(KeyCode::Char('a'));
+    c.pump_until(|e| matches!(e, Event::Applied { .. })).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("producer rebuilt: acks: all -> 1, linger.ms: 5 -> 50, enable.idempotence: true -> false"),
+        "{screen}"
+    );
+    assert!(!screen.contains("* not applied"), "{screen}");
+    assert_eq!(c.app.applied.get("linger.ms"), Some("50"));
+
+    // Any librdkafka property can be added by name; a wrong one is refused.
+    c.press(KeyCode::Char('+'));
+    c.type_text("no.such.thing=1");
+    c.press(KeyCode::Enter);
+    assert!(c.screen().contains("No such configuration property"));
+    c.press(KeyCode::Esc);
+    c.press(KeyCode::Char('+'));
+    c.type_text("client.id=lab-7");
+    c.press(KeyCode::Enter);
+    let screen = c.screen();
+    assert!(
+        screen.contains("client.id") && screen.contains("lab-7"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_lists_every_binding_and_small_terminals_are_told() {
+    let mut c = Console::start(120, 40).await;
+    c.press(KeyCode::F(1));
+    let mut seen = c.screen();
+    for _ in 0..40 {
+        c.press(KeyCode::Down);
+        seen.push_str(&c.screen());
+    }
+    for b in kprod::ui::keymap::BINDINGS {
+        assert!(seen.contains(b.help), "help lacks '{}':\n{seen}", b.help);
+    }
+    c.press(KeyCode::Esc);
+    assert!(c.app.popup.is_none());
+
+    let mut small = Console::start(79, 24).await;
+    assert!(small.screen().contains("Terminal too small"));
+    let mut fits = Console::start(80, 24).await;
+    let screen = fits.screen();
+    assert!(
+        screen.contains("Record")
+            && screen.contains("Event log")
+            && screen.contains("Acked per partition"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_record_input_is_refused_and_nothing_is_lost() {
+    let mut c = Console::start(120, 40).await;
+    c.type_text("keep-me");
+    for _ in 0..3 {
+        c.press(KeyCode::Tab);
+    }
+    assert_eq!(c.app.focus, Focus::Partition);
+    c.type_text("9");
+    assert!(c.screen().contains("partitions 0..5 only"));
+    c.ctrl('s');
+    assert!(c
+        .app
+        .log
+        .lines
+        .back()
+        .unwrap()
+        .text
+        .contains("not sent: topic 'demo' has partitions 0..5 only"));
+    assert_eq!(c.app.totals.sent, 0);
+    assert_eq!(
+        c.app.key.text.lines()[0],
+        "keep-me",
+        "the composed record is kept"
+    );
+    c.press(KeyCode::Backspace);
+    c.type_text("abc");
+    assert!(c.screen().contains("not a partition number"));
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.type_text("4");
+    c.ctrl('s');
+    c.pump_until(|e| matches!(e, Event::Acked(_))).await;
+    assert_eq!(c.app.chart[4], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_topic_picker_lists_topics_and_an_unknown_topic_is_reported() {
+    let (engine, events) = common::embedded("orders", Settings::default());
+    let mut c = Console {
+        app: App::new("missing", Settings::default()),
+        engine,
+        events,
+        terminal: Terminal::new(TestBackend::new(120, 40)).unwrap(),
+        theme: Theme::built_in(),
+    };
+    c.pump_until(|e| matches!(e, Event::Topics(_))).await;
+    assert!(c
+        .screen()
+        .contains("topic 'missing' does not exist on the cluster"));
+    c.ctrl('t');
+    let screen = c.screen();
+    assert!(
+        screen.contains("demo") && screen.contains("orders") && screen.contains("6 partitions"),
+        "{screen}"
+    );
+    c.press(KeyCode::Down);
+    c.press(KeyCode::Enter);
+    assert_eq!(c.app.topic, "orders");
+    assert!(c.screen().contains("Topic orders (6 partitions)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_flushes_then_quits_and_twice_quits_at_once() {
+    let mut c = Console::start(100, 30).await;
+    c.ctrl('c');
+    assert!(!c.app.quit);
+    c.pump_until(|e| matches!(e, Event::ShutdownComplete { .. }))
+        .await;
+    assert!(c.app.quit);
+
+    let mut c = Console::start(100, 30).await;
+    c.ctrl('c');
+    c.ctrl('c');
+    assert!(c.app.quit);
+}
