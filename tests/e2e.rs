@@ -12,7 +12,7 @@ struct Tmux {
 
 impl Tmux {
     /// Starts kprod in a `width`x`height` window, or says why it cannot.
-    fn start(name: &str, width: u16, height: u16) -> Option<Tmux> {
+    fn start(name: &str, width: u16, height: u16, args: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -27,7 +27,7 @@ impl Tmux {
         // After kprod exits the shell prints its exit code, proving the
         // terminal is back in a state a shell can write to.
         let script = format!(
-            "{}; echo \"kprod exited with $?\"; sleep 30",
+            "{} {args}; echo \"kprod exited with $?\"; sleep 30",
             env!("CARGO_BIN_EXE_kprod")
         );
         t.tmux(&[
@@ -100,7 +100,7 @@ impl Drop for Tmux {
 }
 
 fn send_and_see_ack(width: u16, height: u16) {
-    let Some(t) = Tmux::start(&format!("{width}x{height}"), width, height) else {
+    let Some(t) = Tmux::start(&format!("{width}x{height}"), width, height, "") else {
         return;
     };
     t.wait_for("Topic demo (6");
@@ -156,4 +156,26 @@ fn a_bad_setting_on_the_command_line_is_refused_before_the_screen_opens() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("max.block.ms cannot be honoured"), "{err}");
+}
+
+#[test]
+fn an_unreachable_broker_is_reported_and_the_screen_stays_live() {
+    // Port 1 on loopback: nothing listens there.
+    let Some(t) = Tmux::start("unreachable", 100, 30, "-b 127.0.0.1:1") else {
+        return;
+    };
+    let screen = t.wait_for("cannot read the cluster's topics");
+    assert!(screen.contains("brokers 127.0.0.1:1"), "{screen}");
+    // Keys still work while the broker is away.
+    t.keys(&["F1"]);
+    t.wait_for("Keys (");
+    t.keys(&["Escape"]);
+    t.text("k");
+    t.keys(&["C-s"]);
+    t.wait_for("#0 queued");
+    // The record is in flight; one Ctrl-C waits for it, the second quits now.
+    t.keys(&["C-c"]);
+    t.wait_for("QUITTING: waiting for 1 in flight");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
 }

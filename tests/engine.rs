@@ -248,3 +248,33 @@ async fn shutdown_reports_what_was_sent() {
     };
     assert_eq!((*sent, *acked, *failed), (100, 100, 0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_broker_is_reported_not_waited_on() {
+    let (engine, mut rx) = kprod::engine::Engine::start(kprod::engine::EngineConfig {
+        bootstrap: Some("127.0.0.1:1".into()),
+        topic: "demo".into(),
+        settings: Settings::default(),
+    });
+    let events = common::events_until(&mut rx, |e| {
+        matches!(e, Event::Notice { level: Level::Error, text } if text.contains("cannot read the cluster's topics"))
+    })
+    .await;
+    assert!(
+        matches!(
+            &events[0],
+            Event::Connected {
+                embedded: false,
+                ..
+            }
+        ),
+        "{events:?}"
+    );
+    // Commands are still taken while the broker is away.
+    engine.send(Command::Send(Draft {
+        topic: "demo".into(),
+        value: Some(b"x".to_vec()),
+        ..Default::default()
+    }));
+    common::events_until(&mut rx, |e| matches!(e, Event::Queued { .. })).await;
+}

@@ -366,3 +366,107 @@ async fn ctrl_c_flushes_then_quits_and_twice_quits_at_once() {
     c.ctrl('c');
     assert!(c.app.quit);
 }
+
+#[test]
+fn the_log_is_bounded_filtered_and_scrolled_while_totals_count_everything() {
+    use kprod::engine::{Ack, Stamp};
+    use kprod::ui::app::{Filter, LOG_CAPACITY};
+    use std::time::Duration;
+    let mut app = App::new("demo", Settings::default());
+    let n = LOG_CAPACITY as u64 + 1_000;
+    for id in 0..n {
+        app.on_event(Event::Queued {
+            id,
+            topic: "demo".into(),
+            partition: None,
+            key_len: Some(1),
+            value_len: None,
+        });
+        if id % 10 == 0 {
+            app.on_event(Event::Failed {
+                id,
+                partition: Some(1),
+                code: "MSG_TIMED_OUT".into(),
+                message: "Local: Message timed out".into(),
+                latency: Duration::from_millis(5),
+            });
+        } else {
+            app.on_event(Event::Acked(Ack {
+                id,
+                partition: (id % 6) as i32,
+                offset: Some(id as i64),
+                timestamp: Some(Stamp::CreateTime(0)),
+                created: 0,
+                latency: Duration::from_millis(1),
+            }));
+        }
+    }
+    assert_eq!(app.log.lines.len(), LOG_CAPACITY);
+    assert_eq!(app.totals.sent, n);
+    assert_eq!(
+        app.totals.failed,
+        (0..n).filter(|i| i % 10 == 0).count() as u64
+    );
+    assert_eq!(app.totals.acked + app.totals.failed, n);
+
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let theme = Theme::built_in();
+    let mut draw = |app: &App| {
+        terminal.draw(|f| view::draw(f, app, &theme)).unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    };
+    // Focus the log, filter to failures only.
+    for _ in 0..5 {
+        app.update(kprod::ui::action::Action::FocusNext);
+    }
+    assert_eq!(app.focus, Focus::Log);
+    app.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE));
+    app.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE));
+    assert_eq!(app.log.filter, Filter::Failed);
+    let screen = draw(&app);
+    assert!(screen.contains("[failed]"), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "#{} failed p1  MSG_TIMED_OUT",
+            n - 1 - (n - 1) % 10
+        )),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(" acked  p"),
+        "only failures are shown: {screen}"
+    );
+    // Scroll up: the newest failure leaves the screen, the title says so.
+    for _ in 0..30 {
+        app.on_key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+    }
+    let screen = draw(&app);
+    assert!(screen.contains("(End: follow)"), "{screen}");
+    assert!(
+        !screen.contains(&format!("#{} failed", n - 1 - (n - 1) % 10)),
+        "{screen}"
+    );
+    app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+    assert_eq!(app.log.scroll, 0);
+}
+
+#[test]
+fn a_bad_theme_file_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_colour = dir.path().join("bad.toml");
+    std::fs::write(&bad_colour, "acked = \"not-a-colour\"\n").unwrap();
+    let err = Theme::load(Some(&bad_colour)).unwrap_err();
+    assert!(err.contains("theme"), "{err}");
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, "ackd = \"green\"\n").unwrap();
+    assert!(Theme::load(Some(&unknown)).unwrap_err().contains("ackd"));
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "acked = ").unwrap();
+    assert!(Theme::load(Some(&broken)).is_err());
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "acked = \"#00ff00\"\n").unwrap();
+    assert!(Theme::load(Some(&good)).is_ok());
+    assert!(Theme::load(Some(&dir.path().join("missing.toml")))
+        .unwrap_err()
+        .contains("cannot read theme"));
+}

@@ -140,6 +140,9 @@ impl Engine {
 
 /// How long metadata requests may take before the user is told.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the topic list is read again, so a broker that comes up (or a
+/// topic that appears) is noticed without the user asking.
+const METADATA_REFRESH: Duration = Duration::from_secs(10);
 
 async fn run(
     config: EngineConfig,
@@ -180,12 +183,24 @@ async fn run(
                 None
             }
         };
-    if let Some(p) = &producer {
-        refresh_topics(p.clone(), events.clone());
-    }
+    let reachable = Arc::new(Reachable::default());
+    let mut refresh = tokio::time::interval(METADATA_REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut bursts: Vec<JoinHandle<()>> = Vec::new();
 
-    while let Some(command) = commands.recv().await {
+    loop {
+        let command = tokio::select! {
+            command = commands.recv() => match command {
+                Some(c) => c,
+                None => break,
+            },
+            _ = refresh.tick() => {
+                if let Some(p) = &producer {
+                    refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
+                }
+                continue;
+            }
+        };
         bursts.retain(|b| !b.is_finished());
         match command {
             Command::Send(draft) => match &producer {
@@ -238,7 +253,8 @@ async fn run(
             }
             Command::RefreshTopics => {
                 if let Some(p) = &producer {
-                    refresh_topics(p.clone(), events.clone());
+                    reachable.retell();
+                    refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
                 }
             }
             Command::Shutdown => {
@@ -275,12 +291,39 @@ async fn drain(producer: &Producer, events: &UnboundedSender<Event>) {
     }
 }
 
+/// Whether the last topic request was answered, so a failure is told once
+/// rather than every refresh.
+#[derive(Default)]
+struct Reachable {
+    /// 0: not asked yet, 1: answered, 2: failed and told.
+    state: std::sync::atomic::AtomicU8,
+}
+
+impl Reachable {
+    /// The user asked: tell the outcome even if it is the same as before.
+    fn retell(&self) {
+        self.state.store(0, Ordering::Relaxed);
+    }
+}
+
 /// Fetches the cluster's topics off the async threads; the answer (or why
-/// there is none) arrives as an event.
-fn refresh_topics(producer: Arc<Producer>, events: UnboundedSender<Event>) {
+/// there is none, once) arrives as an event.
+fn refresh_topics(
+    producer: Arc<Producer>,
+    bootstrap: &str,
+    reachable: Arc<Reachable>,
+    events: UnboundedSender<Event>,
+) {
+    let bootstrap = bootstrap.to_string();
     tokio::task::spawn_blocking(move || {
-        let event = match producer.client().fetch_metadata(None, METADATA_TIMEOUT) {
+        match producer.client().fetch_metadata(None, METADATA_TIMEOUT) {
             Ok(md) => {
+                if reachable.state.swap(1, Ordering::Relaxed) == 2 {
+                    let _ = events.send(Event::Notice {
+                        level: Level::Info,
+                        text: format!("the cluster at {bootstrap} answers again"),
+                    });
+                }
                 let mut topics: Vec<TopicInfo> = md
                     .topics()
                     .iter()
@@ -291,13 +334,22 @@ fn refresh_topics(producer: Arc<Producer>, events: UnboundedSender<Event>) {
                     })
                     .collect();
                 topics.sort_by(|a, b| a.name.cmp(&b.name));
-                Event::Topics(topics)
+                let _ = events.send(Event::Topics(topics));
             }
-            Err(e) => Event::Notice {
-                level: Level::Error,
-                text: format!("cannot read the cluster's topics: {e} (is the broker reachable?)"),
-            },
-        };
-        let _ = events.send(event);
+            Err(e) => {
+                if reachable.state.swap(2, Ordering::Relaxed) != 2 {
+                    let why = match e.rdkafka_error_code() {
+                        Some(code) => code.to_string(),
+                        None => e.to_string(),
+                    };
+                    let _ = events.send(Event::Notice {
+                    level: Level::Error,
+                    text: format!(
+                        "cannot read the cluster's topics at {bootstrap}: {why}. Is the broker up and -b right? kprod keeps trying."
+                    ),
+                });
+                }
+            }
+        }
     });
 }

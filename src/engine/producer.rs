@@ -2,7 +2,7 @@
 //! delivery reports and client errors into engine events.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -37,10 +37,15 @@ pub struct InFlight {
     created: i64,
 }
 
+/// The same client error (by name) is reported at most this often:
+/// librdkafka repeats connection errors on every reconnect attempt.
+const ERROR_REPEAT: Duration = Duration::from_secs(10);
+
 /// Receives librdkafka's callbacks on its polling thread.
 pub struct Ctx {
     events: UnboundedSender<Event>,
     counters: Arc<Counters>,
+    last_error: Mutex<Option<(String, Instant)>>,
 }
 
 impl ClientContext for Ctx {
@@ -50,9 +55,16 @@ impl ClientContext for Ctx {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        let name = error_name(&error);
+        if let Ok(mut last) = self.last_error.lock() {
+            if matches!(&*last, Some((n, at)) if *n == name && at.elapsed() < ERROR_REPEAT) {
+                return;
+            }
+            *last = Some((name.clone(), Instant::now()));
+        }
         let _ = self.events.send(Event::Notice {
             level: Level::Error,
-            text: format!("{}: {reason}", error_name(&error)),
+            text: format!("{name}: {reason}"),
         });
     }
 }
@@ -135,7 +147,11 @@ impl Producer {
         events: UnboundedSender<Event>,
         counters: Arc<Counters>,
     ) -> Result<Producer, String> {
-        let ctx = Ctx { events, counters };
+        let ctx = Ctx {
+            events,
+            counters,
+            last_error: Mutex::new(None),
+        };
         settings
             .client_config(bootstrap)
             .create_with_context(ctx)

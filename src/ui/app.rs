@@ -459,7 +459,9 @@ impl App {
             }
             Event::Topics(topics) => {
                 let known = topics.iter().any(|t| t.name == self.topic);
-                if !known {
+                // Warn when the topic is first found missing, not every refresh.
+                let was_known = self.partition_count().is_some() || self.topics.is_none();
+                if !known && was_known {
                     self.note(
                         Level::Warn,
                         format!(

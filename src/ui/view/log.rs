@@ -52,11 +52,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 
-/// Splits a line into pieces of at most `width` characters.
+/// Splits a line into pieces of at most `width` characters, at a space
+/// where there is one.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
+    let mut pieces = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..=width]
+            .iter()
+            .rposition(|c| *c == ' ')
+            .filter(|&i| i > 0)
+            .unwrap_or(width);
+        pieces.push(rest[..cut].iter().collect());
+        let skip = if rest[cut] == ' ' { cut + 1 } else { cut };
+        rest.drain(..skip);
     }
-    chars.chunks(width).map(|c| c.iter().collect()).collect()
+    pieces.push(rest.into_iter().collect());
+    pieces
 }

@@ -32,7 +32,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     first.push(Span::styled(connection(app, room), theme.text()));
     let first = Line::from(first);
     let mut second = Vec::new();
-    if let Some((level, text)) = &app.flash {
+    if app.quitting {
+        second.push(Span::styled(
+            format!(
+                "QUITTING: waiting for {} in flight; Ctrl-C again quits now  ",
+                t.in_flight()
+            ),
+            theme.level(crate::engine::Level::Warn),
+        ));
+    } else if let Some((level, text)) = &app.flash {
         second.push(Span::styled(format!("{text}  "), theme.level(*level)));
     }
     for (key, what) in keymap::hints(&app.scopes()) {
