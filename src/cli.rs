@@ -1,16 +1,41 @@
-//! The command line: which cluster, which topic, which producer settings.
+//! The command line: the TUI's options, and `kprod produce` with the same
+//! connection and settings options plus where records come from.
 
-use clap::Parser;
+use std::path::{Path, PathBuf};
 
-use crate::engine::settings::{SettingError, Settings};
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::settings::Settings;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "kprod",
     version,
-    about = "An interactive Kafka producer console"
+    about = "An interactive Kafka producer console",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+
+    /// A theme file (TOML) laid over the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub theme: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Produce without the screen: records from stdin, a file or a template;
+    /// one JSON object per event on stdout.
+    Produce(ProduceArgs),
+}
+
+/// Options the TUI and `kprod produce` share.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
     /// Brokers to connect to (host:port[,host:port]); without it kprod starts
     /// an embedded 3-broker cluster in-process.
     #[arg(
@@ -24,23 +49,116 @@ pub struct Cli {
     #[arg(short = 't', long, default_value = crate::engine::cluster::DEMO_TOPIC)]
     pub topic: String,
 
-    /// A producer setting, by its Java name or any librdkafka property (repeatable).
+    /// A producer setting, by its Java name or any librdkafka property
+    /// (repeatable; applied after --producer.config).
     #[arg(short = 'X', value_name = "NAME=VALUE")]
     pub set: Vec<String>,
 
-    /// A theme file (TOML) to use instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub theme: Option<std::path::PathBuf>,
+    /// Producer settings from a Java properties file.
+    #[arg(long = "producer.config", value_name = "FILE")]
+    pub producer_config: Option<PathBuf>,
+
+    /// Do not tag records with the kprod.id header, and do not read them back.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
-impl Cli {
-    /// The settings the command line asks for, or the first one refused.
-    pub fn settings(&self) -> Result<Settings, SettingError> {
+/// `kprod produce`.
+#[derive(Debug, Args, Clone)]
+pub struct ProduceArgs {
+    #[command(flatten)]
+    pub common: Common,
+
+    /// Read records from this file instead of stdin, one per line.
+    #[arg(long, value_name = "FILE", conflicts_with = "count")]
+    pub file: Option<PathBuf>,
+
+    /// kafka-console-producer's line format: parse.key, key.separator,
+    /// parse.headers, headers.delimiter, headers.separator,
+    /// headers.key.separator, null.marker, ignore.error (repeatable).
+    #[arg(long = "property", value_name = "NAME=VALUE")]
+    pub property: Vec<String>,
+
+    /// Generate N records from --key/--value/--header templates instead of
+    /// reading lines; {seq} becomes 0..N-1.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Key template for --count (no key if absent).
+    #[arg(long, value_name = "TEMPLATE", requires = "count")]
+    pub key: Option<String>,
+
+    /// Value template for --count.
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "{seq}",
+        requires = "count"
+    )]
+    pub value: String,
+
+    /// A header for --count records, NAME:VALUE (repeatable).
+    #[arg(long = "header", value_name = "NAME:VALUE", requires = "count")]
+    pub header: Vec<String>,
+}
+
+impl Common {
+    /// The settings asked for: the properties file, then -X; the first value
+    /// refused is reported with where it came from.
+    pub fn settings(&self) -> Result<Settings, String> {
         let mut settings = Settings::default();
-        for pair in &self.set {
-            settings.set_pair(pair)?;
+        if let Some(file) = &self.producer_config {
+            for (line, name, value) in read_properties(file)? {
+                settings
+                    .set(&name, &value)
+                    .map_err(|e| format!("{} line {line}: {e}", file.display()))?;
+            }
         }
-        settings.check()?;
+        for pair in &self.set {
+            settings
+                .set_pair(pair)
+                .map_err(|e| format!("-X {pair}: {e}"))?;
+        }
+        settings.check().map_err(|e| e.to_string())?;
+        if self.topic.trim().is_empty() {
+            return Err("the topic name is empty".into());
+        }
         Ok(settings)
     }
+}
+
+/// A Java properties file as (line number, name, value): `#`/`!` comments,
+/// `=` or `:` between name and value, `\` continues a line.
+pub fn read_properties(path: &Path) -> Result<Vec<(usize, String, String)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_start();
+        let (start, mut logical) = match pending.take() {
+            Some((start, before)) => (start, before + line),
+            None => {
+                if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                    continue;
+                }
+                (i + 1, line.to_string())
+            }
+        };
+        if logical.ends_with('\\') && !logical.ends_with("\\\\") {
+            logical.pop();
+            pending = Some((start, logical));
+            continue;
+        }
+        let cut = logical.find(['=', ':']).ok_or_else(|| {
+            format!(
+                "{} line {start}: '{logical}' is not name=value",
+                path.display()
+            )
+        })?;
+        let name = logical[..cut].trim().to_string();
+        let value = logical[cut + 1..].trim().to_string();
+        out.push((start, name, value));
+    }
+    Ok(out)
 }

@@ -3,4 +3,6 @@
 
 pub mod cli;
 pub mod engine;
+pub mod headless;
+pub mod lines;
 pub mod ui;

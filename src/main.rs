@@ -1,49 +1,58 @@
-//! Parses the command line and starts the terminal front end.
+//! Parses the command line and starts the chosen front end: the terminal
+//! console, or `kprod produce`.
+
+use std::process::ExitCode;
 
 use clap::Parser;
-use kprod::cli::Cli;
+use kprod::cli::{Cli, Sub};
 use kprod::engine::EngineConfig;
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match cli.settings() {
+    let common = match &cli.command {
+        Some(Sub::Produce(args)) => &args.common,
+        None => &cli.common,
+    };
+    let settings = match common.settings() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kprod: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    if cli.topic.trim().is_empty() {
-        eprintln!("kprod: the topic name is empty");
-        return std::process::ExitCode::from(2);
-    }
-    let theme = match kprod::ui::theme::Theme::load(cli.theme.as_deref()) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("kprod: {e}");
-            return std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
     let config = EngineConfig {
-        bootstrap: cli.bootstrap_servers.clone(),
-        topic: cli.topic.clone(),
+        bootstrap: common.bootstrap_servers.clone(),
+        topic: common.topic.clone(),
         settings,
+        verify: !common.no_verify,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("kprod: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(kprod::ui::run(config, theme));
+    let code = match cli.command {
+        Some(Sub::Produce(args)) => runtime.block_on(kprod::headless::run(config, args)),
+        None => {
+            let theme = match kprod::ui::theme::Theme::load(cli.theme.as_deref()) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("kprod: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime.block_on(kprod::ui::run(config, theme)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kprod: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    };
     // A metadata request may still be waiting on an unreachable broker.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kprod: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    code
 }

@@ -255,6 +255,7 @@ async fn an_unreachable_broker_is_reported_not_waited_on() {
         bootstrap: Some("127.0.0.1:1".into()),
         topic: "demo".into(),
         settings: Settings::default(),
+        verify: true,
     });
     let events = common::events_until(&mut rx, |e| {
         matches!(e, Event::Notice { level: Level::Error, text } if text.contains("cannot read the cluster's topics"))

@@ -211,9 +211,15 @@ fn changes_are_listed_for_the_log() {
 fn command_line_settings_are_validated_before_start() {
     use clap::Parser;
     let cli = kprod::cli::Cli::parse_from(["kprod", "-X", "acks=7"]);
-    assert!(cli.settings().unwrap_err().to_string().contains("acks"));
+    assert!(cli
+        .common
+        .settings()
+        .unwrap_err()
+        .to_string()
+        .contains("acks"));
     let cli = kprod::cli::Cli::parse_from(["kprod", "-X", "acks=1"]);
     assert!(cli
+        .common
         .settings()
         .unwrap_err()
         .to_string()
@@ -227,5 +233,5 @@ fn command_line_settings_are_validated_before_start() {
         "-X",
         "linger.ms=20",
     ]);
-    assert_eq!(cli.settings().unwrap().get("linger.ms"), Some("20"));
+    assert_eq!(cli.common.settings().unwrap().get("linger.ms"), Some("20"));
 }

@@ -11,6 +11,9 @@ pub const DEMO_TOPIC: &str = "demo";
 /// Partitions of every topic kprod creates on the embedded cluster.
 pub const EMBEDDED_PARTITIONS: i32 = 6;
 
+/// What the embedded cluster reports that a real broker would not.
+pub const EMBEDDED_TIMESTAMP_NOTE: &str = "embedded cluster: its acks carry a made-up LogAppendTime (1234 ms), so kprod shows the record's CreateTime, marked '*'; a real broker reports its own";
+
 /// The embedded cluster, alive as long as this value is.
 pub struct Embedded {
     mock: MockCluster<'static, DefaultProducerContext>,

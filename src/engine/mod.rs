@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod producer;
 pub mod record;
 pub mod settings;
+pub mod verify;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use cluster::Embedded;
 use producer::{Counters, Producer};
 use record::Draft;
 use settings::Settings;
+use verify::Verifier;
 
 /// How the engine connects.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ pub struct EngineConfig {
     /// The topic the user starts on (created on the embedded cluster).
     pub topic: String,
     pub settings: Settings,
+    /// Tag every record with an id header and read the topic back.
+    pub verify: bool,
 }
 
 /// What a front end asks of the engine.
@@ -39,6 +43,9 @@ pub enum Command {
     Apply(Settings),
     /// Ask the cluster for its topics again.
     RefreshTopics,
+    /// Wait for everything in flight, read back to the end and report the
+    /// final verification.
+    Verify,
     /// Deliver or fail what is in flight, then stop.
     Shutdown,
 }
@@ -55,6 +62,9 @@ pub enum Stamp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ack {
     pub id: u64,
+    pub topic: String,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
     pub partition: i32,
     /// `None` with acks=0: the broker never says.
     pub offset: Option<i64>,
@@ -96,6 +106,9 @@ pub enum Event {
     Acked(Ack),
     Failed {
         id: u64,
+        topic: String,
+        key: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
         partition: Option<i32>,
         code: String,
         message: String,
@@ -109,6 +122,16 @@ pub enum Event {
     Notice {
         level: Level,
         text: String,
+    },
+    /// The verifier's counts so far (or final, when `complete`).
+    Verification(verify::Summary),
+    /// One record the verifier found wrong, as soon as it is found.
+    VerifyIssue {
+        kind: verify::IssueKind,
+        topic: String,
+        partition: i32,
+        offset: Option<i64>,
+        id: u64,
     },
     ShutdownComplete {
         sent: u64,
@@ -172,17 +195,31 @@ async fn run(
         bootstrap: bootstrap.clone(),
         embedded: config.bootstrap.is_none(),
     });
+    if config.bootstrap.is_none() {
+        notice(Level::Warn, cluster::EMBEDDED_TIMESTAMP_NOTE.into());
+    }
 
     let counters = Arc::new(Counters::default());
+    let verifier = config
+        .verify
+        .then(|| Verifier::start(&bootstrap, events.clone()));
+    let build = |settings: &Settings| {
+        Producer::build(
+            settings,
+            &bootstrap,
+            events.clone(),
+            counters.clone(),
+            verifier.clone(),
+        )
+    };
     let mut settings = config.settings;
-    let mut producer =
-        match Producer::build(&settings, &bootstrap, events.clone(), counters.clone()) {
-            Ok(p) => Some(Arc::new(p)),
-            Err(e) => {
-                notice(Level::Error, e);
-                None
-            }
-        };
+    let mut producer = match build(&settings) {
+        Ok(p) => Some(Arc::new(p)),
+        Err(e) => {
+            notice(Level::Error, e);
+            None
+        }
+    };
     let reachable = Arc::new(Reachable::default());
     let mut refresh = tokio::time::interval(METADATA_REFRESH);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -235,7 +272,7 @@ async fn run(
                 if let Some(p) = &producer {
                     drain(p, &events).await;
                 }
-                match Producer::build(&next, &bootstrap, events.clone(), counters.clone()) {
+                match build(&next) {
                     Ok(p) => {
                         let changes = next.changes_from(&settings);
                         producer = Some(Arc::new(p));
@@ -255,6 +292,23 @@ async fn run(
                 if let Some(p) = &producer {
                     reachable.retell();
                     refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
+                }
+            }
+            Command::Verify => {
+                for b in bursts.drain(..) {
+                    let _ = b.await;
+                }
+                if let Some(p) = &producer {
+                    drain(p, &events).await;
+                }
+                match &verifier {
+                    Some(v) => {
+                        v.finish().await;
+                    }
+                    None => notice(
+                        Level::Warn,
+                        "verification is off (no id header): nothing to verify".into(),
+                    ),
                 }
             }
             Command::Shutdown => {

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::record::Draft;
 use super::settings::Settings;
+use super::verify::{Verifier, ID_HEADER};
 use super::{Ack, Event, Level, Stamp};
 
 /// Records counted since the engine started; totals a front end can trust.
@@ -45,6 +46,7 @@ const ERROR_REPEAT: Duration = Duration::from_secs(10);
 pub struct Ctx {
     events: UnboundedSender<Event>,
     counters: Arc<Counters>,
+    verifier: Option<Arc<Verifier>>,
     last_error: Mutex<Option<(String, Instant)>>,
 }
 
@@ -77,10 +79,17 @@ impl ProducerContext for Ctx {
         let event = match result {
             Ok(msg) => {
                 self.counters.acked.fetch_add(1, Ordering::Relaxed);
+                let offset = (msg.offset() >= 0).then_some(msg.offset());
+                if let Some(v) = &self.verifier {
+                    v.acked(msg.topic(), msg.partition(), offset, inflight.id);
+                }
                 Event::Acked(Ack {
                     id: inflight.id,
+                    topic: msg.topic().to_string(),
+                    key: msg.key().map(<[u8]>::to_vec),
+                    value: msg.payload().map(<[u8]>::to_vec),
                     partition: msg.partition(),
-                    offset: (msg.offset() >= 0).then_some(msg.offset()),
+                    offset,
                     timestamp: stamp(msg.timestamp()),
                     created: inflight.created,
                     latency,
@@ -90,6 +99,9 @@ impl ProducerContext for Ctx {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
                 Event::Failed {
                     id: inflight.id,
+                    topic: msg.topic().to_string(),
+                    key: msg.key().map(<[u8]>::to_vec),
+                    value: msg.payload().map(<[u8]>::to_vec),
                     partition: (msg.partition() >= 0).then_some(msg.partition()),
                     code: error_name(err),
                     message: err.to_string(),
@@ -146,10 +158,12 @@ impl Producer {
         bootstrap: &str,
         events: UnboundedSender<Event>,
         counters: Arc<Counters>,
+        verifier: Option<Arc<Verifier>>,
     ) -> Result<Producer, String> {
         let ctx = Ctx {
             events,
             counters,
+            verifier,
             last_error: Mutex::new(None),
         };
         settings
@@ -171,6 +185,9 @@ impl Producer {
     /// Java client would block in send() for up to max.block.ms).
     pub async fn enqueue(&self, draft: &Draft) {
         let ctx = self.inner.context();
+        if let Some(v) = &ctx.verifier {
+            v.watch(&draft.topic).await;
+        }
         let id = ctx.counters.next_id();
         let _ = ctx.events.send(Event::Queued {
             id,
@@ -201,12 +218,19 @@ impl Producer {
         if let Some(p) = draft.partition {
             record = record.partition(p);
         }
-        if !draft.headers.is_empty() {
-            let mut headers = OwnedHeaders::new_with_capacity(draft.headers.len());
+        let tag = ctx.verifier.as_ref().map(|v| v.header(id));
+        if !draft.headers.is_empty() || tag.is_some() {
+            let mut headers = OwnedHeaders::new_with_capacity(draft.headers.len() + 1);
             for h in &draft.headers {
                 headers = headers.insert(Header {
                     key: &h.name,
                     value: h.value.as_deref(),
+                });
+            }
+            if let Some(tag) = &tag {
+                headers = headers.insert(Header {
+                    key: ID_HEADER,
+                    value: Some(tag.as_str()),
                 });
             }
             record = record.headers(headers);
@@ -222,6 +246,9 @@ impl Producer {
                     ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
                     let _ = ctx.events.send(Event::Failed {
                         id: back.delivery_opaque.id,
+                        topic: draft.topic.clone(),
+                        key: draft.key.clone(),
+                        value: draft.value.clone(),
                         partition: draft.partition,
                         code: error_name(&err),
                         message: err.to_string(),

@@ -102,6 +102,8 @@ pub enum Status {
     Queued,
     Acked,
     Failed,
+    /// Something the verifier found wrong with a record.
+    Issue,
     Notice(Level),
 }
 
@@ -125,7 +127,7 @@ impl Filter {
         match self {
             Filter::All => true,
             Filter::Acked => s == Status::Acked,
-            Filter::Failed => s == Status::Failed,
+            Filter::Failed => matches!(s, Status::Failed | Status::Issue),
             Filter::Queued => s == Status::Queued,
             Filter::Notices => matches!(s, Status::Notice(_)),
         }
@@ -145,7 +147,7 @@ impl Filter {
         match self {
             Filter::All => "all",
             Filter::Acked => "acked",
-            Filter::Failed => "failed",
+            Filter::Failed => "failed+issues",
             Filter::Queued => "queued",
             Filter::Notices => "notices",
         }
@@ -224,6 +226,8 @@ pub struct App {
     pub totals: Totals,
     /// Acked records per partition since the last reset.
     pub chart: Vec<u64>,
+    /// The verifier's latest counts; `None` until it has some.
+    pub verification: Option<crate::engine::verify::Summary>,
     /// The latest message for the status bar.
     pub flash: Option<(Level, String)>,
     /// Ctrl-C was pressed once: flushing before quitting.
@@ -257,6 +261,7 @@ impl App {
             },
             totals: Totals::default(),
             chart: Vec::new(),
+            verification: None,
             flash: None,
             quitting: false,
             quit: false,
@@ -446,12 +451,6 @@ impl App {
                     format!("connecting to {bootstrap}")
                 };
                 self.push(Status::Notice(Level::Info), text);
-                if embedded {
-                    self.push(
-                        Status::Notice(Level::Warn),
-                        "embedded cluster: its acks carry a made-up LogAppendTime (1234 ms), so the log shows the record's CreateTime marked '*'; a real broker reports its own".into(),
-                    );
-                }
                 self.connection = Some(Connection {
                     bootstrap,
                     embedded,
@@ -509,6 +508,7 @@ impl App {
                 code,
                 message,
                 latency,
+                ..
             } => {
                 self.totals.failed += 1;
                 let p = partition.map(|p| format!(" p{p}")).unwrap_or_default();
@@ -532,6 +532,37 @@ impl App {
                 if !repeat {
                     self.note(level, text);
                 }
+            }
+            Event::Verification(summary) => {
+                if summary.complete {
+                    let t = summary.total();
+                    let level = if summary.no_loss() && t.duplicated == 0 && t.reordered == 0 {
+                        Level::Info
+                    } else {
+                        Level::Warn
+                    };
+                    self.note(
+                        level,
+                        format!(
+                            "verified: {} acked, {} read back, {} missing, {} duplicated, {} misplaced, {} reordered",
+                            t.acked, t.read_back, t.missing, t.duplicated, t.misplaced, t.reordered
+                        ),
+                    );
+                }
+                self.verification = Some(summary);
+            }
+            Event::VerifyIssue {
+                kind,
+                topic,
+                partition,
+                offset,
+                id,
+            } => {
+                let at = offset.map(|o| format!(" offset {o}")).unwrap_or_default();
+                self.push(
+                    Status::Issue,
+                    format!("#{id} {} {topic} p{partition}{at}", kind.name()),
+                );
             }
             Event::ShutdownComplete { .. } => {
                 if self.quitting {
@@ -789,7 +820,7 @@ fn len(n: Option<usize>) -> String {
 }
 
 fn ms(d: std::time::Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    format!("{:.1}ms", d.as_secs_f64() * 1000.0)
 }
 
 /// How an ack reads in the log: where the record is and when the broker says
@@ -801,14 +832,16 @@ pub fn ack_line(ack: &Ack, embedded: bool) -> String {
         Some(o) => format!("offset {o}"),
         None => "offset unknown (acks=0)".into(),
     };
+    // "created": the producer's CreateTime kept; "appended": the broker's
+    // LogAppendTime; "*": the embedded cluster's stamp is not real.
     let ts = match ack.timestamp {
-        _ if embedded => format!("ts {} CreateTime*", clock(ack.created)),
-        Some(Stamp::CreateTime(t)) => format!("ts {} CreateTime", clock(t)),
-        Some(Stamp::LogAppendTime(t)) => format!("ts {} LogAppendTime", clock(t)),
-        None => "no ts".into(),
+        _ if embedded => format!("created {}*", clock(ack.created)),
+        Some(Stamp::CreateTime(t)) => format!("created {}", clock(t)),
+        Some(Stamp::LogAppendTime(t)) => format!("appended {}", clock(t)),
+        None => "no timestamp".into(),
     };
     format!(
-        "#{} acked  p{} {offset}  {ts}  {}",
+        "#{} acked p{} {offset} {} {ts}",
         ack.id,
         ack.partition,
         ms(ack.latency)

@@ -17,6 +17,7 @@ pub fn embedded(topic: &str, settings: Settings) -> (Engine, UnboundedReceiver<E
         bootstrap: None,
         topic: topic.into(),
         settings,
+        verify: true,
     })
 }
 

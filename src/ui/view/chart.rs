@@ -13,7 +13,7 @@ use crate::ui::theme::Theme;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Chart;
     let total: u64 = app.chart.iter().sum();
-    let block = pane(format!(" Acked per partition ({total}) "), focused, theme);
+    let block = pane(format!(" Acked/partition ({total}) "), focused, theme);
     if app.chart.is_empty() {
         let text = Paragraph::new("waiting for the topic's partitions").style(theme.muted());
         frame.render_widget(text.block(block), area);

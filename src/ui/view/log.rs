@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let style = match l.status {
             Status::Queued => theme.queued(),
             Status::Acked => theme.acked(),
-            Status::Failed => theme.failed(),
+            Status::Failed | Status::Issue => theme.failed(),
             Status::Notice(level) => theme.level(level),
         };
         let pieces = wrap(&l.text, width);

@@ -28,13 +28,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Percentage(52),
         Constraint::Min(6),
-        Constraint::Length(2),
+        Constraint::Length(3),
     ])
     .areas(area);
     let [composer_area, settings_area] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let [log_area, chart_area] =
-        Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(middle);
+        Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(middle);
     composer::draw(frame, composer_area, app, theme);
     settings::draw(frame, settings_area, app, theme);
     log::draw(frame, log_area, app, theme);

@@ -21,17 +21,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(t.failed.to_string(), theme.failed()),
         Span::styled("  in flight ", theme.muted()),
         Span::styled(t.in_flight().to_string(), theme.queued()),
-        Span::styled("  topic ", theme.muted()),
+        Span::styled("  │ ", theme.muted()),
+    ];
+    first.extend(verification(app, theme));
+    let mut second = vec![
+        Span::styled("topic ", theme.muted()),
         Span::styled(app.topic.clone(), theme.text()),
         Span::styled("  ", theme.muted()),
     ];
     // Totals first; the broker list gets what room is left, at least one
     // address (enough for another client to bootstrap from).
-    let used: usize = first.iter().map(|s| s.content.chars().count()).sum();
-    let room = (area.width as usize).saturating_sub(used);
-    first.push(Span::styled(connection(app, room), theme.text()));
-    let first = Line::from(first);
-    let mut second = Vec::new();
+    let used: usize = second.iter().map(|s| s.content.chars().count()).sum();
+    // A message shares the line: then the broker list takes its short form.
+    let room = match app.flash {
+        Some(_) => 0,
+        None => (area.width as usize).saturating_sub(used),
+    };
+    second.push(Span::styled(connection(app, room), theme.text()));
+    let mut third = Vec::new();
     if app.quitting {
         second.push(Span::styled(
             format!(
@@ -41,13 +48,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.level(crate::engine::Level::Warn),
         ));
     } else if let Some((level, text)) = &app.flash {
-        second.push(Span::styled(format!("{text}  "), theme.level(*level)));
+        second.push(Span::styled(format!("  {text}"), theme.level(*level)));
     }
     for (key, what) in keymap::hints(&app.scopes()) {
-        second.push(Span::styled(key, theme.key_hint()));
-        second.push(Span::styled(format!(" {what}  "), theme.muted()));
+        third.push(Span::styled(key, theme.key_hint()));
+        third.push(Span::styled(format!(" {what}  "), theme.muted()));
     }
-    frame.render_widget(Paragraph::new(vec![first, Line::from(second)]), area);
+    let lines = vec![Line::from(first), Line::from(second), Line::from(third)];
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn connection(app: &App, room: usize) -> String {
@@ -67,4 +75,30 @@ fn connection(app: &App, room: usize) -> String {
     } else {
         format!("{kind}{first} (+{rest})")
     }
+}
+
+/// The verifier's counts, problems first so they survive a narrow screen.
+fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
+    let Some(summary) = &app.verification else {
+        return vec![Span::styled("verify: waiting for acks", theme.muted())];
+    };
+    let t = summary.total();
+    let count = |label: &str, n: u64| {
+        let style = if n == 0 {
+            theme.muted()
+        } else {
+            theme.failed()
+        };
+        Span::styled(format!("{label} {n}  "), style)
+    };
+    vec![
+        count("missing", t.missing),
+        count("dup", t.duplicated),
+        count("reordered", t.reordered),
+        count("misplaced", t.misplaced),
+        Span::styled(
+            format!("read back {}/{}", t.read_back, t.acked),
+            theme.muted(),
+        ),
+    ]
 }

@@ -1,0 +1,601 @@
+//! The read-back verifier: every record kprod sends carries an id header; a
+//! reader per topic consumes what was written since kprod started, and the
+//! verifier matches what it reads against the delivery reports to count, per
+//! partition, what was acked, read back, missing, duplicated, misplaced and
+//! reordered.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
+
+use super::{Event, Level};
+
+/// The header that carries `<run>-<n>`: this kprod run and the record's number.
+pub const ID_HEADER: &str = "kprod.id";
+
+/// How long the final verification waits for the readers to reach the end.
+const CATCH_UP: Duration = Duration::from_secs(30);
+/// How often a changed summary is reported while records flow.
+const SUMMARY_EVERY: Duration = Duration::from_millis(500);
+
+/// What the verifier found wrong with one record, reported as it is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueKind {
+    /// Acked, but the reader went past its offset without seeing it.
+    Missing,
+    /// Read back more than once.
+    Duplicated,
+    /// Read back at another offset than its ack reported.
+    Misplaced,
+    /// Read back after a record of the same key that was sent later.
+    Reordered,
+}
+
+impl IssueKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            IssueKind::Missing => "MISSING",
+            IssueKind::Duplicated => "DUPLICATE",
+            IssueKind::Misplaced => "MISPLACED",
+            IssueKind::Reordered => "REORDERED",
+        }
+    }
+}
+
+/// Counts for one partition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionCounts {
+    pub topic: String,
+    pub partition: i32,
+    pub acked: u64,
+    /// Distinct records of this run read back.
+    pub read_back: u64,
+    pub missing: u64,
+    /// Extra copies read back.
+    pub duplicated: u64,
+    pub misplaced: u64,
+    pub reordered: u64,
+}
+
+/// The verifier's findings so far, or at the end (`complete`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub partitions: Vec<PartitionCounts>,
+    /// The readers reached the end of what was written and every acked
+    /// record without a place was looked for.
+    pub complete: bool,
+}
+
+impl Summary {
+    pub fn total(&self) -> PartitionCounts {
+        let mut t = PartitionCounts::default();
+        for p in &self.partitions {
+            t.acked += p.acked;
+            t.read_back += p.read_back;
+            t.missing += p.missing;
+            t.duplicated += p.duplicated;
+            t.misplaced += p.misplaced;
+            t.reordered += p.reordered;
+        }
+        t
+    }
+
+    /// Nothing acked was lost or misplaced.
+    pub fn no_loss(&self) -> bool {
+        let t = self.total();
+        t.missing == 0 && t.misplaced == 0
+    }
+}
+
+enum Msg {
+    Acked {
+        topic: String,
+        partition: i32,
+        offset: Option<i64>,
+        id: u64,
+    },
+    /// A reader starts at `offset` of a partition.
+    Start {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
+    Read {
+        topic: String,
+        partition: i32,
+        offset: i64,
+        /// `None` for records of other producers or other runs.
+        id: Option<u64>,
+        key: u64,
+    },
+    /// Where each partition ends now; the final summary comes once the
+    /// readers got there.
+    Finish {
+        ends: HashMap<(String, i32), i64>,
+        reply: oneshot::Sender<Summary>,
+    },
+}
+
+/// The verifier's handle: cheap to call from librdkafka's delivery thread.
+pub struct Verifier {
+    run: String,
+    bootstrap: String,
+    tx: UnboundedSender<Msg>,
+    events: UnboundedSender<Event>,
+    watched: Mutex<HashSet<String>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Verifier {
+    pub fn start(bootstrap: &str, events: UnboundedSender<Event>) -> Arc<Verifier> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(State::default().run(rx, events.clone()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Arc::new(Verifier {
+            run: format!("{:x}", nanos ^ (std::process::id() as u128) << 64),
+            bootstrap: bootstrap.to_string(),
+            tx,
+            events,
+            watched: Mutex::new(HashSet::new()),
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The header value for record `id`.
+    pub fn header(&self, id: u64) -> String {
+        format!("{}-{id}", self.run)
+    }
+
+    /// Starts reading `topic` from its current end, once; returns when the
+    /// reader knows where it starts, so nothing sent after is missed.
+    pub async fn watch(&self, topic: &str) {
+        {
+            let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+            if !watched.insert(topic.to_string()) {
+                return;
+            }
+        }
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let reader = Reader {
+            run: self.run.clone(),
+            bootstrap: self.bootstrap.clone(),
+            topic: topic.to_string(),
+            tx: self.tx.clone(),
+            events: self.events.clone(),
+            stop: self.stop.clone(),
+        };
+        std::thread::spawn(move || reader.run(ready_tx));
+        let _ = ready_rx.await;
+    }
+
+    pub fn acked(&self, topic: &str, partition: i32, offset: Option<i64>, id: u64) {
+        let _ = self.tx.send(Msg::Acked {
+            topic: topic.to_string(),
+            partition,
+            offset,
+            id,
+        });
+    }
+
+    /// Waits until the readers reached what is written now, then reports
+    /// the final summary (also sent as an event).
+    pub async fn finish(&self) -> Summary {
+        let topics: Vec<String> = self
+            .watched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        let bootstrap = self.bootstrap.clone();
+        let ends = tokio::task::spawn_blocking(move || ends(&bootstrap, &topics))
+            .await
+            .unwrap_or_default();
+        let (reply, answer) = oneshot::channel();
+        let _ = self.tx.send(Msg::Finish { ends, reply });
+        answer.await.unwrap_or_default()
+    }
+}
+
+/// The end offset of every partition of `topics`, as the brokers say now.
+fn ends(bootstrap: &str, topics: &[String]) -> HashMap<(String, i32), i64> {
+    let mut out = HashMap::new();
+    let Ok(consumer) = consumer(bootstrap) else {
+        return out;
+    };
+    for topic in topics {
+        let Ok(md) = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) else {
+            continue;
+        };
+        for t in md.topics() {
+            for p in t.partitions() {
+                if let Ok((_, high)) =
+                    consumer.fetch_watermarks(topic, p.id(), Duration::from_secs(5))
+                {
+                    out.insert((topic.clone(), p.id()), high);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn consumer(bootstrap: &str) -> rdkafka::error::KafkaResult<BaseConsumer> {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "kprod-verifier")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create()
+}
+
+/// Reads one topic on its own thread and passes what it reads to the state.
+struct Reader {
+    run: String,
+    bootstrap: String,
+    topic: String,
+    tx: UnboundedSender<Msg>,
+    events: UnboundedSender<Event>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Reader {
+    fn run(self, ready: oneshot::Sender<()>) {
+        let consumer = match consumer(&self.bootstrap) {
+            Ok(c) => c,
+            Err(e) => {
+                self.tell(format!("verifier: cannot read '{}' back: {e}", self.topic));
+                let _ = ready.send(());
+                return;
+            }
+        };
+        let mut ready = Some(ready);
+        // The topic may not exist until the first record creates it.
+        let starts = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            match self.starts(&consumer) {
+                Some(s) if !s.is_empty() => break s,
+                _ => {
+                    // Whatever appears later was written after kprod started.
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(());
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            }
+        };
+        let mut tpl = TopicPartitionList::new();
+        for (partition, offset) in &starts {
+            let _ = tpl.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset));
+            let _ = self.tx.send(Msg::Start {
+                topic: self.topic.clone(),
+                partition: *partition,
+                offset: *offset,
+            });
+        }
+        if let Err(e) = consumer.assign(&tpl) {
+            self.tell(format!("verifier: cannot read '{}' back: {e}", self.topic));
+        }
+        if let Some(r) = ready.take() {
+            let _ = r.send(());
+        }
+        let prefix = format!("{}-", self.run);
+        while !self.stop.load(Ordering::Relaxed) {
+            match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) => {
+                    let id = m.headers().and_then(|hs| {
+                        hs.iter()
+                            .find(|h| h.key == ID_HEADER)
+                            .and_then(|h| h.value)
+                            .and_then(|v| std::str::from_utf8(v).ok())
+                            .and_then(|v| v.strip_prefix(&prefix))
+                            .and_then(|n| n.parse().ok())
+                    });
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    m.key().hash(&mut hasher);
+                    let _ = self.tx.send(Msg::Read {
+                        topic: self.topic.clone(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        id,
+                        key: hasher.finish(),
+                    });
+                }
+                Some(Err(e)) => self.tell(format!("verifier: reading '{}': {e}", self.topic)),
+                None => {}
+            }
+        }
+    }
+
+    /// Each partition's end offset now: where this run's records will start.
+    fn starts(&self, consumer: &BaseConsumer) -> Option<Vec<(i32, i64)>> {
+        let md = consumer
+            .fetch_metadata(Some(&self.topic), Duration::from_secs(5))
+            .ok()?;
+        let t = md.topics().first()?;
+        if t.error().is_some() {
+            return None;
+        }
+        t.partitions()
+            .iter()
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(&self.topic, p.id(), Duration::from_secs(5))
+                    .ok()
+                    .map(|(_, high)| (p.id(), high))
+            })
+            .collect()
+    }
+
+    fn tell(&self, text: String) {
+        let _ = self.events.send(Event::Notice {
+            level: Level::Warn,
+            text,
+        });
+    }
+}
+
+type Tp = (String, i32);
+
+#[derive(Default)]
+struct Record {
+    acked: Option<(Tp, Option<i64>)>,
+    /// Where it was read back, every copy.
+    seen: Vec<(Tp, i64)>,
+    missing: bool,
+}
+
+/// Everything the verifier knows; owned by one task.
+#[derive(Default)]
+struct State {
+    records: HashMap<u64, Record>,
+    counts: BTreeMap<Tp, PartitionCounts>,
+    /// Per partition: acked offsets not yet read back, by offset.
+    pending: HashMap<Tp, BTreeMap<i64, u64>>,
+    /// Per partition: the next offset the reader will read.
+    progress: HashMap<Tp, i64>,
+    /// Per partition and key: the highest record number read so far.
+    last_of_key: HashMap<(Tp, u64), u64>,
+    changed: bool,
+}
+
+impl State {
+    async fn run(mut self, mut rx: UnboundedReceiver<Msg>, events: UnboundedSender<Event>) {
+        let mut tick = tokio::time::interval(SUMMARY_EVERY);
+        let mut finishing: Option<(
+            HashMap<Tp, i64>,
+            oneshot::Sender<Summary>,
+            tokio::time::Instant,
+        )> = None;
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(Msg::Finish { ends, reply }) => {
+                        finishing = Some((ends, reply, tokio::time::Instant::now() + CATCH_UP));
+                    }
+                    Some(m) => self.take(m, &events),
+                    None => return,
+                },
+                _ = tick.tick() => {
+                    if self.changed {
+                        self.changed = false;
+                        let _ = events.send(Event::Verification(self.summary(false)));
+                    }
+                }
+            }
+            if let Some((ends, _, deadline)) = &finishing {
+                let caught_up = ends
+                    .iter()
+                    .all(|(tp, end)| self.progress.get(tp).is_some_and(|p| p >= end));
+                if caught_up || tokio::time::Instant::now() >= *deadline {
+                    let (_, reply, _) = finishing.take().expect("checked above");
+                    if !caught_up {
+                        let _ = events.send(Event::Notice {
+                            level: Level::Warn,
+                            text: "verifier: the readers did not reach the end in time; records not read yet count as missing".into(),
+                        });
+                    }
+                    self.finish(&events);
+                    let summary = self.summary(true);
+                    let _ = events.send(Event::Verification(summary.clone()));
+                    let _ = reply.send(summary);
+                }
+            }
+        }
+    }
+
+    fn counts(&mut self, tp: &Tp) -> &mut PartitionCounts {
+        self.counts
+            .entry(tp.clone())
+            .or_insert_with(|| PartitionCounts {
+                topic: tp.0.clone(),
+                partition: tp.1,
+                ..Default::default()
+            })
+    }
+
+    fn issue(
+        &self,
+        events: &UnboundedSender<Event>,
+        kind: IssueKind,
+        tp: &Tp,
+        offset: Option<i64>,
+        id: u64,
+    ) {
+        let _ = events.send(Event::VerifyIssue {
+            kind,
+            topic: tp.0.clone(),
+            partition: tp.1,
+            offset,
+            id,
+        });
+    }
+
+    fn take(&mut self, msg: Msg, events: &UnboundedSender<Event>) {
+        self.changed = true;
+        match msg {
+            Msg::Start {
+                topic,
+                partition,
+                offset,
+            } => {
+                self.progress.insert((topic, partition), offset);
+            }
+            Msg::Acked {
+                topic,
+                partition,
+                offset,
+                id,
+            } => {
+                let tp = (topic, partition);
+                self.counts(&tp).acked += 1;
+                let rec = self.records.entry(id).or_default();
+                rec.acked = Some((tp.clone(), offset));
+                let seen_here =
+                    offset.is_some_and(|o| rec.seen.iter().any(|(t, so)| *t == tp && *so == o));
+                let seen_elsewhere = !rec.seen.is_empty() && !seen_here;
+                let Some(offset) = offset else { return };
+                if seen_here {
+                    return;
+                }
+                if seen_elsewhere && offset_before_progress(&self.progress, &tp, offset) {
+                    self.counts(&tp).misplaced += 1;
+                    self.issue(events, IssueKind::Misplaced, &tp, Some(offset), id);
+                } else if offset_before_progress(&self.progress, &tp, offset) {
+                    self.mark_missing(id, &tp, offset, events);
+                } else {
+                    self.pending.entry(tp).or_default().insert(offset, id);
+                }
+            }
+            Msg::Read {
+                topic,
+                partition,
+                offset,
+                id,
+                key,
+            } => {
+                let tp = (topic, partition);
+                self.progress.insert(tp.clone(), offset + 1);
+                if let Some(id) = id {
+                    self.read(id, &tp, offset, key, events);
+                }
+                // Acked records the reader has now passed without seeing.
+                let passed: Vec<(i64, u64)> = match self.pending.get_mut(&tp) {
+                    Some(p) => {
+                        let rest = p.split_off(&(offset + 1));
+                        std::mem::replace(p, rest).into_iter().collect()
+                    }
+                    None => Vec::new(),
+                };
+                for (o, pid) in passed {
+                    let seen = self.records.get(&pid).is_some_and(|r| !r.seen.is_empty());
+                    if seen {
+                        self.counts(&tp).misplaced += 1;
+                        self.issue(events, IssueKind::Misplaced, &tp, Some(o), pid);
+                    } else {
+                        self.mark_missing(pid, &tp, o, events);
+                    }
+                }
+            }
+            Msg::Finish { .. } => {}
+        }
+    }
+
+    fn read(&mut self, id: u64, tp: &Tp, offset: i64, key: u64, events: &UnboundedSender<Event>) {
+        let rec = self.records.entry(id).or_default();
+        let first = rec.seen.is_empty();
+        rec.seen.push((tp.clone(), offset));
+        let was_missing = std::mem::take(&mut rec.missing);
+        let acked_at = rec.acked.clone();
+        if let Some((atp, Some(aoff))) = &acked_at {
+            if atp == tp && *aoff == offset {
+                if let Some(p) = self.pending.get_mut(tp) {
+                    p.remove(&offset);
+                }
+            }
+        }
+        if !first {
+            self.counts(tp).duplicated += 1;
+            self.issue(events, IssueKind::Duplicated, tp, Some(offset), id);
+            return;
+        }
+        self.counts(tp).read_back += 1;
+        if was_missing {
+            // Declared missing at its acked offset, found elsewhere.
+            if let Some((atp, aoff)) = &acked_at {
+                let c = self.counts(atp);
+                c.missing -= 1;
+                c.misplaced += 1;
+                self.issue(events, IssueKind::Misplaced, tp, *aoff, id);
+            }
+        }
+        match self.last_of_key.get(&(tp.clone(), key)) {
+            Some(last) if *last > id => {
+                self.counts(tp).reordered += 1;
+                self.issue(events, IssueKind::Reordered, tp, Some(offset), id);
+            }
+            _ => {
+                self.last_of_key.insert((tp.clone(), key), id);
+            }
+        }
+    }
+
+    fn mark_missing(&mut self, id: u64, tp: &Tp, offset: i64, events: &UnboundedSender<Event>) {
+        if let Some(r) = self.records.get_mut(&id) {
+            if r.missing {
+                return;
+            }
+            r.missing = true;
+        }
+        self.counts(tp).missing += 1;
+        self.issue(events, IssueKind::Missing, tp, Some(offset), id);
+    }
+
+    /// At the end: every acked record never read back is missing.
+    fn finish(&mut self, events: &UnboundedSender<Event>) {
+        let unseen: Vec<(u64, Tp, Option<i64>)> = self
+            .records
+            .iter()
+            .filter(|(_, r)| r.seen.is_empty() && !r.missing)
+            .filter_map(|(id, r)| r.acked.clone().map(|(tp, o)| (*id, tp, o)))
+            .collect();
+        for (id, tp, offset) in unseen {
+            if let Some(r) = self.records.get_mut(&id) {
+                r.missing = true;
+            }
+            self.counts(&tp).missing += 1;
+            self.issue(events, IssueKind::Missing, &tp, offset, id);
+        }
+        self.pending.clear();
+    }
+
+    fn summary(&self, complete: bool) -> Summary {
+        Summary {
+            partitions: self.counts.values().cloned().collect(),
+            complete,
+        }
+    }
+}
+
+fn offset_before_progress(progress: &HashMap<Tp, i64>, tp: &Tp, offset: i64) -> bool {
+    progress.get(tp).is_some_and(|p| offset < *p)
+}

@@ -1,0 +1,281 @@
+//! `kprod produce`: the engine without a screen. Records come from stdin, a
+//! file or a template; every engine event goes to stdout as one JSON object,
+//! named like kafka-verifiable-producer's where it has the same event.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+use crate::cli::ProduceArgs;
+use crate::engine::record::{Draft, Header};
+use crate::engine::settings::SPECS;
+use crate::engine::verify::Summary;
+use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
+use crate::lines::LineFormat;
+
+/// Runs to the end of the input and returns the exit code: 0 when every
+/// record was acked and the verifier found nothing lost, 1 otherwise.
+pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
+    let format = match LineFormat::from_properties(&args.property) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("kprod: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let template = match template(&config.topic, &args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("kprod: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let input: Box<dyn BufRead + Send> = match &args.file {
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("kprod: cannot read {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    let verify = config.verify;
+    let topic = config.topic.clone();
+    let mut effective = serde_json::Map::new();
+    for s in SPECS {
+        effective.insert(s.java.into(), json!(config.settings.get(s.java)));
+    }
+    for (k, v) in config.settings.extras() {
+        effective.insert(k.into(), json!(v));
+    }
+    let (engine, mut events) = Engine::start(config);
+
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    emit(
+        &mut out,
+        json!({"name": "startup_complete", "topic": topic, "settings": effective}),
+    );
+
+    let feeder = engine.clone();
+    let (bad_tx, mut bad_rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let reader = tokio::task::spawn_blocking(move || -> bool {
+        let mut clean = true;
+        let mut bad = |v: Value| {
+            clean = false;
+            let _ = bad_tx.send(v);
+        };
+        match (args.count, template) {
+            (Some(count), Some(draft)) => feeder.send(Command::Burst { draft, count }),
+            _ => {
+                for (i, line) in input.lines().enumerate() {
+                    let line = match line {
+                        Ok(l) => l,
+                        Err(e) => {
+                            bad(
+                                json!({"name": "input_error", "line": i + 1, "message": e.to_string()}),
+                            );
+                            break;
+                        }
+                    };
+                    match format.parse(&line, i + 1) {
+                        Ok(l) => feeder.send(Command::Send(Draft {
+                            topic: topic.clone(),
+                            key: l.key,
+                            value: l.value,
+                            headers: l.headers,
+                            partition: None,
+                            timestamp: None,
+                        })),
+                        Err(message) => {
+                            bad(json!({"name": "input_error", "line": i + 1, "message": message}))
+                        }
+                    }
+                }
+            }
+        }
+        if verify {
+            feeder.send(Command::Verify);
+        }
+        feeder.send(Command::Shutdown);
+        clean
+    });
+
+    let mut failed = 0u64;
+    let mut verdict: Option<Summary> = None;
+    loop {
+        let event = tokio::select! {
+            Some(bad) = bad_rx.recv() => {
+                emit(&mut out, bad);
+                continue;
+            }
+            event = events.recv() => match event {
+                Some(e) => e,
+                None => break,
+            },
+        };
+        match &event {
+            Event::Failed { .. } => failed += 1,
+            Event::Verification(s) if s.complete => verdict = Some(s.clone()),
+            _ => {}
+        }
+        let done = matches!(event, Event::ShutdownComplete { .. });
+        if let Some(v) = to_json(event) {
+            emit(&mut out, v);
+        }
+        if done {
+            break;
+        }
+    }
+    let clean = reader.await.unwrap_or(false);
+    while let Ok(bad) = bad_rx.try_recv() {
+        emit(&mut out, bad);
+    }
+    let _ = out.flush();
+    let lost = verdict.as_ref().is_some_and(|v| !v.no_loss());
+    if failed > 0 || lost || !clean || (verify && verdict.is_none()) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The record `--count` repeats, if asked for.
+fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
+    if args.count.is_none() {
+        return Ok(None);
+    }
+    let headers = args
+        .header
+        .iter()
+        .map(|h| {
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| format!("--header {h}: not NAME:VALUE"))?;
+            Ok(Header {
+                name: name.to_string(),
+                value: Some(value.as_bytes().to_vec()),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Some(Draft {
+        topic: topic.to_string(),
+        key: args.key.as_ref().map(|k| k.as_bytes().to_vec()),
+        value: Some(args.value.as_bytes().to_vec()),
+        headers,
+        partition: None,
+        timestamp: None,
+    }))
+}
+
+fn emit(out: &mut impl Write, value: Value) {
+    // stdout closed (a pipe into `head`): nothing left to tell.
+    let _ = writeln!(out, "{value}");
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn text(bytes: &Option<Vec<u8>>) -> Value {
+    match bytes {
+        Some(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
+        None => Value::Null,
+    }
+}
+
+/// One event as a JSON object; `timestamp` is when it happened, as in
+/// kafka-verifiable-producer.
+pub fn to_json(event: Event) -> Option<Value> {
+    let mut v = match event {
+        Event::Connected {
+            bootstrap,
+            embedded,
+        } => {
+            json!({"name": "connected", "bootstrap_servers": bootstrap, "embedded": embedded})
+        }
+        Event::Topics(_) => return None,
+        Event::Queued {
+            id,
+            topic,
+            partition,
+            key_len,
+            value_len,
+        } => {
+            json!({"name": "producer_send_queued", "id": id, "topic": topic, "partition": partition,
+                    "key_bytes": key_len, "value_bytes": value_len})
+        }
+        Event::Acked(a) => {
+            let (record_timestamp, timestamp_type) = match a.timestamp {
+                Some(Stamp::CreateTime(t)) => (Some(t), Some("CreateTime")),
+                Some(Stamp::LogAppendTime(t)) => (Some(t), Some("LogAppendTime")),
+                None => (None, None),
+            };
+            json!({"name": "producer_send_success", "id": a.id, "topic": a.topic, "partition": a.partition,
+                   "offset": a.offset, "key": text(&a.key), "value": text(&a.value),
+                   "record_timestamp": record_timestamp, "timestamp_type": timestamp_type,
+                   "create_time": a.created, "latency_ms": a.latency.as_secs_f64() * 1000.0})
+        }
+        Event::Failed {
+            id,
+            topic,
+            key,
+            value,
+            partition,
+            code,
+            message,
+            latency,
+        } => {
+            json!({"name": "producer_send_error", "id": id, "topic": topic, "partition": partition,
+                    "key": text(&key), "value": text(&value), "exception": code, "message": message,
+                    "latency_ms": latency.as_secs_f64() * 1000.0})
+        }
+        Event::Applied { changes, .. } => json!({"name": "settings_applied", "changes": changes}),
+        Event::Notice { level, text } => {
+            let level = match level {
+                Level::Info => "info",
+                Level::Warn => "warn",
+                Level::Error => "error",
+            };
+            json!({"name": "notice", "level": level, "message": text})
+        }
+        Event::Verification(s) => {
+            if !s.complete {
+                return None;
+            }
+            let t = s.total();
+            let partitions: Vec<Value> = s
+                .partitions
+                .iter()
+                .map(|p| {
+                    json!({"topic": p.topic, "partition": p.partition, "acked": p.acked, "read_back": p.read_back,
+                           "missing": p.missing, "duplicated": p.duplicated, "misplaced": p.misplaced,
+                           "reordered": p.reordered})
+                })
+                .collect();
+            json!({"name": "verification_summary", "acked": t.acked, "read_back": t.read_back,
+                   "missing": t.missing, "duplicated": t.duplicated, "misplaced": t.misplaced,
+                   "reordered": t.reordered, "no_loss": s.no_loss(), "partitions": partitions})
+        }
+        Event::VerifyIssue {
+            kind,
+            topic,
+            partition,
+            offset,
+            id,
+        } => json!({"name": "verification_issue", "kind": kind.name(), "id": id, "topic": topic,
+                    "partition": partition, "offset": offset}),
+        Event::ShutdownComplete {
+            sent,
+            acked,
+            failed,
+        } => {
+            json!({"name": "shutdown_complete", "sent": sent, "acked": acked, "failed": failed})
+        }
+    };
+    v["timestamp"] = json!(now_ms());
+    Some(v)
+}

@@ -1,0 +1,204 @@
+//! `kprod produce` as a script runs it: the real binary, records on stdin or
+//! from a template, JSON lines on stdout, the exit code telling the outcome.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// Runs `kprod produce ARGS` with `input` on stdin; returns exit code and events.
+fn produce(args: &[&str], input: &str) -> (i32, Vec<Value>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .arg("produce")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let events = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        events,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["name"] == name).collect()
+}
+
+#[test]
+fn lines_in_the_console_producer_format_are_sent_and_verified() {
+    let input = "trace:t1,tenant\tk1\tv1\n\tNULL\tv2\n\tk3\tNULL\n";
+    let (code, events, stderr) = produce(
+        &[
+            "--property",
+            "parse.key=true",
+            "--property",
+            "parse.headers=true",
+            "--property",
+            "null.marker=NULL",
+        ],
+        input,
+    );
+    assert_eq!(code, 0, "{stderr}\n{events:?}");
+    assert_eq!(events[0]["name"], "startup_complete");
+    let acks = named(&events, "producer_send_success");
+    assert_eq!(acks.len(), 3);
+    for a in &acks {
+        assert_eq!(a["topic"], "demo");
+        assert!(a["partition"].as_i64().unwrap() >= 0);
+        assert!(a["offset"].as_i64().unwrap() >= 0);
+        assert!(a["timestamp"].as_i64().unwrap() > 0);
+    }
+    let by_id = |id: u64| acks.iter().find(|a| a["id"] == id).unwrap();
+    assert_eq!(
+        (by_id(0)["key"].as_str(), by_id(0)["value"].as_str()),
+        (Some("k1"), Some("v1"))
+    );
+    assert!(by_id(1)["key"].is_null());
+    assert!(by_id(2)["value"].is_null());
+
+    let verdict = named(&events, "verification_summary");
+    assert_eq!(verdict.len(), 1, "{events:?}");
+    assert_eq!(verdict[0]["read_back"], 3);
+    assert_eq!(verdict[0]["missing"], 0);
+    assert_eq!(verdict[0]["no_loss"], true);
+    let end = events.last().unwrap();
+    assert_eq!(end["name"], "shutdown_complete");
+    assert_eq!(
+        (
+            end["sent"].as_u64(),
+            end["acked"].as_u64(),
+            end["failed"].as_u64()
+        ),
+        (Some(3), Some(3), Some(0))
+    );
+}
+
+#[test]
+fn a_template_generates_numbered_records() {
+    let (code, events, stderr) = produce(
+        &[
+            "--count",
+            "500",
+            "--key",
+            "user-{seq}",
+            "--value",
+            "v{seq}",
+            "--header",
+            "src:test",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let acks = named(&events, "producer_send_success");
+    assert_eq!(acks.len(), 500);
+    let mut keys: Vec<&str> = acks.iter().map(|a| a["key"].as_str().unwrap()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 500);
+    assert!(acks
+        .iter()
+        .any(|a| a["key"] == "user-499" && a["value"] == "v499"));
+    assert_eq!(named(&events, "verification_summary")[0]["read_back"], 500);
+}
+
+#[test]
+fn a_bad_line_is_reported_the_rest_is_sent_and_the_exit_code_says_so() {
+    let (code, events, _) = produce(
+        &["--property", "parse.key=true"],
+        "a\tb\nno separator\nc\td\n",
+    );
+    assert_eq!(code, 1);
+    let bad = named(&events, "input_error");
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0]["line"], 2);
+    assert!(bad[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no key separator"));
+    assert_eq!(named(&events, "producer_send_success").len(), 2);
+}
+
+#[test]
+fn bad_options_are_refused_before_anything_is_sent() {
+    for (args, says) in [
+        (vec!["-X", "acks=7"], "acks"),
+        (vec!["-X", "batch.size=abc"], "not a whole number"),
+        (vec!["--property", "parse.key=maybe"], "true or false"),
+        (vec!["--property", "no.such=1"], "unknown"),
+        (
+            vec!["--file", "/nonexistent/records.txt"],
+            "cannot read /nonexistent/records.txt",
+        ),
+        (
+            vec!["--count", "3", "--header", "novalue"],
+            "not NAME:VALUE",
+        ),
+        (
+            vec!["--producer.config", "/nonexistent.properties"],
+            "cannot read",
+        ),
+    ] {
+        let (code, events, stderr) = produce(&args, "");
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(named(&events, "producer_send_success").is_empty());
+    }
+}
+
+#[test]
+fn a_java_properties_file_sets_the_producer_and_minus_x_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let props = dir.path().join("producer.properties");
+    std::fs::write(
+        &props,
+        "# from a Java project\n! also a comment\nlinger.ms = 7\ncompression.type: \\\n   lz4\nclient.id=qa\n",
+    )
+    .unwrap();
+    let (code, events, stderr) = produce(
+        &[
+            "--producer.config",
+            props.to_str().unwrap(),
+            "-X",
+            "linger.ms=9",
+            "--count",
+            "5",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(named(&events, "producer_send_success").len(), 5);
+    let settings = &events[0]["settings"];
+    assert_eq!(settings["linger.ms"], "9", "-X comes after the file");
+    assert_eq!(settings["compression.type"], "lz4", "a continued line");
+    assert_eq!(settings["client.id"], "qa");
+    assert_eq!(settings["acks"], "all", "defaults stay");
+
+    std::fs::write(
+        &props,
+        "linger.ms=5\nkey.serializer=org.apache.kafka.common.serialization.StringSerializer\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = produce(
+        &["--producer.config", props.to_str().unwrap(), "--count", "1"],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("producer.properties line 2: key.serializer cannot be honoured"),
+        "{stderr}"
+    );
+}
