@@ -599,3 +599,163 @@ impl State {
 fn offset_before_progress(progress: &HashMap<Tp, i64>, tp: &Tp, offset: i64) -> bool {
     progress.get(tp).is_some_and(|p| offset < *p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp() -> Tp {
+        ("t".into(), 0)
+    }
+
+    fn ack(s: &mut State, ev: &UnboundedSender<Event>, id: u64, offset: i64) {
+        s.take(
+            Msg::Acked {
+                topic: "t".into(),
+                partition: 0,
+                offset: Some(offset),
+                id,
+            },
+            ev,
+        );
+    }
+
+    fn read(s: &mut State, ev: &UnboundedSender<Event>, id: Option<u64>, offset: i64, key: u64) {
+        s.take(
+            Msg::Read {
+                topic: "t".into(),
+                partition: 0,
+                offset,
+                id,
+                key,
+            },
+            ev,
+        );
+    }
+
+    fn issues(rx: &mut UnboundedReceiver<Event>) -> Vec<(IssueKind, u64)> {
+        let mut out = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            if let Event::VerifyIssue { kind, id, .. } = e {
+                out.push((kind, id));
+            }
+        }
+        out
+    }
+
+    fn start() -> (State, UnboundedSender<Event>, UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut s = State::default();
+        s.take(
+            Msg::Start {
+                topic: "t".into(),
+                partition: 0,
+                offset: 0,
+            },
+            &tx,
+        );
+        (s, tx, rx)
+    }
+
+    #[test]
+    fn a_clean_run_counts_everything_read_back() {
+        let (mut s, tx, mut rx) = start();
+        for id in 0..5 {
+            ack(&mut s, &tx, id, id as i64);
+        }
+        // The reader may see a record before its delivery report arrives.
+        read(&mut s, &tx, Some(0), 0, 1);
+        for id in 1..5 {
+            read(&mut s, &tx, Some(id), id as i64, 1);
+        }
+        read(&mut s, &tx, None, 5, 9); // another producer's record
+        ack(&mut s, &tx, 5, 6);
+        read(&mut s, &tx, Some(5), 6, 1);
+        assert_eq!(issues(&mut rx), vec![]);
+        let t = s.summary(false).total();
+        assert_eq!(
+            (t.acked, t.read_back, t.missing, t.duplicated, t.misplaced),
+            (6, 6, 0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn a_record_read_elsewhere_than_its_ack_said_is_misplaced_not_missing() {
+        let (mut s, tx, mut rx) = start();
+        ack(&mut s, &tx, 0, 0);
+        read(&mut s, &tx, None, 0, 9);
+        read(&mut s, &tx, Some(0), 1, 1);
+        // Passed unseen at offset 0 (missing), then found at 1.
+        assert_eq!(
+            issues(&mut rx),
+            vec![(IssueKind::Missing, 0), (IssueKind::Misplaced, 0)]
+        );
+        let t = s.summary(false).total();
+        assert_eq!((t.missing, t.misplaced, t.read_back), (0, 1, 1));
+        assert!(!s.summary(true).no_loss());
+    }
+
+    #[test]
+    fn a_lost_ack_retried_is_a_duplicate_and_an_ack_never_written_is_missing() {
+        let (mut s, tx, mut rx) = start();
+        // Record 0 written at 0, its ack lost, retried and written again at 1.
+        ack(&mut s, &tx, 0, 1);
+        ack(&mut s, &tx, 1, 2);
+        ack(&mut s, &tx, 2, 3);
+        read(&mut s, &tx, Some(0), 0, 7);
+        read(&mut s, &tx, Some(0), 1, 7);
+        read(&mut s, &tx, Some(1), 2, 7);
+        // Record 2 acked at 3 but the log moved on without it (truncated).
+        read(&mut s, &tx, Some(3), 4, 7);
+        ack(&mut s, &tx, 3, 4);
+        let found = issues(&mut rx);
+        assert_eq!(
+            found,
+            vec![(IssueKind::Duplicated, 0), (IssueKind::Missing, 2)]
+        );
+        let t = s.summary(false).total();
+        assert_eq!(
+            (t.acked, t.read_back, t.duplicated, t.missing),
+            (4, 3, 1, 1)
+        );
+    }
+
+    #[test]
+    fn ids_of_one_key_out_of_send_order_are_reordered() {
+        let (mut s, tx, mut rx) = start();
+        for (id, offset) in [(0, 0), (2, 1), (1, 2), (3, 3)] {
+            ack(&mut s, &tx, id, offset);
+            read(&mut s, &tx, Some(id), offset, 42);
+        }
+        // Another key interleaving is no reordering.
+        ack(&mut s, &tx, 4, 4);
+        read(&mut s, &tx, Some(4), 4, 43);
+        assert_eq!(issues(&mut rx), vec![(IssueKind::Reordered, 1)]);
+        assert_eq!(s.summary(false).total().reordered, 1);
+    }
+
+    #[test]
+    fn at_the_end_every_acked_record_never_read_is_missing() {
+        let (mut s, tx, mut rx) = start();
+        ack(&mut s, &tx, 0, 0);
+        s.take(
+            Msg::Acked {
+                topic: "t".into(),
+                partition: 0,
+                offset: None, // acks=0: no offset known
+                id: 1,
+            },
+            &tx,
+        );
+        s.finish(&tx);
+        let mut found = issues(&mut rx);
+        found.sort_by_key(|(_, id)| *id);
+        assert_eq!(
+            found,
+            vec![(IssueKind::Missing, 0), (IssueKind::Missing, 1)]
+        );
+        let summary = s.summary(true);
+        assert!(!summary.no_loss());
+        assert_eq!(summary.partitions[0].topic, tp().0);
+    }
+}
