@@ -355,7 +355,7 @@ async fn the_topic_picker_lists_topics_and_an_unknown_topic_is_reported() {
     c.ctrl('t');
     let screen = c.screen();
     assert!(
-        screen.contains("demo") && screen.contains("orders") && screen.contains("6 partitions"),
+        screen.contains("demo (6)") && screen.contains("orders (6)"),
         "{screen}"
     );
     c.press(KeyCode::Down);
@@ -487,4 +487,54 @@ fn a_bad_theme_file_is_refused_with_the_reason() {
     assert!(Theme::load(Some(&dir.path().join("missing.toml")))
         .unwrap_err()
         .contains("cannot read theme"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_topic_view_shows_leaders_replicas_isr_and_creates_topics() {
+    let mut c = Console::start(120, 40).await;
+    c.ctrl('t');
+    let screen = c.screen();
+    assert!(
+        screen.contains("leader") && screen.contains("replicas") && screen.contains("in sync"),
+        "{screen}"
+    );
+    assert!(screen.contains("brokers: 1,2,3"), "{screen}");
+    assert!(
+        screen.contains("embedded cluster has no replication"),
+        "the mock's ISR is flagged: {screen}"
+    );
+    // Every demo partition has 3 replicas, all in sync.
+    let rows = screen
+        .lines()
+        .filter(|l| l.contains(',') && l.matches(',').count() >= 4)
+        .count();
+    assert!(rows >= 6, "{screen}");
+
+    c.press(KeyCode::Char('n'));
+    c.type_text("bad/name 3 3");
+    assert!(c.screen().contains("'/' is not allowed in a topic name"));
+    for _ in 0..12 {
+        c.press(KeyCode::Backspace);
+    }
+    c.type_text("orders 3 4");
+    assert!(c.screen().contains("cluster has 3 brokers"));
+    c.press(KeyCode::Backspace);
+    c.type_text("2 2");
+    c.press(KeyCode::Enter);
+    c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.contains("not created")))
+        .await;
+    assert!(
+        c.screen().contains("min.insync.replicas is not enforced"),
+        "refused on the mock, with the reason"
+    );
+
+    c.ctrl('t');
+    c.press(KeyCode::Char('n'));
+    c.type_text("orders 3 2");
+    c.press(KeyCode::Enter);
+    c.pump_until(|e| matches!(e, Event::Topics(t) if t.topics.iter().any(|t| t.name == "orders")))
+        .await;
+    c.ctrl('t');
+    let screen = c.screen();
+    assert!(screen.contains("orders (3)"), "{screen}");
 }

@@ -14,6 +14,9 @@ pub const EMBEDDED_PARTITIONS: i32 = 6;
 /// What the embedded cluster reports that a real broker would not.
 pub const EMBEDDED_TIMESTAMP_NOTE: &str = "embedded cluster: its acks carry a made-up LogAppendTime (1234 ms), so kprod shows the record's CreateTime, marked '*'; a real broker reports its own";
 
+/// Why min.insync.replicas means nothing on the embedded cluster.
+pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: every replica is always in sync and min.insync.replicas is not enforced; use a real broker (-b, or --local-kafka) to see the ISR shrink";
+
 /// The embedded cluster, alive as long as this value is.
 pub struct Embedded {
     mock: MockCluster<'static, DefaultProducerContext>,
@@ -42,6 +45,22 @@ impl Embedded {
         self.mock
             .create_topic(topic, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)
             .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
+    }
+
+    /// Creates a topic as asked, refusing what the mock cannot model.
+    pub fn create(&self, topic: &super::NewTopic) -> Result<(), String> {
+        if topic.min_insync_replicas.is_some() {
+            return Err(EMBEDDED_NO_ISR.into());
+        }
+        if topic.replication > EMBEDDED_BROKERS {
+            return Err(format!(
+                "replication factor {} is more than the {EMBEDDED_BROKERS} brokers",
+                topic.replication
+            ));
+        }
+        self.mock
+            .create_topic(&topic.name, topic.partitions, topic.replication)
+            .map_err(|e| e.to_string())
     }
 
     /// The address other clients (kcat, scripts) can connect to.

@@ -38,11 +38,15 @@ pub enum Command {
     /// Send one record.
     Send(Draft),
     /// Send `count` copies, `{seq}` numbered 0..count.
-    Burst { draft: Draft, count: u64 },
+    Burst {
+        draft: Draft,
+        count: u64,
+    },
     /// Rebuild the producer with these settings once nothing is in flight.
     Apply(Settings),
     /// Ask the cluster for its topics again.
     RefreshTopics,
+    CreateTopic(NewTopic),
     /// Wait for everything in flight, read back to the end and report the
     /// final verification.
     Verify,
@@ -79,6 +83,34 @@ pub struct Ack {
 pub struct TopicInfo {
     pub name: String,
     pub partitions: i32,
+    /// Leader, replicas and in-sync replicas of each partition.
+    pub layout: Vec<PartitionInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub id: i32,
+    /// -1 when the partition has no leader.
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+}
+
+/// What the cluster said it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterInfo {
+    /// Broker ids that answered in the metadata.
+    pub brokers: Vec<i32>,
+    pub topics: Vec<TopicInfo>,
+}
+
+/// A topic to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopic {
+    pub name: String,
+    pub partitions: i32,
+    pub replication: i32,
+    pub min_insync_replicas: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +127,7 @@ pub enum Event {
         bootstrap: String,
         embedded: bool,
     },
-    Topics(Vec<TopicInfo>),
+    Topics(ClusterInfo),
     Queued {
         id: u64,
         topic: String,
@@ -165,7 +197,7 @@ impl Engine {
 const METADATA_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the topic list is read again, so a broker that comes up (or a
 /// topic that appears) is noticed without the user asking.
-const METADATA_REFRESH: Duration = Duration::from_secs(10);
+const METADATA_REFRESH: Duration = Duration::from_secs(3);
 
 async fn run(
     config: EngineConfig,
@@ -288,6 +320,35 @@ async fn run(
                     ),
                 }
             }
+            Command::CreateTopic(topic) => {
+                let outcome = match &_embedded {
+                    Some(cluster) => cluster.create(&topic),
+                    None => create_topic(&bootstrap, &topic).await,
+                };
+                match outcome {
+                    Ok(()) => notice(
+                        Level::Info,
+                        format!(
+                            "created topic '{}': {} partitions, replication factor {}{}",
+                            topic.name,
+                            topic.partitions,
+                            topic.replication,
+                            topic
+                                .min_insync_replicas
+                                .map(|m| format!(", min.insync.replicas={m}"))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    Err(e) => notice(
+                        Level::Error,
+                        format!("topic '{}' not created: {e}", topic.name),
+                    ),
+                }
+                if let Some(p) = &producer {
+                    reachable.retell();
+                    refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
+                }
+            }
             Command::RefreshTopics => {
                 if let Some(p) = &producer {
                     reachable.retell();
@@ -378,17 +439,7 @@ fn refresh_topics(
                         text: format!("the cluster at {bootstrap} answers again"),
                     });
                 }
-                let mut topics: Vec<TopicInfo> = md
-                    .topics()
-                    .iter()
-                    .filter(|t| t.error().is_none())
-                    .map(|t| TopicInfo {
-                        name: t.name().to_string(),
-                        partitions: t.partitions().len() as i32,
-                    })
-                    .collect();
-                topics.sort_by(|a, b| a.name.cmp(&b.name));
-                let _ = events.send(Event::Topics(topics));
+                let _ = events.send(Event::Topics(cluster_info(&md)));
             }
             Err(e) => {
                 if reachable.state.swap(2, Ordering::Relaxed) != 2 {
@@ -406,4 +457,69 @@ fn refresh_topics(
             }
         }
     });
+}
+
+/// Creates a topic on a real cluster with the admin API.
+async fn create_topic(bootstrap: &str, topic: &NewTopic) -> Result<(), String> {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic as AdminTopic, TopicReplication};
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .map_err(|e| e.to_string())?;
+    let min_isr = topic.min_insync_replicas.map(|m| m.to_string());
+    let mut new = AdminTopic::new(
+        &topic.name,
+        topic.partitions,
+        TopicReplication::Fixed(topic.replication),
+    );
+    if let Some(m) = &min_isr {
+        new = new.set("min.insync.replicas", m);
+    }
+    let options = AdminOptions::new()
+        .operation_timeout(Some(METADATA_TIMEOUT))
+        .request_timeout(Some(METADATA_TIMEOUT));
+    let results = admin
+        .create_topics([&new], &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in results {
+        if let Err((_, code)) = r {
+            return Err(format!(
+                "{} ({code})",
+                producer::upper_snake(&format!("{code:?}"))
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Topics, partitions and brokers from a metadata answer, sorted.
+fn cluster_info(md: &rdkafka::metadata::Metadata) -> ClusterInfo {
+    let mut topics: Vec<TopicInfo> = md
+        .topics()
+        .iter()
+        .filter(|t| t.error().is_none())
+        .map(|t| {
+            let mut layout: Vec<PartitionInfo> = t
+                .partitions()
+                .iter()
+                .map(|p| PartitionInfo {
+                    id: p.id(),
+                    leader: p.leader(),
+                    replicas: p.replicas().to_vec(),
+                    isr: p.isr().to_vec(),
+                })
+                .collect();
+            layout.sort_by_key(|p| p.id);
+            TopicInfo {
+                name: t.name().to_string(),
+                partitions: layout.len() as i32,
+                layout,
+            }
+        })
+        .collect();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut brokers: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
+    brokers.sort();
+    ClusterInfo { brokers, topics }
 }

@@ -136,7 +136,7 @@ pub fn error_name(err: &KafkaError) -> String {
     }
 }
 
-fn upper_snake(camel: &str) -> String {
+pub(crate) fn upper_snake(camel: &str) -> String {
     let mut out = String::with_capacity(camel.len() + 4);
     for (i, c) in camel.chars().enumerate() {
         if c.is_uppercase() && i > 0 {

@@ -27,4 +27,5 @@ pub enum Action {
     Confirm,
     Cancel,
     Refresh,
+    NewTopic,
 }

@@ -10,7 +10,7 @@ use super::action::Action;
 use super::keymap::{self, Scope};
 use crate::engine::record::{Draft, Header};
 use crate::engine::settings::{self, Settings, SPECS};
-use crate::engine::{Ack, Command, Event, Level, Stamp, TopicInfo};
+use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
 
 /// Lines the event log keeps; older ones are dropped, totals are not.
 pub const LOG_CAPACITY: usize = 5_000;
@@ -58,6 +58,8 @@ impl Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ask {
     BurstCount,
+    /// `name partitions replication [min.insync.replicas]`
+    NewTopic,
     SettingValue(String),
     Property,
 }
@@ -216,6 +218,8 @@ pub struct App {
     pub topic: String,
     /// `None` until the cluster has answered.
     pub topics: Option<Vec<TopicInfo>>,
+    /// Broker ids the cluster reported.
+    pub brokers: Vec<i32>,
     pub connection: Option<Connection>,
     /// The settings the producer runs with.
     pub applied: Settings,
@@ -250,6 +254,7 @@ impl App {
             partition,
             topic: topic.to_string(),
             topics: None,
+            brokers: Vec::new(),
             connection: None,
             pending: settings.clone(),
             applied: settings,
@@ -329,7 +334,8 @@ impl App {
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 input.input(key);
-                *error = check_prompt(ask, &input.lines()[0], &self.pending).err();
+                *error =
+                    check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
             Some(Popup::Help(_)) => self.popup = None,
             Some(Popup::Topics { .. }) => {}
@@ -434,6 +440,7 @@ impl App {
             Action::Confirm => return self.confirm(),
             Action::Cancel => self.popup = None,
             Action::Refresh => return vec![Command::RefreshTopics],
+            Action::NewTopic => self.prompt(Ask::NewTopic, ""),
         }
         Vec::new()
     }
@@ -456,8 +463,8 @@ impl App {
                     embedded,
                 });
             }
-            Event::Topics(topics) => {
-                let known = topics.iter().any(|t| t.name == self.topic);
+            Event::Topics(cluster) => {
+                let known = cluster.topics.iter().any(|t| t.name == self.topic);
                 // Warn when the topic is first found missing, not every refresh.
                 let was_known = self.partition_count().is_some() || self.topics.is_none();
                 if !known && was_known {
@@ -469,7 +476,8 @@ impl App {
                         ),
                     );
                 }
-                self.topics = Some(topics);
+                self.brokers = cluster.brokers;
+                self.topics = Some(cluster.topics);
                 if let Some(n) = self.partition_count() {
                     self.chart.resize(n as usize, 0);
                 }
@@ -585,7 +593,7 @@ impl App {
     fn prompt(&mut self, ask: Ask, initial: &str) {
         let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
         input.move_cursor(tui_textarea::CursorMove::End);
-        let error = check_prompt(&ask, initial, &self.pending)
+        let error = check_prompt(&ask, initial, &self.pending, self.brokers.len())
             .err()
             .filter(|_| !initial.is_empty());
         self.popup = Some(Popup::Prompt { ask, input, error });
@@ -645,7 +653,7 @@ impl App {
             }
             Some(Popup::Prompt { ask, input, error }) => {
                 let text = input.lines()[0].clone();
-                match check_prompt(&ask, &text, &self.pending) {
+                match check_prompt(&ask, &text, &self.pending, self.brokers.len()) {
                     Err(e) => {
                         let _ = error;
                         self.popup = Some(Popup::Prompt {
@@ -669,6 +677,11 @@ impl App {
                 match self.draft() {
                     Ok(draft) => return vec![Command::Burst { draft, count }],
                     Err(e) => self.note(Level::Error, format!("not sent: {e}")),
+                }
+            }
+            Ask::NewTopic => {
+                if let Ok(topic) = new_topic(text, self.brokers.len()) {
+                    return vec![Command::CreateTopic(topic)];
                 }
             }
             Ask::SettingValue(name) => {
@@ -772,7 +785,12 @@ impl App {
 }
 
 /// Whether a prompt's text can be accepted, and if not, why.
-pub fn check_prompt(ask: &Ask, text: &str, pending: &Settings) -> Result<(), String> {
+pub fn check_prompt(
+    ask: &Ask,
+    text: &str,
+    pending: &Settings,
+    brokers: usize,
+) -> Result<(), String> {
     match ask {
         Ask::BurstCount => match text.trim().parse::<u64>() {
             Ok(n) if (1..=MAX_BURST).contains(&n) => Ok(()),
@@ -783,11 +801,65 @@ pub fn check_prompt(ask: &Ask, text: &str, pending: &Settings) -> Result<(), Str
             let mut trial = pending.clone();
             trial.set(name, text).map_err(|e| e.to_string())
         }
+        Ask::NewTopic => new_topic(text, brokers).map(|_| ()),
         Ask::Property => {
             let mut trial = pending.clone();
             trial.set_pair(text).map_err(|e| e.to_string())
         }
     }
+}
+
+/// Parses `name partitions replication [min.insync.replicas]`, by Kafka's
+/// rules for topic names; `brokers` bounds the replication factor when known.
+pub fn new_topic(text: &str, brokers: usize) -> Result<NewTopic, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [name, partitions, replication, rest @ ..] = words.as_slice() else {
+        return Err("name partitions replication [min.insync.replicas], e.g. orders 6 3 2".into());
+    };
+    if name.len() > 249 || *name == "." || *name == ".." {
+        return Err(format!("'{name}' is not a legal topic name"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "'{c}' is not allowed in a topic name (letters, digits, . _ - only)"
+        ));
+    }
+    let number = |what: &str, s: &str, max: i32| match s.parse::<i32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{what} '{s}' must be a whole number from 1 to {max}"
+        )),
+    };
+    let partitions = number("partitions", partitions, 100_000)?;
+    let max_rf = if brokers > 0 {
+        brokers as i32
+    } else {
+        i32::MAX
+    };
+    let replication =
+        number("replication factor", replication, max_rf.min(32_767)).map_err(|e| {
+            if brokers > 0 {
+                format!("{e} (the cluster has {brokers} brokers)")
+            } else {
+                e
+            }
+        })?;
+    let min_insync_replicas = match rest {
+        [] => None,
+        [m] => Some(number("min.insync.replicas", m, replication)?),
+        _ => {
+            return Err("too many words: name partitions replication [min.insync.replicas]".into())
+        }
+    };
+    Ok(NewTopic {
+        name: name.to_string(),
+        partitions,
+        replication,
+        min_insync_replicas,
+    })
 }
 
 /// Single-line fields ignore Enter rather than grow a second line.

@@ -35,7 +35,7 @@ impl Scope {
             Scope::Log => "Event log",
             Scope::Chart => "Partition chart",
             Scope::Prompt => "Input popup",
-            Scope::Picker => "Topic picker",
+            Scope::Picker => "Topics (Ctrl-T)",
             Scope::Help => "This help",
         }
     }
@@ -110,6 +110,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Down, NONE, S::Picker, A::Down, "next topic", None),
     bind(K::Enter, NONE, S::Picker, A::Confirm, "use this topic", Some("use")),
     bind(K::Char('r'), NONE, S::Picker, A::Refresh, "ask the cluster again", Some("refresh")),
+    bind(K::Char('n'), NONE, S::Picker, A::NewTopic, "create a topic: name partitions replicas [min.insync]", Some("new")),
     bind(K::Esc, NONE, S::Picker, A::Cancel, "close", Some("close")),
     bind(K::Up, NONE, S::Help, A::Up, "scroll up", None),
     bind(K::Down, NONE, S::Help, A::Down, "scroll down", Some("scroll")),
