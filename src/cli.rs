@@ -61,6 +61,18 @@ pub struct Common {
     /// Do not tag records with the kprod.id header, and do not read them back.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Start a real Apache Kafka of N brokers (default 3) on loopback for
+    /// this run (needs Java 17 and Maven), and stop it on exit.
+    #[arg(
+        long,
+        value_name = "N",
+        num_args = 0..=1,
+        default_missing_value = "3",
+        value_parser = clap::value_parser!(u32).range(1..=3),
+        conflicts_with = "bootstrap_servers"
+    )]
+    pub local_kafka: Option<u32>,
 }
 
 /// `kprod produce`.

@@ -253,12 +253,12 @@ pub fn to_json(event: Event) -> Option<Value> {
                 .map(|p| {
                     json!({"topic": p.topic, "partition": p.partition, "acked": p.acked, "read_back": p.read_back,
                            "missing": p.missing, "duplicated": p.duplicated, "misplaced": p.misplaced,
-                           "reordered": p.reordered})
+                           "reordered": p.reordered, "uncommitted": p.uncommitted})
                 })
                 .collect();
             json!({"name": "verification_summary", "acked": t.acked, "read_back": t.read_back,
                    "missing": t.missing, "duplicated": t.duplicated, "misplaced": t.misplaced,
-                   "reordered": t.reordered, "no_loss": s.no_loss(), "partitions": partitions})
+                   "reordered": t.reordered, "uncommitted": t.uncommitted, "no_loss": s.no_loss(), "partitions": partitions})
         }
         Event::VerifyIssue {
             kind,

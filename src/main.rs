@@ -20,8 +20,26 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Kept until kprod exits: dropping it stops the brokers.
+    let local = match common.local_kafka {
+        Some(nodes) => {
+            eprintln!("kprod: starting Apache Kafka ({nodes} broker(s)) on loopback…");
+            match kprod::engine::cluster::LocalKafka::start(nodes) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    eprintln!("kprod: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
+    let bootstrap = match &local {
+        Some(k) => Some(k.bootstrap.clone()),
+        None => common.bootstrap_servers.clone(),
+    };
     let config = EngineConfig {
-        bootstrap: common.bootstrap_servers.clone(),
+        bootstrap,
         topic: common.topic.clone(),
         settings,
         verify: !common.no_verify,
@@ -54,5 +72,6 @@ fn main() -> ExitCode {
     };
     // A metadata request may still be waiting on an unreachable broker.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    drop(local);
     code
 }

@@ -1,6 +1,9 @@
 //! Where the brokers come from: the embedded in-process cluster (librdkafka's
 //! mock cluster) when no bootstrap server is given, or the user's own.
 
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 
@@ -66,5 +69,65 @@ impl Embedded {
     /// The address other clients (kcat, scripts) can connect to.
     pub fn bootstrap_servers(&self) -> String {
         self.mock.bootstrap_servers()
+    }
+}
+
+/// The launcher kept in the repo, built into the binary so an installed
+/// kprod can start Kafka without a checkout.
+const KAFKA_SCRIPT: &str = include_str!("../../scripts/kafka.sh");
+
+/// A real Apache Kafka cluster on loopback for one kprod run; stopped when
+/// dropped.
+pub struct LocalKafka {
+    script: PathBuf,
+    dir: PathBuf,
+    pub bootstrap: String,
+}
+
+impl LocalKafka {
+    /// Fetches Kafka if needed and starts `nodes` brokers; the launcher's
+    /// progress goes to stderr.
+    pub fn start(nodes: u32) -> Result<LocalKafka, String> {
+        let dir = std::env::temp_dir().join(format!("kprod-local-kafka-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let script = dir.join("kafka.sh");
+        std::fs::write(&script, KAFKA_SCRIPT)
+            .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+        let cluster = dir.join("cluster");
+        let out = Command::new("bash")
+            .arg(&script)
+            .args(["start", &nodes.to_string()])
+            .arg(&cluster)
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run bash: {e}"))?;
+        let kafka = LocalKafka {
+            script,
+            dir,
+            bootstrap: String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+        };
+        if !out.status.success() || !kafka.bootstrap.contains(':') {
+            return Err("Apache Kafka did not start (its log is above)".into());
+        }
+        Ok(kafka)
+    }
+}
+
+impl Drop for LocalKafka {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(&self.script)
+            .arg("stop")
+            .arg(self.dir.join("cluster"))
+            .stdout(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

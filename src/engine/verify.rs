@@ -63,6 +63,10 @@ pub struct PartitionCounts {
     pub duplicated: u64,
     pub misplaced: u64,
     pub reordered: u64,
+    /// Acked but above the partition's high watermark when verified: on the
+    /// leader's log, not yet committed, so no consumer can read it (Kafka 4
+    /// holds the high watermark while the ISR is below min.insync.replicas).
+    pub uncommitted: u64,
 }
 
 /// The verifier's findings so far, or at the end (`complete`).
@@ -84,6 +88,7 @@ impl Summary {
             t.duplicated += p.duplicated;
             t.misplaced += p.misplaced;
             t.reordered += p.reordered;
+            t.uncommitted += p.uncommitted;
         }
         t
     }
@@ -362,6 +367,7 @@ struct Record {
     /// Where it was read back, every copy.
     seen: Vec<(Tp, i64)>,
     missing: bool,
+    uncommitted: bool,
 }
 
 /// Everything the verifier knows; owned by one task.
@@ -407,14 +413,14 @@ impl State {
                     .iter()
                     .all(|(tp, end)| self.progress.get(tp).is_some_and(|p| p >= end));
                 if caught_up || tokio::time::Instant::now() >= *deadline {
-                    let (_, reply, _) = finishing.take().expect("checked above");
+                    let (ends, reply, _) = finishing.take().expect("checked above");
                     if !caught_up {
                         let _ = events.send(Event::Notice {
                             level: Level::Warn,
                             text: "verifier: the readers did not reach the end in time; records not read yet count as missing".into(),
                         });
                     }
-                    self.finish(&events);
+                    self.finish(&ends, &events);
                     let summary = self.summary(true);
                     let _ = events.send(Event::Verification(summary.clone()));
                     let _ = reply.send(summary);
@@ -525,7 +531,13 @@ impl State {
         let first = rec.seen.is_empty();
         rec.seen.push((tp.clone(), offset));
         let was_missing = std::mem::take(&mut rec.missing);
+        let was_uncommitted = std::mem::take(&mut rec.uncommitted);
         let acked_at = rec.acked.clone();
+        if was_uncommitted {
+            if let Some((atp, _)) = &acked_at {
+                self.counts(atp).uncommitted -= 1;
+            }
+        }
         if let Some((atp, Some(aoff))) = &acked_at {
             if atp == tp && *aoff == offset {
                 if let Some(p) = self.pending.get_mut(tp) {
@@ -570,20 +582,31 @@ impl State {
         self.issue(events, IssueKind::Missing, tp, Some(offset), id);
     }
 
-    /// At the end: every acked record never read back is missing.
-    fn finish(&mut self, events: &UnboundedSender<Event>) {
-        let unseen: Vec<(u64, Tp, Option<i64>)> = self
+    /// At the end: an acked record never read back is missing, unless it
+    /// lies at or above its partition's high watermark (`ends`): then it is
+    /// uncommitted, on the leader's log but not readable yet.
+    fn finish(&mut self, ends: &HashMap<Tp, i64>, events: &UnboundedSender<Event>) {
+        let unseen: Vec<(u64, Tp, Option<i64>, bool)> = self
             .records
             .iter()
             .filter(|(_, r)| r.seen.is_empty() && !r.missing)
-            .filter_map(|(id, r)| r.acked.clone().map(|(tp, o)| (*id, tp, o)))
+            .filter_map(|(id, r)| r.acked.clone().map(|(tp, o)| (*id, tp, o, r.uncommitted)))
             .collect();
-        for (id, tp, offset) in unseen {
-            if let Some(r) = self.records.get_mut(&id) {
-                r.missing = true;
+        for (id, tp, offset, was_uncommitted) in unseen {
+            let above = offset.is_some_and(|o| ends.get(&tp).is_some_and(|end| o >= *end));
+            let rec = self.records.get_mut(&id).expect("listed above");
+            rec.uncommitted = above;
+            rec.missing = !above;
+            let c = self.counts(&tp);
+            match (was_uncommitted, above) {
+                (false, true) => c.uncommitted += 1,
+                (true, false) => c.uncommitted -= 1,
+                _ => {}
             }
-            self.counts(&tp).missing += 1;
-            self.issue(events, IssueKind::Missing, &tp, offset, id);
+            if !above {
+                c.missing += 1;
+                self.issue(events, IssueKind::Missing, &tp, offset, id);
+            }
         }
         self.pending.clear();
     }
@@ -735,6 +758,24 @@ mod tests {
     }
 
     #[test]
+    fn acked_records_above_the_high_watermark_are_uncommitted_until_read() {
+        let (mut s, tx, mut rx) = start();
+        ack(&mut s, &tx, 0, 0);
+        ack(&mut s, &tx, 1, 1);
+        read(&mut s, &tx, Some(0), 0, 1);
+        let ends = HashMap::from([(tp(), 1)]);
+        s.finish(&ends, &tx);
+        assert_eq!(issues(&mut rx), vec![]);
+        let t = s.summary(true).total();
+        assert_eq!((t.read_back, t.missing, t.uncommitted), (1, 0, 1));
+        // The ISR grows back, the high watermark moves, the reader sees it.
+        read(&mut s, &tx, Some(1), 1, 1);
+        s.finish(&HashMap::from([(tp(), 2)]), &tx);
+        let t = s.summary(true).total();
+        assert_eq!((t.read_back, t.missing, t.uncommitted), (2, 0, 0));
+    }
+
+    #[test]
     fn at_the_end_every_acked_record_never_read_is_missing() {
         let (mut s, tx, mut rx) = start();
         ack(&mut s, &tx, 0, 0);
@@ -747,7 +788,7 @@ mod tests {
             },
             &tx,
         );
-        s.finish(&tx);
+        s.finish(&HashMap::new(), &tx);
         let mut found = issues(&mut rx);
         found.sort_by_key(|(_, id)| *id);
         assert_eq!(

@@ -544,7 +544,11 @@ impl App {
             Event::Verification(summary) => {
                 if summary.complete {
                     let t = summary.total();
-                    let level = if summary.no_loss() && t.duplicated == 0 && t.reordered == 0 {
+                    let level = if summary.no_loss()
+                        && t.duplicated == 0
+                        && t.reordered == 0
+                        && t.uncommitted == 0
+                    {
                         Level::Info
                     } else {
                         Level::Warn
@@ -552,8 +556,8 @@ impl App {
                     self.note(
                         level,
                         format!(
-                            "verified: {} acked, {} read back, {} missing, {} duplicated, {} misplaced, {} reordered",
-                            t.acked, t.read_back, t.missing, t.duplicated, t.misplaced, t.reordered
+                            "verified: {} acked, {} read back, {} missing, {} duplicated, {} misplaced, {} reordered, {} uncommitted (above the high watermark)",
+                            t.acked, t.read_back, t.missing, t.duplicated, t.misplaced, t.reordered, t.uncommitted
                         ),
                     );
                 }

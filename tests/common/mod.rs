@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod kafka;
+pub mod readback;
+
 use std::time::Duration;
 
 use kprod::engine::settings::Settings;

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Obtains Apache Kafka from Maven Central and runs a KRaft cluster on
+# loopback, for kprod's tests and `kprod --local-kafka`.
+#
+#   kafka.sh fetch                 jars into the cache; prints the libs dir
+#   kafka.sh start N DIR           N brokers (1-3) in DIR; prints bootstrap
+#   kafka.sh stop DIR              stops every node of DIR's cluster
+#   kafka.sh stop-node DIR I       stops broker I (1..N)
+#   kafka.sh start-node DIR I      starts broker I again, same data
+#
+# With more than one broker a separate controller runs beside them, so
+# brokers can be stopped without losing the KRaft quorum. If
+# KAFKA_SH_OWNER_PID is set, the cluster is stopped when that process ends.
+set -euo pipefail
+
+VERSION=4.3.1
+LOG4J=2.24.3
+CACHE="${KPROD_KAFKA_CACHE:-$HOME/.cache/kprod/kafka-$VERSION}"
+LIBS="$CACHE/libs"
+SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+CONTROLLER_ID=100
+START_TIMEOUT=120
+
+say() { echo "kafka.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+usage() { sed -n '5,10p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed ($2)"; }
+
+# fetch: the broker, the tools and a log4j2 binding (Maven's jars have none,
+# and a broker that logs nothing cannot say why it failed).
+fetch() {
+    if [ -f "$CACHE/complete" ]; then
+        echo "$LIBS"
+        return
+    fi
+    need java "Java 17 runs Kafka"
+    need mvn "Maven fetches Kafka's jars"
+    mkdir -p "$CACHE"
+    exec 9>"$CACHE.lock"
+    flock 9
+    if [ ! -f "$CACHE/complete" ]; then
+        cat >"$CACHE/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>kprod</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J</version></dependency>
+  </dependencies>
+</project>
+POM
+        say "fetching Apache Kafka $VERSION from Maven Central into $CACHE"
+        rm -rf "$LIBS"
+        mvn -q -B -f "$CACHE/pom.xml" dependency:copy-dependencies \
+            -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2 \
+            || die "Maven could not fetch Kafka $VERSION"
+        touch "$CACHE/complete"
+    fi
+    flock -u 9
+    echo "$LIBS"
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+alive() { [ -f "$1/pid" ] && kill -0 "$(cat "$1/pid")" 2>/dev/null; }
+
+started_count() {
+    local c
+    c=$(grep -c "Kafka Server started" "$1/kafka.log" 2>/dev/null) || true
+    echo "${c:-0}"
+}
+
+# Starts the node in $1 and waits until its log says it started once more
+# than before, and (for a broker) its port answers.
+launch() {
+    local node=$1 port=${2:-} before
+    before=$(started_count "$node")
+    (
+        cd "$node"
+        setsid java -Xms64m -Xmx384m -XX:+UseSerialGC \
+            -Dlog4j2.configurationFile="$node/../log4j2.properties" \
+            -cp "$LIBS/*" kafka.Kafka "$node/server.properties" >>"$node/kafka.log" 2>&1 </dev/null &
+        echo $! >"$node/pid"
+    )
+    local waited=0
+    until [ "$(started_count "$node")" -gt "$before" ] \
+        && { [ -z "$port" ] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }; do
+        if ! alive "$node"; then
+            say "$(basename "$node") exited while starting; its log:"
+            tail -n 80 "$node/kafka.log" >&2
+            return 1
+        fi
+        if [ "$waited" -ge $((START_TIMEOUT * 2)) ]; then
+            say "$(basename "$node") did not start in ${START_TIMEOUT}s; its log:"
+            tail -n 80 "$node/kafka.log" >&2
+            return 1
+        fi
+        sleep 0.5
+        waited=$((waited + 1))
+    done
+}
+
+# Stops the node in $1: SIGTERM (a broker hands its partitions over), then
+# SIGKILL after 30 s.
+halt() {
+    local node=$1 pid i
+    [ -f "$node/pid" ] || return 0
+    pid=$(cat "$node/pid")
+    if kill -TERM "$pid" 2>/dev/null; then
+        for i in $(seq 60); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$node/pid"
+}
+
+common_props() {
+    cat <<PROPS
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$1/data
+num.partitions=1
+auto.create.topics.enable=true
+group.initial.rebalance.delay.ms=0
+offsets.topic.replication.factor=$2
+transaction.state.log.replication.factor=$2
+transaction.state.log.min.isr=$3
+PROPS
+}
+
+# start: writes every node's properties, formats storage with one cluster
+# id, starts the controller (if separate) and the brokers.
+start() {
+    local n=$1 dir=$2 id cport i port rf minisr voters bootstrap=""
+    case "$n" in 1|2|3) ;; *) usage ;; esac
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    if [ -f "$dir/bootstrap" ]; then
+        local all=1
+        for node in "$dir"/node-* "$dir"/controller; do
+            [ -d "$node" ] && ! alive "$node" && all=0
+        done
+        if [ "$all" = 1 ]; then
+            cat "$dir/bootstrap"
+            return
+        fi
+        die "$dir holds a cluster that is partly down: stop it first"
+    fi
+    fetch >/dev/null
+    rf=$n; [ "$rf" -gt 3 ] && rf=3
+    minisr=$((rf > 1 ? 2 : 1))
+    cport=$(free_port)
+    cat >"$dir/log4j2.properties" <<LOG
+status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = OUT
+logger.noisy.name = org.apache.kafka.storage.internals.log
+logger.noisy.level = WARN
+LOG
+    id=$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    if [ "$n" = 1 ]; then
+        voters="1@127.0.0.1:$cport"
+    else
+        voters="$CONTROLLER_ID@127.0.0.1:$cport"
+        mkdir -p "$dir/controller"
+        {
+            echo "process.roles=controller"
+            echo "node.id=$CONTROLLER_ID"
+            echo "controller.quorum.voters=$voters"
+            echo "listeners=CONTROLLER://127.0.0.1:$cport"
+            common_props "$dir/controller" "$rf" "$minisr"
+        } >"$dir/controller/server.properties"
+    fi
+    for i in $(seq "$n"); do
+        port=$(free_port)
+        mkdir -p "$dir/node-$i"
+        {
+            echo "node.id=$i"
+            echo "controller.quorum.voters=$voters"
+            if [ "$n" = 1 ]; then
+                echo "process.roles=broker,controller"
+                echo "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+            else
+                echo "process.roles=broker"
+                echo "listeners=PLAINTEXT://127.0.0.1:$port"
+            fi
+            echo "advertised.listeners=PLAINTEXT://127.0.0.1:$port"
+            echo "inter.broker.listener.name=PLAINTEXT"
+            common_props "$dir/node-$i" "$rf" "$minisr"
+        } >"$dir/node-$i/server.properties"
+        echo "$port" >"$dir/node-$i/port"
+        bootstrap="${bootstrap:+$bootstrap,}127.0.0.1:$port"
+    done
+    for node in "$dir"/controller "$dir"/node-*; do
+        [ -d "$node" ] || continue
+        java -cp "$LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$node/server.properties" \
+            --ignore-formatted >"$node/format.log" 2>&1 \
+            || { cat "$node/format.log" >&2; die "cannot format $(basename "$node")"; }
+    done
+    if [ -d "$dir/controller" ]; then
+        launch "$dir/controller" || { stop "$dir"; exit 1; }
+    fi
+    for i in $(seq "$n"); do
+        launch "$dir/node-$i" "$(cat "$dir/node-$i/port")" || { stop "$dir"; exit 1; }
+    done
+    echo "$bootstrap" >"$dir/bootstrap"
+    if [ -n "${KAFKA_SH_OWNER_PID:-}" ]; then
+        setsid bash -c "while kill -0 $KAFKA_SH_OWNER_PID 2>/dev/null; do sleep 1; done; bash '$SELF' stop '$dir'" \
+            </dev/null >/dev/null 2>&1 &
+    fi
+    echo "$bootstrap"
+}
+
+# stop: brokers first, so they hand over to each other, then the controller.
+stop() {
+    local dir=$1 node
+    [ -d "$dir" ] || return 0
+    for node in "$dir"/node-*; do
+        [ -d "$node" ] && halt "$node" &
+    done
+    wait
+    [ -d "$dir/controller" ] && halt "$dir/controller"
+    rm -f "$dir/bootstrap"
+}
+
+node_dir() {
+    [ -d "$1/node-$2" ] || die "$1 has no broker $2"
+    echo "$1/node-$2"
+}
+
+case "${1:-}" in
+    fetch) [ $# = 1 ] || usage; fetch ;;
+    start) [ $# = 3 ] || usage; start "$2" "$3" ;;
+    stop) [ $# = 2 ] || usage; stop "$2" ;;
+    stop-node) [ $# = 3 ] || usage; halt "$(node_dir "$2" "$3")" ;;
+    start-node)
+        [ $# = 3 ] || usage
+        node=$(node_dir "$2" "$3")
+        alive "$node" && exit 0
+        fetch >/dev/null
+        launch "$node" "$(cat "$node/port")"
+        ;;
+    *) usage ;;
+esac

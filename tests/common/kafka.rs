@@ -1,0 +1,150 @@
+//! Real Apache Kafka for tests, through scripts/kafka.sh: one shared cluster
+//! per test binary, or a cluster of a test's own for tests that stop brokers.
+//! Outside CI a missing Java or Kafka skips the test, saying why; in CI it
+//! fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// A running cluster; a cluster a test owns is stopped when dropped.
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub bootstrap: String,
+    owned: bool,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kafka.sh")
+}
+
+fn run(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("bash")
+        .arg(script())
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run scripts/kafka.sh: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "scripts/kafka.sh {args:?} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Why real-Kafka tests cannot run here, if they cannot.
+fn unavailable() -> Option<String> {
+    if Command::new("java").arg("-version").output().is_err() {
+        return Some("java is not installed".into());
+    }
+    run(&["fetch"]).err()
+}
+
+/// Skips (outside CI) or fails (in CI) when Kafka cannot run here.
+fn can_run(test: &str) -> bool {
+    match unavailable() {
+        None => true,
+        Some(why) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: Kafka is needed in CI: {why}"
+            );
+            eprintln!("SKIPPED {test}: {why} (.ci/run installs and fetches what is needed)");
+            false
+        }
+    }
+}
+
+/// Tests that start clusters of their own take turns: two CPU cores do not
+/// start many JVMs at once in good time.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
+impl Cluster {
+    /// A cluster of `nodes` brokers of this test's own.
+    pub fn start(test: &str, nodes: u32) -> Option<Cluster> {
+        if !can_run(test) {
+            return None;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let out = run(&["start", &nodes.to_string(), dir.to_str().unwrap()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bootstrap = out.lines().last().unwrap_or("").trim().to_string();
+        assert!(
+            bootstrap.contains(':'),
+            "no bootstrap address from scripts/kafka.sh: {out}"
+        );
+        Some(Cluster {
+            dir,
+            bootstrap,
+            owned: true,
+            _tmp: Some(tmp),
+        })
+    }
+
+    /// The 3-broker cluster the tests of this binary share, started once
+    /// and stopped when the test process ends.
+    pub fn shared(test: &str) -> Option<&'static Cluster> {
+        static SHARED: OnceLock<Option<Cluster>> = OnceLock::new();
+        if !can_run(test) {
+            return None;
+        }
+        SHARED
+            .get_or_init(|| {
+                let dir =
+                    std::env::temp_dir().join(format!("kprod-shared-kafka-{}", std::process::id()));
+                // Statics are never dropped: the launcher stops this cluster
+                // once the test process is gone.
+                let out = Command::new("bash")
+                    .arg(script())
+                    .args(["start", "3", dir.to_str().unwrap()])
+                    .env("KAFKA_SH_OWNER_PID", std::process::id().to_string())
+                    .output()
+                    .expect("bash runs");
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                assert!(
+                    out.status.success(),
+                    "{text}{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                Some(Cluster {
+                    bootstrap: text.lines().last().unwrap_or("").trim().to_string(),
+                    dir,
+                    owned: false,
+                    _tmp: None,
+                })
+            })
+            .as_ref()
+    }
+
+    pub fn stop_node(&self, node: u32) {
+        run(&["stop-node", self.dir.to_str().unwrap(), &node.to_string()])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    pub fn start_node(&self, node: u32) {
+        run(&["start-node", self.dir.to_str().unwrap(), &node.to_string()])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The jars, for running Kafka's own Java code next to kprod.
+    pub fn libs() -> PathBuf {
+        let out = run(&["fetch"]).unwrap_or_else(|e| panic!("{e}"));
+        PathBuf::from(out.lines().last().unwrap_or("").trim())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = run(&["stop", self.dir.to_str().unwrap()]);
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! kprod against real Apache Kafka (scripts/kafka.sh), and the same checks on
+//! the embedded cluster where it can be faithful: nothing acked is lost,
+//! bytes round-trip exactly, keyed records land where the Java client puts
+//! them, acks and the ISR behave as on a real cluster, and a broker restart
+//! loses nothing.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::kafka::{one_at_a_time, Cluster};
+use common::readback::{read_all, Stored};
+use kprod::engine::record::{Draft, Header};
+use kprod::engine::settings::Settings;
+use kprod::engine::verify::Summary;
+use kprod::engine::{Ack, Command, Engine, EngineConfig, Event, NewTopic};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// An engine on `bootstrap` (or the embedded cluster), and the bootstrap
+/// address it is connected to.
+async fn engine(
+    bootstrap: Option<&str>,
+    topic: &str,
+    settings: Settings,
+) -> (Engine, UnboundedReceiver<Event>, String) {
+    let (engine, mut rx) = Engine::start(EngineConfig {
+        bootstrap: bootstrap.map(str::to_string),
+        topic: topic.into(),
+        settings,
+        verify: true,
+    });
+    let first = common::events_until(&mut rx, |e| matches!(e, Event::Connected { .. })).await;
+    let Some(Event::Connected { bootstrap, .. }) = first.last() else {
+        unreachable!()
+    };
+    (engine, rx, bootstrap.clone())
+}
+
+/// Creates a topic on a real cluster and waits until it is there.
+async fn create(engine: &Engine, rx: &mut UnboundedReceiver<Event>, topic: NewTopic) {
+    let name = topic.name.clone();
+    engine.send(Command::CreateTopic(topic));
+    common::events_until(rx, |e| match e {
+        Event::Notice { text, .. } => {
+            assert!(!text.contains("not created"), "{text}");
+            false
+        }
+        Event::Topics(c) => c
+            .topics
+            .iter()
+            .any(|t| t.name == name && t.layout.iter().all(|p| p.leader >= 0)),
+        _ => false,
+    })
+    .await;
+}
+
+fn topic(name: &str, partitions: i32, replication: i32, min_isr: Option<i32>) -> NewTopic {
+    NewTopic {
+        name: name.into(),
+        partitions,
+        replication,
+        min_insync_replicas: min_isr,
+    }
+}
+
+fn settings(pairs: &[&str]) -> Settings {
+    let mut s = Settings::default();
+    for p in pairs {
+        s.set_pair(p).unwrap();
+    }
+    s
+}
+
+/// Acks, failures (with their error names) and everything else seen until
+/// `n` records were reported.
+async fn reports(rx: &mut UnboundedReceiver<Event>, n: usize) -> (Vec<Ack>, Vec<String>) {
+    let mut acks = Vec::new();
+    let mut failures = Vec::new();
+    for e in common::until_reported(rx, n).await {
+        match e {
+            Event::Acked(a) => acks.push(a),
+            Event::Failed { code, .. } => failures.push(code),
+            _ => {}
+        }
+    }
+    (acks, failures)
+}
+
+async fn verify(engine: &Engine, rx: &mut UnboundedReceiver<Event>) -> Summary {
+    engine.send(Command::Verify);
+    let events =
+        common::events_until(rx, |e| matches!(e, Event::Verification(s) if s.complete)).await;
+    match events.last() {
+        Some(Event::Verification(s)) => s.clone(),
+        _ => unreachable!(),
+    }
+}
+
+/// The record number `i` of the loss test: every kind of key, value and
+/// header a user can compose, binary included.
+fn varied(topic: &str, i: u64) -> Draft {
+    let binary: Vec<u8> = (0..=255u8)
+        .cycle()
+        .skip(i as usize % 256)
+        .take(40)
+        .collect();
+    Draft {
+        topic: topic.into(),
+        key: match i % 4 {
+            0 => None,
+            1 => Some(Vec::new()),
+            _ => Some(format!("key-{}", i % 50).into_bytes()),
+        },
+        value: match i % 5 {
+            0 => None,
+            1 => Some(Vec::new()),
+            2 => Some(binary.clone()),
+            _ => Some(format!("value {i} ✓").into_bytes()),
+        },
+        headers: if i.is_multiple_of(3) {
+            vec![
+                Header {
+                    name: "trace".into(),
+                    value: Some(b"abc".to_vec()),
+                },
+                Header {
+                    name: "trace".into(),
+                    value: Some(binary),
+                },
+                Header {
+                    name: "nothing".into(),
+                    value: None,
+                },
+                Header {
+                    name: "empty".into(),
+                    value: Some(Vec::new()),
+                },
+            ]
+        } else {
+            Vec::new()
+        },
+        partition: None,
+        timestamp: i.is_multiple_of(2).then_some(1_700_000_000_000 + i as i64),
+    }
+}
+
+/// 10,000 varied records: every one acked or failed, every acked one read
+/// back once, at its reported place, byte for byte.
+async fn no_silent_loss(bootstrap: Option<&str>) {
+    let name = "kprod-loss";
+    let (engine, mut rx, servers) = engine(bootstrap, name, Settings::default()).await;
+    if bootstrap.is_some() {
+        create(&engine, &mut rx, topic(name, 6, 3, Some(2))).await;
+    }
+    let n = 10_000u64;
+    let drafts: Vec<Draft> = (0..n).map(|i| varied(name, i)).collect();
+    for d in &drafts {
+        engine.send(Command::Send(d.clone()));
+    }
+    let (acks, failures) = reports(&mut rx, n as usize).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(acks.len() as u64, n);
+
+    let summary = verify(&engine, &mut rx).await;
+    let t = summary.total();
+    assert_eq!(
+        (t.acked, t.read_back, t.missing, t.duplicated, t.misplaced),
+        (n, n, 0, 0, 0),
+        "{summary:?}"
+    );
+
+    let stored: HashMap<(i32, i64), Stored> = read_all(&servers, name)
+        .into_iter()
+        .map(|s| ((s.partition, s.offset), s))
+        .collect();
+    assert_eq!(
+        stored.len() as u64,
+        n,
+        "exactly the acked records are on the log"
+    );
+    for ack in &acks {
+        let d = &drafts[ack.id as usize];
+        let s = stored
+            .get(&(ack.partition, ack.offset.expect("acks=all has offsets")))
+            .unwrap_or_else(|| {
+                panic!(
+                    "#{} not at p{} offset {:?}",
+                    ack.id, ack.partition, ack.offset
+                )
+            });
+        assert_eq!(s.key, d.key, "#{} key", ack.id);
+        assert_eq!(s.value, d.value, "#{} value", ack.id);
+        let headers: Vec<(String, Option<Vec<u8>>)> = s
+            .headers
+            .iter()
+            .filter(|(k, _)| k != "kprod.id")
+            .cloned()
+            .collect();
+        let sent: Vec<(String, Option<Vec<u8>>)> = d
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect();
+        assert_eq!(headers, sent, "#{} headers", ack.id);
+        assert_eq!(s.timestamp, Some(ack.created), "#{} timestamp", ack.id);
+        if let Some(ts) = d.timestamp {
+            assert_eq!(ack.created, ts, "an explicit timestamp is kept");
+        }
+    }
+    engine.send(Command::Shutdown);
+    let end = common::events_until(&mut rx, |e| matches!(e, Event::ShutdownComplete { .. })).await;
+    let Some(Event::ShutdownComplete {
+        sent,
+        acked,
+        failed,
+    }) = end.last()
+    else {
+        unreachable!()
+    };
+    assert_eq!((*sent, *acked + *failed), (n, n));
+}
+
+/// Keyed records land on the partition Kafka's own Java partitioner picks.
+async fn java_partitioning(bootstrap: Option<&str>) {
+    let name = "kprod-keys";
+    let (engine, mut rx, _) = engine(bootstrap, name, Settings::default()).await;
+    if bootstrap.is_some() {
+        create(&engine, &mut rx, topic(name, 6, 3, None)).await;
+    }
+    let keys: Vec<String> = (0..2_000).map(|i| format!("customer-{i}")).collect();
+    for k in &keys {
+        engine.send(Command::Send(Draft {
+            topic: name.into(),
+            key: Some(k.clone().into_bytes()),
+            value: Some(b"v".to_vec()),
+            ..Default::default()
+        }));
+    }
+    let (acks, failures) = reports(&mut rx, keys.len()).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let mut ours = vec![0; keys.len()];
+    for a in &acks {
+        ours[a.id as usize] = a.partition;
+    }
+    assert_eq!(ours, java_partitions(&keys, 6));
+}
+
+/// Partitions Kafka's Java producer picks for `keys` (tests/java).
+fn java_partitions(keys: &[String], partitions: i32) -> Vec<i32> {
+    use std::io::Write;
+    let libs = Cluster::libs();
+    let mut child = std::process::Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}/*", libs.display()))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/java/JavaPartitions.java"
+        ))
+        .arg(partitions.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("java runs");
+    let input = keys.join("\n") + "\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_no_silent_loss_and_bytes_round_trip() {
+    let Some(cluster) = Cluster::shared("real_kafka_no_silent_loss") else {
+        return;
+    };
+    no_silent_loss(Some(&cluster.bootstrap)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_no_silent_loss_and_bytes_round_trip() {
+    no_silent_loss(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_keyed_records_land_where_the_java_client_puts_them() {
+    let Some(cluster) = Cluster::shared("real_kafka_keyed_records") else {
+        return;
+    };
+    java_partitioning(Some(&cluster.bootstrap)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_keyed_records_land_where_the_java_client_puts_them() {
+    // The Java side needs the Kafka jars even when the cluster is embedded.
+    if Cluster::shared("embedded_keyed_records").is_none() {
+        return;
+    }
+    java_partitioning(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acks_all_fails_when_the_isr_shrinks_below_min_insync_and_acks_1_goes_on() {
+    let _turn = one_at_a_time().await;
+    let Some(cluster) = Cluster::start("acks_and_isr", 3) else {
+        return;
+    };
+    let name = "kprod-isr";
+    // No retries: the broker's answer is the error the user sees.
+    let strict = settings(&["acks=all", "enable.idempotence=false", "retries=0"]);
+    let (engine, mut rx, _) = engine(Some(&cluster.bootstrap), name, strict.clone()).await;
+    create(&engine, &mut rx, topic(name, 3, 3, Some(2))).await;
+    let send = |n: u64| {
+        engine.send(Command::Burst {
+            draft: Draft {
+                topic: name.into(),
+                value: Some(b"x {seq}".to_vec()),
+                ..Default::default()
+            },
+            count: n,
+        })
+    };
+    send(30);
+    let (acks, failures) = reports(&mut rx, 30).await;
+    assert_eq!((acks.len(), failures.len()), (30, 0));
+
+    cluster.stop_node(2);
+    cluster.stop_node(3);
+    // The topic view sees the ISR shrink to the one broker left.
+    let mut app = kprod::ui::app::App::new(name, strict.clone());
+    for e in common::events_until(&mut rx, |e| match e {
+        Event::Topics(c) => c
+            .topics
+            .iter()
+            .find(|t| t.name == name)
+            .is_some_and(|t| t.layout.iter().all(|p| p.isr == [1] && p.leader == 1)),
+        _ => false,
+    })
+    .await
+    {
+        app.on_event(e);
+    }
+    app.update(kprod::ui::action::Action::TopicPicker);
+    let row = app
+        .topics
+        .as_ref()
+        .unwrap()
+        .iter()
+        .position(|t| t.name == name)
+        .unwrap();
+    for _ in 0..row {
+        app.update(kprod::ui::action::Action::Down);
+    }
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let theme = kprod::ui::theme::Theme::built_in();
+    term.draw(|f| kprod::ui::view::draw(f, &app, &theme))
+        .unwrap();
+    let screen = format!("{:?}", term.backend().buffer());
+    assert!(
+        screen.contains("1,2,3         1 "),
+        "replicas 1,2,3 with only 1 in sync:\n{screen}"
+    );
+
+    send(20);
+    let (acks, failures) = reports(&mut rx, 20).await;
+    assert!(
+        acks.is_empty(),
+        "acks=all must not be acked below min.insync.replicas"
+    );
+    assert_eq!(failures.len(), 20);
+    assert!(
+        failures.iter().all(|c| c == "NOT_ENOUGH_REPLICAS"),
+        "{failures:?}"
+    );
+
+    let mut relaxed = strict.clone();
+    relaxed.set("acks", "1").unwrap();
+    engine.send(Command::Apply(relaxed));
+    common::events_until(&mut rx, |e| matches!(e, Event::Applied { .. })).await;
+    send(20);
+    let (acks, failures) = reports(&mut rx, 20).await;
+    assert_eq!(
+        (acks.len(), failures.len()),
+        (20, 0),
+        "acks=1 goes on with the leader alone"
+    );
+
+    // Kafka 4 holds the high watermark while the ISR is below
+    // min.insync.replicas: the acks=1 records are on the leader's log but no
+    // consumer can read them yet. kprod calls them uncommitted, not missing.
+    let summary = verify(&engine, &mut rx).await;
+    let t = summary.total();
+    assert_eq!(
+        (t.acked, t.read_back, t.missing, t.uncommitted),
+        (50, 30, 0, 20),
+        "{summary:?}"
+    );
+
+    // A broker comes back, the ISR reaches min.insync.replicas, the high
+    // watermark moves: everything acked is read back. None lost, none
+    // reported acked that is not on the log.
+    cluster.start_node(2);
+    common::events_until(&mut rx, |e| match e {
+        Event::Topics(c) => c
+            .topics
+            .iter()
+            .find(|t| t.name == name)
+            .is_some_and(|t| t.layout.iter().all(|p| p.isr.len() >= 2)),
+        _ => false,
+    })
+    .await;
+    let summary = verify(&engine, &mut rx).await;
+    let t = summary.total();
+    assert_eq!(
+        (t.acked, t.read_back, t.missing, t.uncommitted),
+        (50, 50, 0, 0),
+        "{summary:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broker_restarted_mid_run_loses_nothing_acked() {
+    let _turn = one_at_a_time().await;
+    let Some(cluster) = Cluster::start("broker_restart", 3) else {
+        return;
+    };
+    let name = "kprod-restart";
+    let (engine, mut rx, _) = engine(Some(&cluster.bootstrap), name, Settings::default()).await;
+    create(&engine, &mut rx, topic(name, 6, 3, Some(2))).await;
+    let n = 50_000u64;
+    engine.send(Command::Burst {
+        draft: Draft {
+            topic: name.into(),
+            key: Some(b"k{seq}".to_vec()),
+            value: Some(b"value {seq}".to_vec()),
+            ..Default::default()
+        },
+        count: n,
+    });
+    let mut acked = 0u64;
+    let mut failed = 0u64;
+    let mut restarted = false;
+    let mut events = Vec::new();
+    while acked + failed < n {
+        let batch = common::events_until(&mut rx, |e| {
+            matches!(e, Event::Acked(_) | Event::Failed { .. })
+        })
+        .await;
+        for e in &batch {
+            match e {
+                Event::Acked(_) => acked += 1,
+                Event::Failed { .. } => failed += 1,
+                _ => {}
+            }
+        }
+        events.extend(batch);
+        if !restarted && acked >= n / 5 {
+            restarted = true;
+            cluster.stop_node(2);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            cluster.start_node(2);
+        }
+    }
+    assert!(restarted);
+    let summary = verify(&engine, &mut rx).await;
+    let t = summary.total();
+    assert_eq!(t.acked, acked);
+    assert_eq!(t.missing, 0, "{summary:?}");
+    assert_eq!(t.misplaced, 0, "{summary:?}");
+    assert_eq!(
+        failed, 0,
+        "the default delivery.timeout.ms outlasts a restart"
+    );
+}
