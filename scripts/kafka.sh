@@ -127,7 +127,8 @@ common_props() {
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=$1/data
-num.partitions=1
+num.partitions=6
+default.replication.factor=$2
 auto.create.topics.enable=true
 group.initial.rebalance.delay.ms=0
 offsets.topic.replication.factor=$2

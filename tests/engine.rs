@@ -279,3 +279,41 @@ async fn an_unreachable_broker_is_reported_not_waited_on() {
     }));
     common::events_until(&mut rx, |e| matches!(e, Event::Queued { .. })).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_that_create_their_topic_are_all_read_back() {
+    let (engine, mut rx) = common::embedded("demo", Settings::default());
+    engine.send(Command::Burst {
+        draft: Draft {
+            topic: "appears-later".into(),
+            key: Some(b"k{seq}".to_vec()),
+            value: Some(b"v".to_vec()),
+            ..Default::default()
+        },
+        count: 200,
+    });
+    let events = common::until_reported(&mut rx, 200).await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Acked(_)))
+            .count(),
+        200,
+        "{events:?}"
+    );
+    engine.send(Command::Verify);
+    let done = common::events_until(
+        &mut rx,
+        |e| matches!(e, Event::Verification(s) if s.complete),
+    )
+    .await;
+    let Some(Event::Verification(summary)) = done.last() else {
+        unreachable!()
+    };
+    let t = summary.total();
+    assert_eq!(
+        (t.acked, t.read_back, t.missing),
+        (200, 200, 0),
+        "{summary:?}"
+    );
+}

@@ -480,3 +480,52 @@ async fn a_broker_restarted_mid_run_loses_nothing_acked() {
         "the default delivery.timeout.ms outlasts a restart"
     );
 }
+
+#[test]
+fn local_kafka_starts_a_real_cluster_for_one_run_and_stops_it() {
+    if Cluster::shared("local_kafka").is_none() {
+        return;
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args([
+            "produce",
+            "--local-kafka",
+            "1",
+            "-t",
+            "local",
+            "--count",
+            "20",
+            "--key",
+            "k{seq}",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("starting Apache Kafka (1 broker(s))"),
+        "{stderr}"
+    );
+    let connected = stdout
+        .lines()
+        .find(|l| l.contains("\"connected\""))
+        .unwrap();
+    assert!(connected.contains("\"embedded\":false"), "{connected}");
+    assert_eq!(stdout.matches("producer_send_success").count(), 20);
+    assert!(stdout.contains("\"read_back\":20"), "{stdout}");
+    // The brokers went with kprod.
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", &format!("kafka.Kafka .*kprod-local-kafka-{pid}/")])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "brokers left running: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}

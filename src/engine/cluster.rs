@@ -99,6 +99,9 @@ impl LocalKafka {
             .arg(&script)
             .args(["start", &nodes.to_string()])
             .arg(&cluster)
+            // Should kprod die without dropping this, the launcher stops
+            // the brokers once kprod's process is gone.
+            .env("KAFKA_SH_OWNER_PID", std::process::id().to_string())
             .stdin(Stdio::null())
             .stderr(Stdio::inherit())
             .output()

@@ -246,6 +246,7 @@ fn consumer(bootstrap: &str) -> rdkafka::error::KafkaResult<BaseConsumer> {
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "kprod-verifier")
         .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
         .set("fetch.wait.max.ms", "100")
         .create()
@@ -272,7 +273,9 @@ impl Reader {
             }
         };
         let mut ready = Some(ready);
-        // The topic may not exist until the first record creates it.
+        // The topic may not exist until the first record creates it; then
+        // all of it was written by this run, so read it from the start.
+        let mut created_later = false;
         let starts = loop {
             if self.stop.load(Ordering::Relaxed) {
                 return;
@@ -280,13 +283,18 @@ impl Reader {
             match self.starts(&consumer) {
                 Some(s) if !s.is_empty() => break s,
                 _ => {
-                    // Whatever appears later was written after kprod started.
+                    created_later = true;
                     if let Some(r) = ready.take() {
                         let _ = r.send(());
                     }
                     std::thread::sleep(Duration::from_millis(500));
                 }
             }
+        };
+        let starts: Vec<(i32, i64)> = if created_later {
+            starts.into_iter().map(|(p, _)| (p, 0)).collect()
+        } else {
+            starts
         };
         let mut tpl = TopicPartitionList::new();
         for (partition, offset) in &starts {

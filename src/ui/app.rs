@@ -467,6 +467,17 @@ impl App {
                 let known = cluster.topics.iter().any(|t| t.name == self.topic);
                 // Warn when the topic is first found missing, not every refresh.
                 let was_known = self.partition_count().is_some() || self.topics.is_none();
+                if known && !was_known {
+                    let n = cluster
+                        .topics
+                        .iter()
+                        .find(|t| t.name == self.topic)
+                        .map_or(0, |t| t.partitions);
+                    self.note(
+                        Level::Info,
+                        format!("topic '{}' exists now ({n} partitions)", self.topic),
+                    );
+                }
                 if !known && was_known {
                     self.note(
                         Level::Warn,
