@@ -95,9 +95,12 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 }
             }
         }
-        if verify {
-            feeder.send(Command::Verify);
-        }
+        // Shutdown alone would cut a burst short, as Ctrl-C does in the TUI.
+        feeder.send(if verify {
+            Command::Verify
+        } else {
+            Command::Drain
+        });
         feeder.send(Command::Shutdown);
         clean
     });

@@ -202,3 +202,13 @@ fn a_java_properties_file_sets_the_producer_and_minus_x_wins() {
         "{stderr}"
     );
 }
+
+#[test]
+fn no_verify_leaves_out_the_id_header_and_the_read_back() {
+    let (code, events, stderr) = produce(&["--no-verify", "--count", "10"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(named(&events, "producer_send_success").len(), 10);
+    assert!(named(&events, "verification_summary").is_empty());
+    let (_, events, _) = produce(&["--count", "10"], "");
+    assert_eq!(named(&events, "verification_summary").len(), 1);
+}

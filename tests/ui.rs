@@ -538,3 +538,52 @@ async fn the_topic_view_shows_leaders_replicas_isr_and_creates_topics() {
     let screen = c.screen();
     assert!(screen.contains("orders (3)"), "{screen}");
 }
+
+#[test]
+fn verifier_findings_are_marked_in_the_log_and_counted_in_the_status_bar() {
+    use kprod::engine::verify::{IssueKind, PartitionCounts, Summary};
+    let mut app = App::new("demo", Settings::default());
+    app.on_event(Event::VerifyIssue {
+        kind: IssueKind::Duplicated,
+        topic: "demo".into(),
+        partition: 3,
+        offset: Some(18),
+        id: 12,
+    });
+    app.on_event(Event::VerifyIssue {
+        kind: IssueKind::Missing,
+        topic: "demo".into(),
+        partition: 1,
+        offset: Some(4),
+        id: 7,
+    });
+    let counts = PartitionCounts {
+        topic: "demo".into(),
+        partition: 3,
+        acked: 40,
+        read_back: 39,
+        missing: 1,
+        duplicated: 1,
+        uncommitted: 0,
+        ..Default::default()
+    };
+    app.on_event(Event::Verification(Summary {
+        partitions: vec![counts],
+        complete: true,
+    }));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let theme = Theme::built_in();
+    terminal.draw(|f| view::draw(f, &app, &theme)).unwrap();
+    let screen = format!("{:?}", terminal.backend().buffer());
+    assert!(
+        screen.contains("#12 DUPLICATE demo p3 offset 18"),
+        "{screen}"
+    );
+    assert!(screen.contains("#7 MISSING demo p1 offset 4"), "{screen}");
+    assert!(screen.contains("missing 1  dup 1"), "{screen}");
+    assert!(screen.contains("read back 39/40"), "{screen}");
+    assert!(
+        screen.contains("verified: 40 acked, 39 read back, 1 missing, 1 duplicated"),
+        "{screen}"
+    );
+}

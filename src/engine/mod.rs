@@ -47,8 +47,10 @@ pub enum Command {
     /// Ask the cluster for its topics again.
     RefreshTopics,
     CreateTopic(NewTopic),
-    /// Wait for everything in flight, read back to the end and report the
-    /// final verification.
+    /// Send every burst to its end and wait until each record was acked or
+    /// failed.
+    Drain,
+    /// Drain, read back to the end and report the final verification.
     Verify,
     /// Deliver or fail what is in flight, then stop.
     Shutdown,
@@ -298,12 +300,7 @@ async fn run(
                     notice(Level::Error, format!("not applied: {e}"));
                     continue;
                 }
-                for b in bursts.drain(..) {
-                    let _ = b.await;
-                }
-                if let Some(p) = &producer {
-                    drain(p, &events).await;
-                }
+                finish(&mut bursts, producer.as_deref(), &events).await;
                 match build(&next) {
                     Ok(p) => {
                         let changes = next.changes_from(&settings);
@@ -355,13 +352,9 @@ async fn run(
                     refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
                 }
             }
+            Command::Drain => finish(&mut bursts, producer.as_deref(), &events).await,
             Command::Verify => {
-                for b in bursts.drain(..) {
-                    let _ = b.await;
-                }
-                if let Some(p) = &producer {
-                    drain(p, &events).await;
-                }
+                finish(&mut bursts, producer.as_deref(), &events).await;
                 match &verifier {
                     Some(v) => {
                         v.finish().await;
@@ -389,6 +382,20 @@ async fn run(
         acked: counters.acked.load(Ordering::Relaxed),
         failed: counters.failed.load(Ordering::Relaxed),
     });
+}
+
+/// Lets every burst enqueue its last record, then waits for the reports.
+async fn finish(
+    bursts: &mut Vec<JoinHandle<()>>,
+    producer: Option<&Producer>,
+    events: &UnboundedSender<Event>,
+) {
+    for b in bursts.drain(..) {
+        let _ = b.await;
+    }
+    if let Some(p) = producer {
+        drain(p, events).await;
+    }
 }
 
 /// Waits until every record in flight was delivered or reported failed;
