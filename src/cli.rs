@@ -135,8 +135,37 @@ impl Common {
         if self.topic.trim().is_empty() {
             return Err("the topic name is empty".into());
         }
+        if let Some(servers) = &self.bootstrap_servers {
+            check_bootstrap(servers)?;
+        }
         Ok(settings)
     }
+}
+
+/// Refuses a broker list librdkafka would misread (it takes `host:abc` as
+/// port 0 and says nothing).
+pub fn check_bootstrap(servers: &str) -> Result<(), String> {
+    if servers.trim().is_empty() {
+        return Err("-b: the broker list is empty (host:port[,host:port])".into());
+    }
+    for server in servers.split(',') {
+        let server = server.trim();
+        let (host, port) = server
+            .rsplit_once(':')
+            .ok_or_else(|| format!("-b: '{server}' has no port (host:port)"))?;
+        if host.is_empty() {
+            return Err(format!("-b: '{server}' has no host (host:port)"));
+        }
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 => {}
+            _ => {
+                return Err(format!(
+                    "-b: '{server}': the port must be a number from 1 to 65535"
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A Java properties file as (line number, name, value): `#`/`!` comments,

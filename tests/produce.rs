@@ -212,3 +212,39 @@ fn no_verify_leaves_out_the_id_header_and_the_read_back() {
     let (_, events, _) = produce(&["--count", "10"], "");
     assert_eq!(named(&events, "verification_summary").len(), 1);
 }
+
+#[test]
+fn a_record_that_runs_out_of_delivery_time_names_the_setting() {
+    // Nothing listens on port 1 of loopback.
+    let (code, events, _) = produce(
+        &[
+            "-b",
+            "127.0.0.1:1",
+            "--count",
+            "1",
+            "-X",
+            "delivery.timeout.ms=2000",
+            "-X",
+            "request.timeout.ms=1000",
+            "-X",
+            "linger.ms=0",
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    let failed = named(&events, "producer_send_error");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["exception"], "MESSAGE_TIMED_OUT");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("delivery.timeout.ms (2000 ms) ran out"),
+        "{:?}",
+        failed[0]
+    );
+    assert!(named(&events, "notice").iter().any(|n| n["message"]
+        .as_str()
+        .unwrap()
+        .contains("Connection refused")));
+}

@@ -48,6 +48,8 @@ pub struct Ctx {
     counters: Arc<Counters>,
     verifier: Option<Arc<Verifier>>,
     last_error: Mutex<Option<(String, Instant)>>,
+    /// delivery.timeout.ms, named when a record runs out of it.
+    delivery_timeout: String,
 }
 
 impl ClientContext for Ctx {
@@ -97,6 +99,13 @@ impl ProducerContext for Ctx {
             }
             Err((err, msg)) => {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                let mut message = err.to_string();
+                if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {
+                    message.push_str(&format!(
+                        ": delivery.timeout.ms ({} ms) ran out before an ack",
+                        self.delivery_timeout
+                    ));
+                }
                 Event::Failed {
                     id: inflight.id,
                     topic: msg.topic().to_string(),
@@ -104,7 +113,7 @@ impl ProducerContext for Ctx {
                     value: msg.payload().map(<[u8]>::to_vec),
                     partition: (msg.partition() >= 0).then_some(msg.partition()),
                     code: error_name(err),
-                    message: err.to_string(),
+                    message,
                     latency,
                 }
             }
@@ -165,6 +174,10 @@ impl Producer {
             counters,
             verifier,
             last_error: Mutex::new(None),
+            delivery_timeout: settings
+                .get("delivery.timeout.ms")
+                .unwrap_or("?")
+                .to_string(),
         };
         settings
             .client_config(bootstrap)
