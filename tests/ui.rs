@@ -587,3 +587,27 @@ fn verifier_findings_are_marked_in_the_log_and_counted_in_the_status_bar() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_chart_counts_only_the_current_topic() {
+    use kprod::engine::Ack;
+    let mut app = App::new("orders", Settings::default());
+    let ack = |topic: &str, partition| {
+        Event::Acked(Ack {
+            id: 0,
+            topic: topic.into(),
+            key: None,
+            value: None,
+            partition,
+            offset: Some(0),
+            timestamp: None,
+            created: 0,
+            latency: std::time::Duration::ZERO,
+        })
+    };
+    app.on_event(ack("orders", 2));
+    app.on_event(ack("demo", 1));
+    assert_eq!(app.chart.iter().sum::<u64>(), 1);
+    assert_eq!(app.chart[2], 1);
+    assert_eq!(app.totals.acked, 2, "totals count every ack");
+}

@@ -513,11 +513,15 @@ impl App {
             }
             Event::Acked(ack) => {
                 self.totals.acked += 1;
-                let p = ack.partition.max(0) as usize;
-                if self.chart.len() <= p {
-                    self.chart.resize(p + 1, 0);
+                // The chart is the current topic's; acks of an earlier one
+                // still count in the totals and the log.
+                if ack.topic == self.topic {
+                    let p = ack.partition.max(0) as usize;
+                    if self.chart.len() <= p {
+                        self.chart.resize(p + 1, 0);
+                    }
+                    self.chart[p] += 1;
                 }
-                self.chart[p] += 1;
                 let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
                 self.push(Status::Acked, ack_line(&ack, embedded));
             }
