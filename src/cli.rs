@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::serde::Serializer;
 use crate::engine::settings::Settings;
 
 #[derive(Debug, Parser)]
@@ -109,6 +110,15 @@ pub struct ProduceArgs {
     )]
     pub value: String,
 
+    /// How keys are serialized: string, short, integer, long, double, hex,
+    /// base64, file, json, json-as-typed.
+    #[arg(long, value_name = "TYPE", default_value = "string", value_parser = parse_serializer)]
+    pub key_serializer: Serializer,
+
+    /// How values are serialized (as --key-serializer).
+    #[arg(long, value_name = "TYPE", default_value = "string", value_parser = parse_serializer)]
+    pub value_serializer: Serializer,
+
     /// A header for --count records, NAME:VALUE (repeatable).
     #[arg(long = "header", value_name = "NAME:VALUE", requires = "count")]
     pub header: Vec<String>,
@@ -140,6 +150,26 @@ impl Common {
         }
         Ok(settings)
     }
+}
+
+fn parse_serializer(name: &str) -> Result<Serializer, String> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "string" => Serializer::String,
+        "short" => Serializer::Short,
+        "integer" | "int" => Serializer::Integer,
+        "long" => Serializer::Long,
+        "double" => Serializer::Double,
+        "hex" => Serializer::Hex,
+        "base64" => Serializer::Base64,
+        "file" => Serializer::File,
+        "json" => Serializer::JsonCompact,
+        "json-as-typed" => Serializer::JsonAsTyped,
+        _ => {
+            return Err(format!(
+                "'{name}': one of string, short, integer, long, double, hex, base64, file, json, json-as-typed"
+            ))
+        }
+    })
 }
 
 /// Refuses a broker list librdkafka would misread (it takes `host:abc` as

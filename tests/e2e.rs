@@ -107,7 +107,7 @@ fn send_and_see_ack(width: u16, height: u16) {
     t.text("order-17");
     t.keys(&["Tab"]);
     t.text("{\"amount\": 12}");
-    let screen = t.wait_for("Value 14 B");
+    let screen = t.wait_for("Value String · 14 B");
     assert!(screen.contains("order-17"), "{screen}");
     t.keys(&["C-s"]);
     let screen = t.wait_for("#0 acked");

@@ -142,6 +142,7 @@ fn varied(topic: &str, i: u64) -> Draft {
         },
         partition: None,
         timestamp: i.is_multiple_of(2).then_some(1_700_000_000_000 + i as i64),
+        ..Default::default()
     }
 }
 

@@ -89,8 +89,8 @@ async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
     c.type_text("trace-id: 7f3a");
     let screen = c.screen();
     assert!(screen.contains("user-42"), "{screen}");
-    assert!(screen.contains("Key 7 B"), "{screen}");
-    assert!(screen.contains("Value 11 B"), "{screen}");
+    assert!(screen.contains("Key String · 7 B"), "{screen}");
+    assert!(screen.contains("Value String · 11 B"), "{screen}");
     assert!(screen.contains("trace-id: 7f3a"), "{screen}");
     assert!(screen.contains("Headers 1"), "{screen}");
 
@@ -133,10 +133,10 @@ async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
 async fn null_differs_from_empty_on_screen_and_on_the_wire() {
     let mut c = Console::start(100, 30).await;
     let screen = c.screen();
-    assert!(screen.contains("Key 0 B"), "{screen}");
+    assert!(screen.contains("Key String · 0 B"), "{screen}");
     c.ctrl('n');
     let screen = c.screen();
-    assert!(screen.contains("Key null"), "{screen}");
+    assert!(screen.contains("Key String · null"), "{screen}");
     assert_eq!(c.app.draft().unwrap().key, None);
     c.ctrl('n');
     assert_eq!(c.app.draft().unwrap().key, Some(Vec::new()));
@@ -610,4 +610,63 @@ fn the_chart_counts_only_the_current_topic() {
     assert_eq!(app.chart.iter().sum::<u64>(), 1);
     assert_eq!(app.chart[2], 1);
     assert_eq!(app.totals.acked, 2, "totals count every ack");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_composer_serializes_as_chosen_previews_the_bytes_and_refuses_what_does_not_fit() {
+    let mut c = Console::start(120, 40).await;
+    // Key: String -> Short -> Integer.
+    c.ctrl('e');
+    c.ctrl('e');
+    assert_eq!(
+        c.app.key.serializer,
+        kprod::engine::serde::Serializer::Integer
+    );
+    c.type_text("12x");
+    let screen = c.screen();
+    assert!(screen.contains("Key Integer · not sendable"), "{screen}");
+    assert!(
+        screen.contains("'12x' is not a whole number (Integer)"),
+        "{screen}"
+    );
+    c.ctrl('s');
+    assert!(c
+        .app
+        .log
+        .lines
+        .back()
+        .unwrap()
+        .text
+        .contains("not sent: key as Integer: '12x' is not a whole number"));
+    assert_eq!(c.app.totals.sent, 0, "nothing was sent");
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.press(KeyCode::Backspace);
+    c.type_text("42");
+    let screen = c.screen();
+    assert!(screen.contains("Key Integer · 4 B"), "{screen}");
+    assert!(
+        screen.contains("00 00 00 2a"),
+        "the wire bytes are previewed: {screen}"
+    );
+    // Value as compact JSON.
+    c.press(KeyCode::Tab);
+    for _ in 0..8 {
+        c.ctrl('e');
+    }
+    assert_eq!(
+        c.app.value.serializer,
+        kprod::engine::serde::Serializer::JsonCompact
+    );
+    c.type_text("{ \"a\" : 1 }");
+    assert!(c.screen().contains("Value JSON (compact) · 7 B"));
+    c.ctrl('s');
+    c.pump_until(|e| matches!(e, Event::Acked(_))).await;
+    let ack = c
+        .app
+        .log
+        .lines
+        .iter()
+        .any(|l| l.text.starts_with("#0 queued demo  key 4 B  value 7 B"));
+    assert!(ack, "queued with the wire lengths");
 }

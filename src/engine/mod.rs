@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod producer;
 pub mod record;
+pub mod serde;
 pub mod settings;
 pub mod verify;
 

@@ -1,6 +1,7 @@
 //! The librdkafka producer: builds it from settings, enqueues drafts, and turns
 //! delivery reports and client errors into engine events.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use rdkafka::{ClientContext, Message, Timestamp};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::record::Draft;
+use super::serde::Serializer;
 use super::settings::Settings;
 use super::verify::{Verifier, ID_HEADER};
 use super::{Ack, Event, Level, Stamp};
@@ -122,6 +124,20 @@ impl ProducerContext for Ctx {
     }
 }
 
+/// A key or value as its serializer puts it on the wire.
+fn serialize<'a>(
+    what: &str,
+    with: Serializer,
+    typed: Option<&'a [u8]>,
+) -> Result<Option<Cow<'a, [u8]>>, String> {
+    typed
+        .map(|t| {
+            with.serialize(t)
+                .map_err(|e| format!("{what} as {}: {e}", with.name()))
+        })
+        .transpose()
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -202,14 +218,38 @@ impl Producer {
             v.watch(&draft.topic).await;
         }
         let id = ctx.counters.next_id();
+        let key = serialize("key", draft.key_serializer, draft.key.as_deref());
+        let value = serialize("value", draft.value_serializer, draft.value.as_deref());
         let _ = ctx.events.send(Event::Queued {
             id,
             topic: draft.topic.clone(),
             partition: draft.partition,
-            key_len: draft.key.as_ref().map(Vec::len),
-            value_len: draft.value.as_ref().map(Vec::len),
+            key_len: key.as_ref().ok().and_then(|k| k.as_ref().map(|b| b.len())),
+            value_len: value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.as_ref().map(|b| b.len())),
         });
         ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
+        let (key, value) = match (key, value) {
+            (Ok(k), Ok(v)) => (k, v),
+            (Err(e), _) | (_, Err(e)) => {
+                // As the Java client's send() throws: the record never
+                // reaches the broker.
+                ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
+                let _ = ctx.events.send(Event::Failed {
+                    id,
+                    topic: draft.topic.clone(),
+                    key: draft.key.clone(),
+                    value: draft.value.clone(),
+                    partition: draft.partition,
+                    code: "SERIALIZATION_ERROR".into(),
+                    message: e,
+                    latency: Duration::ZERO,
+                });
+                return;
+            }
+        };
         // Stamped here, as the Java client stamps in send(), so the ack can
         // be compared with the time the record was made.
         let created = draft.timestamp.unwrap_or_else(now_ms);
@@ -222,11 +262,11 @@ impl Producer {
             }),
         )
         .timestamp(created);
-        if let Some(k) = &draft.key {
-            record = record.key(k.as_slice());
+        if let Some(k) = &key {
+            record = record.key(k.as_ref());
         }
-        if let Some(v) = &draft.value {
-            record = record.payload(v.as_slice());
+        if let Some(v) = &value {
+            record = record.payload(v.as_ref());
         }
         if let Some(p) = draft.partition {
             record = record.partition(p);

@@ -9,18 +9,24 @@ pub struct Header {
 }
 
 /// A record ready to send. `None` key or value is Kafka's null, distinct from
-/// an empty byte string.
+/// an empty byte string. Key and value are what the user typed; their
+/// serializers turn them into wire bytes as each record is sent, after a
+/// burst has numbered it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Draft {
     pub topic: String,
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
+    pub key_serializer: Serializer,
+    pub value_serializer: Serializer,
     pub headers: Vec<Header>,
     /// `None` lets the partitioner choose.
     pub partition: Option<i32>,
     /// Milliseconds since the epoch; `None` lets the producer stamp it.
     pub timestamp: Option<i64>,
 }
+
+use super::serde::Serializer;
 
 /// The placeholder a burst replaces with the record's number.
 pub const SEQ: &str = "{seq}";

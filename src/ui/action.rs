@@ -11,6 +11,7 @@ pub enum Action {
     Burst,
     TopicPicker,
     ToggleNull,
+    CycleSerializer,
     Up,
     Down,
     PageUp,

@@ -9,6 +9,7 @@ use tui_textarea::TextArea;
 use super::action::Action;
 use super::keymap::{self, Scope};
 use crate::engine::record::{Draft, Header};
+use crate::engine::serde::Serializer;
 use crate::engine::settings::{self, Settings, SPECS};
 use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
 
@@ -78,10 +79,12 @@ pub enum Popup {
     },
 }
 
-/// A text field that can also be null.
+/// A text field that can also be null, with the serializer that turns
+/// what is typed into wire bytes.
 pub struct Field {
     pub text: TextArea<'static>,
     pub null: bool,
+    pub serializer: Serializer,
 }
 
 impl Field {
@@ -89,12 +92,32 @@ impl Field {
         Field {
             text: TextArea::default(),
             null: false,
+            serializer: Serializer::String,
         }
     }
 
-    /// The bytes this field sends: `None` when null.
-    pub fn bytes(&self) -> Option<Vec<u8>> {
+    /// What was typed: `None` when null.
+    pub fn typed(&self) -> Option<Vec<u8>> {
         (!self.null).then(|| self.text.lines().join("\n").into_bytes())
+    }
+
+    /// The bytes the (first) record carries, or why there are none: `{seq}`
+    /// counts as 0, as in the first record of a burst.
+    pub fn wire(&self) -> Result<Option<Vec<u8>>, String> {
+        let Some(typed) = self.typed() else {
+            return Ok(None);
+        };
+        let first = Draft {
+            value: Some(typed),
+            ..Default::default()
+        }
+        .numbered(0)
+        .value
+        .unwrap_or_default();
+        self.serializer
+            .serialize(&first)
+            .map(|b| Some(b.into_owned()))
+            .map_err(|e| format!("{}: {e}", self.serializer.name()))
     }
 }
 
@@ -406,6 +429,11 @@ impl App {
             Action::ToggleNull => match self.focus {
                 Focus::Key => self.key.null = !self.key.null,
                 Focus::Value => self.value.null = !self.value.null,
+                _ => {}
+            },
+            Action::CycleSerializer => match self.focus {
+                Focus::Key => self.key.serializer = self.key.serializer.next(),
+                Focus::Value => self.value.serializer = self.value.serializer.next(),
                 _ => {}
             },
             Action::Up
@@ -742,10 +770,14 @@ impl App {
 
     /// The record as composed, or why it cannot be sent.
     pub fn draft(&self) -> Result<Draft, String> {
+        self.key.wire().map_err(|e| format!("key as {e}"))?;
+        self.value.wire().map_err(|e| format!("value as {e}"))?;
         Ok(Draft {
             topic: self.topic.clone(),
-            key: self.key.bytes(),
-            value: self.value.bytes(),
+            key: self.key.typed(),
+            value: self.value.typed(),
+            key_serializer: self.key.serializer,
+            value_serializer: self.value.serializer,
             headers: self.parsed_headers()?,
             partition: self.parsed_partition()?,
             timestamp: None,

@@ -89,6 +89,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
     bind(K::Char('?'), NONE, S::NotTyping, A::Help, "show every key binding", None),
     bind(K::Char('n'), CTRL, S::Nullable, A::ToggleNull, "toggle null (null is not empty)", Some("null")),
+    bind(K::Char('e'), CTRL, S::Nullable, A::CycleSerializer, "next serializer: String, numbers, Bytes, JSON", Some("type")),
     bind(K::Up, NONE, S::Settings, A::Up, "previous setting", None),
     bind(K::Down, NONE, S::Settings, A::Down, "next setting", None),
     bind(K::Enter, NONE, S::Settings, A::Edit, "edit the selected setting", Some("edit")),

@@ -8,6 +8,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::pane;
+use crate::engine::serde::{hex_preview, Serializer};
 use crate::ui::app::{App, Field, Focus};
 use crate::ui::theme::Theme;
 
@@ -83,19 +84,33 @@ fn draw_field(
     focused: bool,
     theme: &Theme,
 ) {
-    let size = match field.bytes() {
-        Some(b) => Span::styled(format!("{} B", b.len()), theme.muted()),
-        None => Span::styled("null", theme.null()),
+    let wire = field.wire();
+    let size = match &wire {
+        Ok(Some(b)) => Span::styled(format!("{} B", b.len()), theme.muted()),
+        Ok(None) => Span::styled("null", theme.null()),
+        Err(_) => Span::styled("not sendable", theme.failed()),
     };
     let title = Line::from(vec![
         Span::styled(format!(" {name} "), theme.title(focused)),
+        Span::styled(format!("{} · ", field.serializer.name()), theme.muted()),
         size,
         Span::raw(" "),
     ]);
-    let block = Block::default()
+    // What goes on the wire, or why nothing can.
+    let bottom = match &wire {
+        Ok(Some(b)) if field.serializer != Serializer::String || !b.is_ascii() => Some(
+            Span::styled(format!(" {} ", hex_preview(b, 16)), theme.muted()),
+        ),
+        Err(e) => Some(Span::styled(format!(" {e} "), theme.failed())),
+        _ => None,
+    };
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(title);
+    if let Some(b) = bottom {
+        block = block.title_bottom(Line::from(b));
+    }
     if field.null {
         let text = Paragraph::new("null  (Ctrl-N: back to the text)")
             .style(theme.null())

@@ -174,7 +174,7 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
         "Headers: one per line, `name: value`; a name alone has a null value.",
         theme.muted(),
     )));
-    let rect = centred(area, 76, area.height.saturating_sub(2));
+    let rect = centred(area, 90, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
     let visible = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(visible));
