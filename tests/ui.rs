@@ -64,6 +64,11 @@ impl Console {
         }
     }
 
+    /// The newest line of the event log.
+    fn last_log(&self) -> &str {
+        self.app.log.lines.back().map_or("", |l| l.text.as_str())
+    }
+
     fn screen(&mut self) -> String {
         let (app, theme) = (&self.app, &self.theme);
         self.terminal.draw(|f| view::draw(f, app, theme)).unwrap();
@@ -212,7 +217,7 @@ async fn settings_are_validated_as_typed_and_applied_with_a_log_line() {
         "{screen}"
     );
     c.press(KeyCode::Char('a'));
-    assert!(c.app.log.lines.back().unwrap().text.contains("not applied"));
+    assert!(c.last_log().contains("not applied"));
 
     // Turn idempotence off (row 5), set linger.ms (row 2) to 50, apply.
     for _ in 0..4 {
@@ -313,12 +318,7 @@ async fn bad_record_input_is_refused_and_nothing_is_lost() {
     assert!(c.screen().contains("partitions 0..5 only"));
     c.ctrl('s');
     assert!(c
-        .app
-        .log
-        .lines
-        .back()
-        .unwrap()
-        .text
+        .last_log()
         .contains("not sent: topic 'demo' has partitions 0..5 only"));
     assert_eq!(c.app.totals.sent, 0);
     assert_eq!(
@@ -631,12 +631,7 @@ async fn the_composer_serializes_as_chosen_previews_the_bytes_and_refuses_what_d
     );
     c.ctrl('s');
     assert!(c
-        .app
-        .log
-        .lines
-        .back()
-        .unwrap()
-        .text
+        .last_log()
         .contains("not sent: key as Integer: '12x' is not a whole number"));
     assert_eq!(c.app.totals.sent, 0, "nothing was sent");
     c.press(KeyCode::Backspace);
