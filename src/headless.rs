@@ -201,8 +201,9 @@ pub fn to_json(event: Event) -> Option<Value> {
         Event::Connected {
             bootstrap,
             embedded,
+            verify,
         } => {
-            json!({"name": "connected", "bootstrap_servers": bootstrap, "embedded": embedded})
+            json!({"name": "connected", "bootstrap_servers": bootstrap, "embedded": embedded, "verify": verify})
         }
         Event::Topics(_) => return None,
         Event::Queued {

@@ -209,7 +209,9 @@ fn no_verify_leaves_out_the_id_header_and_the_read_back() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(named(&events, "producer_send_success").len(), 10);
     assert!(named(&events, "verification_summary").is_empty());
+    assert_eq!(named(&events, "connected")[0]["verify"], false);
     let (_, events, _) = produce(&["--count", "10"], "");
+    assert_eq!(named(&events, "connected")[0]["verify"], true);
     assert_eq!(named(&events, "verification_summary").len(), 1);
 }
 

@@ -665,3 +665,26 @@ async fn the_composer_serializes_as_chosen_previews_the_bytes_and_refuses_what_d
         .any(|l| l.text.starts_with("#0 queued demo  key 4 B  value 7 B"));
     assert!(ack, "queued with the wire lengths");
 }
+
+#[test]
+fn the_status_bar_says_when_verification_is_off() {
+    let mut app = App::new("demo", Settings::default());
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let theme = Theme::built_in();
+    let mut screen = |app: &App| {
+        terminal.draw(|f| view::draw(f, app, &theme)).unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    };
+    app.on_event(Event::Connected {
+        bootstrap: "b:1".into(),
+        embedded: false,
+        verify: true,
+    });
+    assert!(screen(&app).contains("verify: waiting for acks"));
+    app.on_event(Event::Connected {
+        bootstrap: "b:1".into(),
+        embedded: false,
+        verify: false,
+    });
+    assert!(screen(&app).contains("verify: off (--no-verify)"));
+}

@@ -129,6 +129,8 @@ pub enum Event {
     Connected {
         bootstrap: String,
         embedded: bool,
+        /// Records carry the id header and are read back.
+        verify: bool,
     },
     Topics(ClusterInfo),
     Queued {
@@ -211,13 +213,13 @@ async fn run(
         let _ = events.send(Event::Notice { level, text });
     };
     // Declared before the producer so it is dropped after it.
-    let mut _embedded: Option<Embedded> = None;
+    let mut embedded: Option<Embedded> = None;
     let bootstrap = match &config.bootstrap {
         Some(servers) => servers.clone(),
         None => match Embedded::start(&config.topic) {
             Ok(cluster) => {
                 let servers = cluster.bootstrap_servers();
-                _embedded = Some(cluster);
+                embedded = Some(cluster);
                 servers
             }
             Err(e) => {
@@ -229,6 +231,7 @@ async fn run(
     let _ = events.send(Event::Connected {
         bootstrap: bootstrap.clone(),
         embedded: config.bootstrap.is_none(),
+        verify: config.verify,
     });
     if config.bootstrap.is_none() {
         notice(Level::Warn, cluster::EMBEDDED_TIMESTAMP_NOTE.into());
@@ -319,7 +322,7 @@ async fn run(
                 }
             }
             Command::CreateTopic(topic) => {
-                let outcome = match &_embedded {
+                let outcome = match &embedded {
                     Some(cluster) => cluster.create(&topic),
                     None => create_topic(&bootstrap, &topic).await,
                 };

@@ -229,6 +229,7 @@ impl Totals {
 pub struct Connection {
     pub bootstrap: String,
     pub embedded: bool,
+    pub verify: bool,
 }
 
 pub struct App {
@@ -479,6 +480,7 @@ impl App {
             Event::Connected {
                 bootstrap,
                 embedded,
+                verify,
             } => {
                 let text = if embedded {
                     format!("embedded cluster (librdkafka mock, 3 brokers) at {bootstrap}: other clients can connect there")
@@ -489,6 +491,7 @@ impl App {
                 self.connection = Some(Connection {
                     bootstrap,
                     embedded,
+                    verify,
                 });
             }
             Event::Topics(cluster) => {

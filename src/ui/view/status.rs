@@ -79,6 +79,9 @@ fn connection(app: &App, room: usize) -> String {
 
 /// The verifier's counts, problems first so they survive a narrow screen.
 fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
+    if app.connection.as_ref().is_some_and(|c| !c.verify) {
+        return vec![Span::styled("verify: off (--no-verify)", theme.muted())];
+    }
     let Some(summary) = &app.verification else {
         return vec![Span::styled("verify: waiting for acks", theme.muted())];
     };
