@@ -367,21 +367,42 @@ impl Reader {
     }
 }
 
-type Tp = (String, i32);
+/// A topic-partition, as an index into `State::names`: a record's entry
+/// then costs a few bytes, not a copy of its topic's name.
+type Tp = u32;
 
+/// One record of this run. Kept small: a run may have millions.
 #[derive(Default)]
 struct Record {
     acked: Option<(Tp, Option<i64>)>,
-    /// Where it was read back, every copy.
-    seen: Vec<(Tp, i64)>,
+    /// Where it was first read back.
+    first: Option<(Tp, i64)>,
+    /// Where further copies were read back (duplicates only).
+    more: Vec<(Tp, i64)>,
     missing: bool,
     uncommitted: bool,
+}
+
+impl Record {
+    fn seen(&self) -> bool {
+        self.first.is_some()
+    }
+
+    fn seen_at(&self, tp: Tp, offset: i64) -> bool {
+        self.first == Some((tp, offset)) || self.more.contains(&(tp, offset))
+    }
 }
 
 /// Everything the verifier knows; owned by one task.
 #[derive(Default)]
 struct State {
+    names: Vec<(String, i32)>,
+    index: HashMap<(String, i32), Tp>,
     records: HashMap<u64, Record>,
+    /// Records acked and read back once where the ack said, one bit each
+    /// (ids count up from 0): they leave `records`, and a later copy is
+    /// still known for a duplicate.
+    settled: Vec<u64>,
     counts: BTreeMap<Tp, PartitionCounts>,
     /// Per partition: acked offsets not yet read back, by offset.
     pending: HashMap<Tp, BTreeMap<i64, u64>>,
@@ -404,6 +425,7 @@ impl State {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(Msg::Finish { ends, reply }) => {
+                        let ends = ends.into_iter().map(|((t, p), end)| (self.intern(t, p), end)).collect();
                         finishing = Some((ends, reply, tokio::time::Instant::now() + CATCH_UP));
                     }
                     Some(m) => self.take(m, &events),
@@ -437,14 +459,23 @@ impl State {
         }
     }
 
+    fn intern(&mut self, topic: String, partition: i32) -> Tp {
+        if let Some(tp) = self.index.get(&(topic.clone(), partition)) {
+            return *tp;
+        }
+        let tp = self.names.len() as Tp;
+        self.names.push((topic.clone(), partition));
+        self.index.insert((topic, partition), tp);
+        tp
+    }
+
     fn counts(&mut self, tp: &Tp) -> &mut PartitionCounts {
-        self.counts
-            .entry(tp.clone())
-            .or_insert_with(|| PartitionCounts {
-                topic: tp.0.clone(),
-                partition: tp.1,
-                ..Default::default()
-            })
+        let (topic, partition) = &self.names[*tp as usize];
+        self.counts.entry(*tp).or_insert_with(|| PartitionCounts {
+            topic: topic.clone(),
+            partition: *partition,
+            ..Default::default()
+        })
     }
 
     fn issue(
@@ -455,10 +486,11 @@ impl State {
         offset: Option<i64>,
         id: u64,
     ) {
+        let (topic, partition) = &self.names[*tp as usize];
         let _ = events.send(Event::VerifyIssue {
             kind,
-            topic: tp.0.clone(),
-            partition: tp.1,
+            topic: topic.clone(),
+            partition: *partition,
             offset,
             id,
         });
@@ -472,7 +504,8 @@ impl State {
                 partition,
                 offset,
             } => {
-                self.progress.insert((topic, partition), offset);
+                let tp = self.intern(topic, partition);
+                self.progress.insert(tp, offset);
             }
             Msg::Acked {
                 topic,
@@ -480,15 +513,15 @@ impl State {
                 offset,
                 id,
             } => {
-                let tp = (topic, partition);
+                let tp = self.intern(topic, partition);
                 self.counts(&tp).acked += 1;
                 let rec = self.records.entry(id).or_default();
-                rec.acked = Some((tp.clone(), offset));
-                let seen_here =
-                    offset.is_some_and(|o| rec.seen.iter().any(|(t, so)| *t == tp && *so == o));
-                let seen_elsewhere = !rec.seen.is_empty() && !seen_here;
+                rec.acked = Some((tp, offset));
+                let seen_here = offset.is_some_and(|o| rec.seen_at(tp, o));
+                let seen_elsewhere = rec.seen() && !seen_here;
                 let Some(offset) = offset else { return };
                 if seen_here {
+                    self.settle(id);
                     return;
                 }
                 if seen_elsewhere && offset_before_progress(&self.progress, &tp, offset) {
@@ -507,8 +540,8 @@ impl State {
                 id,
                 key,
             } => {
-                let tp = (topic, partition);
-                self.progress.insert(tp.clone(), offset + 1);
+                let tp = self.intern(topic, partition);
+                self.progress.insert(tp, offset + 1);
                 if let Some(id) = id {
                     self.read(id, &tp, offset, key, events);
                 }
@@ -521,7 +554,7 @@ impl State {
                     None => Vec::new(),
                 };
                 for (o, pid) in passed {
-                    let seen = self.records.get(&pid).is_some_and(|r| !r.seen.is_empty());
+                    let seen = self.records.get(&pid).is_some_and(Record::seen);
                     if seen {
                         self.counts(&tp).misplaced += 1;
                         self.issue(events, IssueKind::Misplaced, &tp, Some(o), pid);
@@ -534,23 +567,54 @@ impl State {
         }
     }
 
+    fn is_settled(&self, id: u64) -> bool {
+        self.settled
+            .get((id / 64) as usize)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// Forgets a record that was acked and read back where the ack said.
+    fn settle(&mut self, id: u64) {
+        if self
+            .records
+            .get(&id)
+            .is_some_and(|r| r.more.is_empty() && !r.missing && !r.uncommitted)
+        {
+            self.records.remove(&id);
+            let word = (id / 64) as usize;
+            if self.settled.len() <= word {
+                self.settled.resize(word + 1, 0);
+            }
+            self.settled[word] |= 1 << (id % 64);
+        }
+    }
+
     fn read(&mut self, id: u64, tp: &Tp, offset: i64, key: u64, events: &UnboundedSender<Event>) {
+        if self.is_settled(id) {
+            self.counts(tp).duplicated += 1;
+            self.issue(events, IssueKind::Duplicated, tp, Some(offset), id);
+            return;
+        }
         let rec = self.records.entry(id).or_default();
-        let first = rec.seen.is_empty();
-        rec.seen.push((tp.clone(), offset));
+        let first = !rec.seen();
+        if first {
+            rec.first = Some((*tp, offset));
+        } else {
+            rec.more.push((*tp, offset));
+        }
         let was_missing = std::mem::take(&mut rec.missing);
         let was_uncommitted = std::mem::take(&mut rec.uncommitted);
-        let acked_at = rec.acked.clone();
+        let acked_at = rec.acked;
         if was_uncommitted {
             if let Some((atp, _)) = &acked_at {
                 self.counts(atp).uncommitted -= 1;
             }
         }
-        if let Some((atp, Some(aoff))) = &acked_at {
-            if atp == tp && *aoff == offset {
-                if let Some(p) = self.pending.get_mut(tp) {
-                    p.remove(&offset);
-                }
+        let where_acked =
+            matches!(acked_at, Some((atp, Some(aoff))) if atp == *tp && aoff == offset);
+        if where_acked {
+            if let Some(p) = self.pending.get_mut(tp) {
+                p.remove(&offset);
             }
         }
         if !first {
@@ -568,14 +632,17 @@ impl State {
                 self.issue(events, IssueKind::Misplaced, tp, *aoff, id);
             }
         }
-        match self.last_of_key.get(&(tp.clone(), key)) {
+        match self.last_of_key.get(&(*tp, key)) {
             Some(last) if *last > id => {
                 self.counts(tp).reordered += 1;
                 self.issue(events, IssueKind::Reordered, tp, Some(offset), id);
             }
             _ => {
-                self.last_of_key.insert((tp.clone(), key), id);
+                self.last_of_key.insert((*tp, key), id);
             }
+        }
+        if where_acked {
+            self.settle(id);
         }
     }
 
@@ -597,8 +664,8 @@ impl State {
         let unseen: Vec<(u64, Tp, Option<i64>, bool)> = self
             .records
             .iter()
-            .filter(|(_, r)| r.seen.is_empty() && !r.missing)
-            .filter_map(|(id, r)| r.acked.clone().map(|(tp, o)| (*id, tp, o, r.uncommitted)))
+            .filter(|(_, r)| !r.seen() && !r.missing)
+            .filter_map(|(id, r)| r.acked.map(|(tp, o)| (*id, tp, o, r.uncommitted)))
             .collect();
         for (id, tp, offset, was_uncommitted) in unseen {
             let above = offset.is_some_and(|o| ends.get(&tp).is_some_and(|end| o >= *end));
@@ -620,8 +687,10 @@ impl State {
     }
 
     fn summary(&self, complete: bool) -> Summary {
+        let mut partitions: Vec<PartitionCounts> = self.counts.values().cloned().collect();
+        partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         Summary {
-            partitions: self.counts.values().cloned().collect(),
+            partitions,
             complete,
         }
     }
@@ -634,10 +703,6 @@ fn offset_before_progress(progress: &HashMap<Tp, i64>, tp: &Tp, offset: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tp() -> Tp {
-        ("t".into(), 0)
-    }
 
     fn ack(s: &mut State, ev: &UnboundedSender<Event>, id: u64, offset: i64) {
         s.take(
@@ -752,6 +817,24 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_of_a_settled_record_is_still_a_duplicate_and_settled_records_are_forgotten() {
+        let (mut s, tx, mut rx) = start();
+        for id in 0..100 {
+            ack(&mut s, &tx, id, id as i64);
+            read(&mut s, &tx, Some(id), id as i64, id);
+        }
+        assert!(s.records.is_empty(), "settled records leave the map");
+        read(&mut s, &tx, Some(7), 100, 7);
+        assert_eq!(issues(&mut rx), vec![(IssueKind::Duplicated, 7)]);
+        s.finish(&HashMap::new(), &tx);
+        let t = s.summary(true).total();
+        assert_eq!(
+            (t.acked, t.read_back, t.duplicated, t.missing),
+            (100, 100, 1, 0)
+        );
+    }
+
+    #[test]
     fn ids_of_one_key_out_of_send_order_are_reordered() {
         let (mut s, tx, mut rx) = start();
         for (id, offset) in [(0, 0), (2, 1), (1, 2), (3, 3)] {
@@ -771,14 +854,15 @@ mod tests {
         ack(&mut s, &tx, 0, 0);
         ack(&mut s, &tx, 1, 1);
         read(&mut s, &tx, Some(0), 0, 1);
-        let ends = HashMap::from([(tp(), 1)]);
+        let t0 = s.intern("t".into(), 0);
+        let ends = HashMap::from([(t0, 1)]);
         s.finish(&ends, &tx);
         assert_eq!(issues(&mut rx), vec![]);
         let t = s.summary(true).total();
         assert_eq!((t.read_back, t.missing, t.uncommitted), (1, 0, 1));
         // The ISR grows back, the high watermark moves, the reader sees it.
         read(&mut s, &tx, Some(1), 1, 1);
-        s.finish(&HashMap::from([(tp(), 2)]), &tx);
+        s.finish(&HashMap::from([(t0, 2)]), &tx);
         let t = s.summary(true).total();
         assert_eq!((t.read_back, t.missing, t.uncommitted), (2, 0, 0));
     }
@@ -805,6 +889,6 @@ mod tests {
         );
         let summary = s.summary(true);
         assert!(!summary.no_loss());
-        assert_eq!(summary.partitions[0].topic, tp().0);
+        assert_eq!(summary.partitions[0].topic, "t");
     }
 }
