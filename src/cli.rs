@@ -97,6 +97,10 @@ pub struct ProduceArgs {
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
 
+    /// At most R records a second for --count (flat out if absent).
+    #[arg(long, value_name = "R", requires = "count", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
     /// Key template for --count (no key if absent).
     #[arg(long, value_name = "TEMPLATE", requires = "count")]
     pub key: Option<String>,
@@ -149,6 +153,13 @@ impl Common {
             check_bootstrap(servers)?;
         }
         Ok(settings)
+    }
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("'{text}': a number of records a second above 0")),
     }
 }
 

@@ -67,7 +67,11 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             let _ = bad_tx.send(v);
         };
         match (args.count, template) {
-            (Some(count), Some(draft)) => feeder.send(Command::Burst { draft, count }),
+            (Some(count), Some(draft)) => feeder.send(Command::Burst {
+                draft,
+                count,
+                rate: args.rate,
+            }),
             _ => {
                 for (i, line) in input.lines().enumerate() {
                     let line = match line {
@@ -109,6 +113,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
 
     let mut failed = 0u64;
     let mut verdict: Option<Summary> = None;
+    let mut perf = Perf::new();
     loop {
         let event = tokio::select! {
             Some(bad) = bad_rx.recv() => {
@@ -125,7 +130,14 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
             _ => {}
         }
+        perf.take(&event);
         let done = matches!(event, Event::ShutdownComplete { .. });
+        if done {
+            if let Some(p) = perf.report() {
+                eprintln!("{}", p["summary"].as_str().unwrap_or(""));
+                emit(&mut out, p);
+            }
+        }
         if let Some(v) = to_json(event) {
             emit(&mut out, v);
         }
@@ -143,6 +155,78 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Throughput and latency of the run, summed up as kafka-producer-perf-test
+/// does.
+struct Perf {
+    first: Option<std::time::Instant>,
+    last: Option<std::time::Instant>,
+    records: u64,
+    bytes: u64,
+    latency_us: hdrhistogram::Histogram<u64>,
+}
+
+impl Perf {
+    fn new() -> Perf {
+        Perf {
+            first: None,
+            last: None,
+            records: 0,
+            bytes: 0,
+            // Up to an hour, three significant digits.
+            latency_us: hdrhistogram::Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                .expect("valid bounds"),
+        }
+    }
+
+    fn take(&mut self, event: &Event) {
+        let latency = match event {
+            Event::Queued { value_len, .. } => {
+                self.first.get_or_insert_with(std::time::Instant::now);
+                self.records += 1;
+                self.bytes += value_len.unwrap_or(0) as u64;
+                return;
+            }
+            Event::Acked(a) => a.latency,
+            Event::Failed { latency, .. } => *latency,
+            _ => return,
+        };
+        self.last = Some(std::time::Instant::now());
+        let _ = self.latency_us.record((latency.as_micros() as u64).max(1));
+    }
+
+    /// The summary event, with the line perf-test prints; `None` if nothing
+    /// was sent.
+    fn report(&self) -> Option<Value> {
+        let secs = self
+            .last?
+            .duration_since(self.first?)
+            .as_secs_f64()
+            .max(1e-6);
+        let rate = self.records as f64 / secs;
+        let mb = self.bytes as f64 / secs / (1024.0 * 1024.0);
+        let h = &self.latency_us;
+        let ms = |us: u64| us as f64 / 1000.0;
+        let pct = |q: f64| ms(h.value_at_quantile(q)).round() as u64;
+        let summary = format!(
+            "{} records sent, {rate:.1} records/sec ({mb:.2} MB/sec), {:.2} ms avg latency, {:.2} ms max latency, {} ms 50th, {} ms 95th, {} ms 99th, {} ms 99.9th.",
+            self.records,
+            h.mean() / 1000.0,
+            ms(h.max()),
+            pct(0.5),
+            pct(0.95),
+            pct(0.99),
+            pct(0.999)
+        );
+        Some(
+            json!({"name": "performance", "records": self.records, "seconds": secs,
+                    "records_per_sec": rate, "mb_per_sec": mb, "avg_latency_ms": h.mean() / 1000.0,
+                    "max_latency_ms": ms(h.max()), "p50_ms": ms(h.value_at_quantile(0.5)),
+                    "p95_ms": ms(h.value_at_quantile(0.95)), "p99_ms": ms(h.value_at_quantile(0.99)),
+                    "p999_ms": ms(h.value_at_quantile(0.999)), "summary": summary, "timestamp": now_ms()}),
+        )
     }
 }
 

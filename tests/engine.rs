@@ -117,6 +117,7 @@ async fn null_and_empty_are_different_and_burst_numbers_records() {
             ..Default::default()
         },
         count: 5,
+        rate: None,
     });
     let events = common::until_reported(&mut rx, 6).await;
     let lens: Vec<(Option<usize>, Option<usize>)> = events
@@ -143,6 +144,7 @@ async fn apply_rebuilds_the_producer_after_in_flight_records_and_says_what_chang
     engine.send(Command::Burst {
         draft: draft.clone(),
         count: 200,
+        rate: None,
     });
     let mut next = Settings::default();
     next.set("linger.ms", "20").unwrap();
@@ -213,6 +215,7 @@ async fn every_compression_codec_is_acked() {
                 ..Default::default()
             },
             count: 50,
+            rate: None,
         });
         let events = common::until_reported(&mut rx, 50).await;
         let acked = events
@@ -233,6 +236,7 @@ async fn shutdown_reports_what_was_sent() {
             ..Default::default()
         },
         count: 100,
+        rate: None,
     });
     common::until_reported(&mut rx, 100).await;
     engine.send(Command::Shutdown);
@@ -291,6 +295,7 @@ async fn records_that_create_their_topic_are_all_read_back() {
             ..Default::default()
         },
         count: 200,
+        rate: None,
     });
     let events = common::until_reported(&mut rx, 200).await;
     assert_eq!(

@@ -327,6 +327,7 @@ async fn acks_all_fails_when_the_isr_shrinks_below_min_insync_and_acks_1_goes_on
                 ..Default::default()
             },
             count: n,
+            rate: None,
         })
     };
     send(30);
@@ -445,6 +446,7 @@ async fn a_broker_restarted_mid_run_loses_nothing_acked() {
             ..Default::default()
         },
         count: n,
+        rate: None,
     });
     let mut acked = 0u64;
     let mut failed = 0u64;

@@ -250,3 +250,60 @@ fn a_record_that_runs_out_of_delivery_time_names_the_setting() {
         .unwrap()
         .contains("Connection refused")));
 }
+
+#[test]
+fn a_run_ends_with_a_summary_in_perf_tests_format_and_keeps_to_its_rate() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args([
+            "produce",
+            "--count",
+            "400",
+            "--rate",
+            "400",
+            "--value",
+            "0123456789{seq}",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().last().unwrap_or("");
+    let shape = [
+        " records sent, ",
+        " records/sec (",
+        " MB/sec), ",
+        " ms avg latency, ",
+        " ms max latency, ",
+        " ms 50th, ",
+        " ms 95th, ",
+        " ms 99th, ",
+        " ms 99.9th.",
+    ];
+    assert!(line.starts_with("400 records sent, "), "{line}");
+    let mut at = 0;
+    for part in shape {
+        at = at
+            + line[at..]
+                .find(part)
+                .unwrap_or_else(|| panic!("'{part}' missing or out of order in: {line}"))
+            + part.len();
+    }
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let perf = named(&events, "performance");
+    assert_eq!(perf.len(), 1);
+    assert_eq!(perf[0]["records"], 400);
+    assert_eq!(perf[0]["summary"].as_str(), Some(line));
+    // The 400th record cannot be queued before 399/400 s: by construction,
+    // not by timing, the measured rate stays within 400 * 400/399.
+    let rate = perf[0]["records_per_sec"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate <= 400.0 * 400.0 / 399.0, "{rate}");
+    let p = |k: &str| perf[0][k].as_f64().unwrap();
+    assert!(
+        p("p50_ms") <= p("p95_ms")
+            && p("p95_ms") <= p("p99_ms")
+            && p("p99_ms") <= p("max_latency_ms") + 0.01
+    );
+}

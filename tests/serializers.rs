@@ -160,6 +160,7 @@ async fn a_burst_serializes_each_numbered_record_and_refuses_those_that_do_not_f
             ..Default::default()
         },
         count: 10,
+        rate: None,
     });
     let events = common::until_reported(&mut rx, 10).await;
     let mut keys: Vec<Vec<u8>> = Vec::new();

@@ -38,10 +38,12 @@ pub struct EngineConfig {
 pub enum Command {
     /// Send one record.
     Send(Draft),
-    /// Send `count` copies, `{seq}` numbered 0..count.
+    /// Send `count` copies, `{seq}` numbered 0..count; at most `rate`
+    /// records a second when given.
     Burst {
         draft: Draft,
         count: u64,
+        rate: Option<f64>,
     },
     /// Rebuild the producer with these settings once nothing is in flight.
     Apply(Settings),
@@ -285,11 +287,21 @@ async fn run(
                     "no producer: fix the settings and apply them".into(),
                 ),
             },
-            Command::Burst { draft, count } => match &producer {
+            Command::Burst { draft, count, rate } => match &producer {
                 Some(p) => {
                     let p = p.clone();
                     bursts.push(tokio::spawn(async move {
+                        let start = tokio::time::Instant::now();
                         for seq in 0..count {
+                            if let Some(r) = rate {
+                                // Record `seq` is due seq/r seconds in; ahead
+                                // of that, wait (a millisecond is the clock's
+                                // grain, so only when ahead by more).
+                                let due = start + Duration::from_secs_f64(seq as f64 / r);
+                                if due > tokio::time::Instant::now() + Duration::from_millis(1) {
+                                    tokio::time::sleep_until(due).await;
+                                }
+                            }
                             p.enqueue(&draft.numbered(seq)).await;
                         }
                     }));

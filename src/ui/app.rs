@@ -725,7 +725,13 @@ impl App {
             Ask::BurstCount => {
                 let count = text.trim().parse().unwrap_or(0);
                 match self.draft() {
-                    Ok(draft) => return vec![Command::Burst { draft, count }],
+                    Ok(draft) => {
+                        return vec![Command::Burst {
+                            draft,
+                            count,
+                            rate: None,
+                        }]
+                    }
                     Err(e) => self.note(Level::Error, format!("not sent: {e}")),
                 }
             }
