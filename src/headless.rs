@@ -161,8 +161,11 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
 /// Throughput and latency of the run, summed up as kafka-producer-perf-test
 /// does.
 struct Perf {
-    first: Option<std::time::Instant>,
-    last: Option<std::time::Instant>,
+    /// When the first record was enqueued (its CreateTime), and when the
+    /// last report arrived, in epoch ms: the run can only look longer than
+    /// it was, never shorter, whatever the front end's delays.
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
     records: u64,
     bytes: u64,
     latency_us: hdrhistogram::Histogram<u64>,
@@ -171,8 +174,8 @@ struct Perf {
 impl Perf {
     fn new() -> Perf {
         Perf {
-            first: None,
-            last: None,
+            first_ms: None,
+            last_ms: None,
             records: 0,
             bytes: 0,
             // Up to an hour, three significant digits.
@@ -184,27 +187,29 @@ impl Perf {
     fn take(&mut self, event: &Event) {
         let latency = match event {
             Event::Queued { value_len, .. } => {
-                self.first.get_or_insert_with(std::time::Instant::now);
                 self.records += 1;
                 self.bytes += value_len.unwrap_or(0) as u64;
                 return;
             }
-            Event::Acked(a) => a.latency,
-            Event::Failed { latency, .. } => *latency,
+            Event::Acked(a) => {
+                self.first_ms = Some(self.first_ms.map_or(a.created, |f| f.min(a.created)));
+                a.latency
+            }
+            Event::Failed { latency, .. } => {
+                let sent = now_ms() - latency.as_millis() as i64;
+                self.first_ms = Some(self.first_ms.map_or(sent, |f| f.min(sent)));
+                *latency
+            }
             _ => return,
         };
-        self.last = Some(std::time::Instant::now());
+        self.last_ms = Some(now_ms());
         let _ = self.latency_us.record((latency.as_micros() as u64).max(1));
     }
 
     /// The summary event, with the line perf-test prints; `None` if nothing
     /// was sent.
     fn report(&self) -> Option<Value> {
-        let secs = self
-            .last?
-            .duration_since(self.first?)
-            .as_secs_f64()
-            .max(1e-6);
+        let secs = ((self.last_ms? - self.first_ms?) as f64 / 1000.0).max(0.001);
         let rate = self.records as f64 / secs;
         let mb = self.bytes as f64 / secs / (1024.0 * 1024.0);
         let h = &self.latency_us;

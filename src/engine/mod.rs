@@ -291,6 +291,8 @@ async fn run(
                 Some(p) => {
                     let p = p.clone();
                     bursts.push(tokio::spawn(async move {
+                        // The rate counts from when records can flow.
+                        p.ready(&draft.topic).await;
                         let start = tokio::time::Instant::now();
                         for seq in 0..count {
                             if let Some(r) = rate {

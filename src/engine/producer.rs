@@ -210,13 +210,19 @@ impl Producer {
         self.inner.client()
     }
 
+    /// Returns once records for `topic` can go: the verifier (if on) knows
+    /// where its reading starts.
+    pub async fn ready(&self, topic: &str) {
+        if let Some(v) = &self.inner.context().verifier {
+            v.watch(topic).await;
+        }
+    }
+
     /// Hands a record to librdkafka, waiting while its queue is full (the
     /// Java client would block in send() for up to max.block.ms).
     pub async fn enqueue(&self, draft: &Draft) {
+        self.ready(&draft.topic).await;
         let ctx = self.inner.context();
-        if let Some(v) = &ctx.verifier {
-            v.watch(&draft.topic).await;
-        }
         let id = ctx.counters.next_id();
         let key = serialize("key", draft.key_serializer, draft.key.as_deref());
         let value = serialize("value", draft.value_serializer, draft.value.as_deref());
