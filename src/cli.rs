@@ -146,6 +146,8 @@ impl Common {
                 .map_err(|e| format!("-X {pair}: {e}"))?;
         }
         settings.check().map_err(|e| e.to_string())?;
+        // A rule file is read now, so a bad one stops kprod before it starts.
+        settings.strategy()?;
         if self.topic.trim().is_empty() {
             return Err("the topic name is empty".into());
         }

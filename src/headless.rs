@@ -316,6 +316,11 @@ pub fn to_json(event: Event) -> Option<Value> {
                    "record_timestamp": record_timestamp, "timestamp_type": timestamp_type,
                    "create_time": a.created, "latency_ms": a.latency.as_secs_f64() * 1000.0})
         }
+        Event::Batch(b) => {
+            json!({"name": "producer_batch", "topic": b.topic, "partition": b.partition, "broker": b.broker,
+                   "records": b.records, "record_bytes": b.record_bytes, "wire_bytes": b.wire_bytes,
+                   "codec": b.codec, "resends": b.resends})
+        }
         Event::Failed {
             id,
             topic,
@@ -365,6 +370,7 @@ pub fn to_json(event: Event) -> Option<Value> {
             id,
         } => json!({"name": "verification_issue", "kind": kind.name(), "id": id, "topic": topic,
                     "partition": partition, "offset": offset}),
+        Event::Compared { .. } => return None,
         Event::ShutdownComplete {
             sent,
             acked,

@@ -114,7 +114,7 @@ fn send_and_see_ack(width: u16, height: u16) {
     let ack = screen.lines().find(|l| l.contains("#0 acked")).unwrap();
     assert!(ack.contains("offset 0"), "{ack}");
     assert!(screen.contains("acked 1"), "{screen}");
-    assert!(screen.contains("Acked/partition (1)"), "{screen}");
+    assert!(screen.contains("Partitions: 1 acked"), "{screen}");
 
     // Help from the keymap, then quit: Ctrl-C flushes and leaves.
     t.keys(&["F1"]);

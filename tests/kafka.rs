@@ -229,7 +229,7 @@ async fn java_partitioning(bootstrap: Option<&str>) {
     if bootstrap.is_some() {
         create(&engine, &mut rx, topic(name, 6, 3, None)).await;
     }
-    let keys: Vec<String> = (0..2_000).map(|i| format!("customer-{i}")).collect();
+    let keys: Vec<String> = (0..10_000).map(|i| format!("customer-{i}")).collect();
     for k in &keys {
         engine.send(Command::Send(Draft {
             topic: name.into(),
@@ -530,5 +530,184 @@ fn local_kafka_starts_a_real_cluster_for_one_run_and_stops_it() {
         left.stdout.is_empty(),
         "brokers left running: {}",
         String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+/// What Kafka's Java consumer reads from `topics` (tests/java/ReadBack.java):
+/// (topic, partition, offset, key, value).
+type Read = (String, i32, i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn java_read_back(bootstrap: &str, topics: &[String]) -> Vec<Read> {
+    let libs = Cluster::libs();
+    let out = std::process::Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}/*", libs.display()))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/java/ReadBack.java"
+        ))
+        .arg(bootstrap)
+        .args(topics)
+        .output()
+        .expect("java runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = |f: &str| f.strip_prefix('x').map(hex);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (
+                f[0].to_string(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                bytes(f[3]),
+                bytes(f[4]),
+            )
+        })
+        .collect()
+}
+
+fn hex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_each_codec_round_trips_and_the_java_consumer_reads_it_intact() {
+    let Some(cluster) = Cluster::shared("codecs") else {
+        return;
+    };
+    let mut topics = Vec::new();
+    let mut sent: Vec<Read> = Vec::new();
+    for codec in kprod::engine::compare::CODECS {
+        let name = format!("kprod-codec-{codec}");
+        let s = settings(&[&format!("compression.type={codec}"), "linger.ms=20"]);
+        let (engine, mut rx, _) = engine(Some(&cluster.bootstrap), &name, s).await;
+        create(&engine, &mut rx, topic(&name, 3, 3, None)).await;
+        engine.send(Command::Burst {
+            draft: Draft {
+                topic: name.clone(),
+                key: Some(b"user-{seq}".to_vec()),
+                value: Some(
+                    br#"{"event":"page_view","user":"user-{seq}","path":"/products/{seq}","agent":"Mozilla/5.0"}"#
+                        .to_vec(),
+                ),
+                ..Default::default()
+            },
+            count: 3000,
+            rate: None,
+        });
+        let (mut raw, mut wire, mut compressed) = (0, 0, 0);
+        let mut n = 0;
+        for e in common::until_reported(&mut rx, 3000).await {
+            match e {
+                Event::Acked(a) => {
+                    n += 1;
+                    sent.push((a.topic, a.partition, a.offset.unwrap(), a.key, a.value));
+                }
+                Event::Batch(b) => {
+                    raw += b.record_bytes;
+                    wire += b.wire_bytes;
+                    compressed += u64::from(b.codec == *codec);
+                    assert!(
+                        b.codec == *codec || b.codec == "uncompressed",
+                        "{codec}: {b:?}"
+                    );
+                }
+                Event::Failed { code, message, .. } => panic!("{codec}: {code} {message}"),
+                _ => {}
+            }
+        }
+        assert_eq!(n, 3000);
+        if *codec == "none" {
+            assert!(
+                wire > raw,
+                "uncompressed batches carry framing: {raw} -> {wire}"
+            );
+        } else {
+            assert!(compressed > 0, "{codec}: no batch went out compressed");
+            assert!(
+                wire * 2 < raw,
+                "{codec}: {raw} record bytes -> {wire} on the wire"
+            );
+        }
+        engine.send(Command::Shutdown);
+        topics.push(name);
+    }
+    let mut read = java_read_back(&cluster.bootstrap, &topics);
+    read.sort();
+    sent.sort();
+    assert_eq!(read.len(), sent.len());
+    assert!(
+        read == sent,
+        "the Java consumer read other bytes than kprod sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
+    let Some(cluster) = Cluster::shared("sticky") else {
+        return;
+    };
+    let name = "kprod-sticky";
+    let (engine, mut rx, _) = engine(Some(&cluster.bootstrap), name, Settings::default()).await;
+    create(&engine, &mut rx, topic(name, 6, 3, None)).await;
+    // Keyless records at 1,000 a second with linger.ms=20: about 20 records
+    // a linger window, spread over six partitions or kept on one.
+    let plan = kprod::engine::compare::parse(
+        &settings(&["linger.ms=20"]),
+        "1000@1000 partitioner=round_robin vs partitioner=uniform_sticky",
+    )
+    .unwrap();
+    engine.send(Command::Compare {
+        draft: Draft {
+            topic: name.into(),
+            key: None,
+            value: Some(b"reading {seq} from a sensor".to_vec()),
+            ..Default::default()
+        },
+        plan,
+    });
+    let mut outcomes = Vec::new();
+    common::events_until(&mut rx, |e| {
+        if let Event::Compared { outcome, of, .. } = e {
+            outcomes.push(outcome.clone().unwrap());
+            return outcomes.len() == *of;
+        }
+        false
+    })
+    .await;
+    let [rr, sticky] = &outcomes[..] else {
+        panic!("{outcomes:?}")
+    };
+    for o in [rr, sticky] {
+        assert_eq!(
+            (o.acked, o.failed, o.batch_records),
+            (1000, 0, 1000),
+            "{o:?}"
+        );
+    }
+    let (min, max) = (
+        rr.partitions.iter().min().unwrap(),
+        rr.partitions.iter().max().unwrap(),
+    );
+    assert!(
+        rr.partitions.len() == 6 && max - min <= 1,
+        "round robin: {:?}",
+        rr.partitions
+    );
+    assert!(
+        sticky.batches < rr.batches && sticky.records_per_batch() > rr.records_per_batch(),
+        "sticky {} batches of {:.1} records, round robin {} of {:.1}: {sticky:?} {rr:?}",
+        sticky.batches,
+        sticky.records_per_batch(),
+        rr.batches,
+        rr.records_per_batch()
     );
 }

@@ -312,3 +312,55 @@ fn a_run_ends_with_a_summary_in_perf_tests_format_and_keeps_to_its_rate() {
             && p("p99_ms") <= p("max_latency_ms") + 0.01
     );
 }
+
+#[test]
+fn a_rule_file_given_with_x_routes_records_and_a_bad_one_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.txt");
+    std::fs::write(
+        &rules,
+        "key starts-with VIP- -> 5\nvalue contains urgent -> 1\n",
+    )
+    .unwrap();
+    let rules_arg = format!("partitioner.rules={}", rules.display());
+    let input = "VIP-7:x\nplain:urgent stuff\na:v\n";
+    let (code, events, stderr) = produce(
+        &[
+            "-X",
+            "partitioner=rules",
+            "-X",
+            &rules_arg,
+            "--property",
+            "parse.key=true",
+            "--property",
+            "key.separator=:",
+        ],
+        input,
+    );
+    assert_eq!(code, 0, "{stderr}\n{events:?}");
+    let placed: Vec<(String, i64)> = named(&events, "producer_send_success")
+        .iter()
+        .map(|a| {
+            (
+                a["key"].as_str().unwrap().to_string(),
+                a["partition"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // `a` matches no rule: murmur2, where the Java client puts it (4 of 6).
+    for want in [("VIP-7", 5), ("plain", 1), ("a", 4)] {
+        assert!(placed.contains(&(want.0.to_string(), want.1)), "{placed:?}");
+    }
+    let batches = named(&events, "producer_batch");
+    let batched: u64 = batches.iter().map(|b| b["records"].as_u64().unwrap()).sum();
+    assert_eq!(batched, 3, "{batches:?}");
+
+    std::fs::write(&rules, "key starts-with VIP- -> 5\nvalue has urgent -> 1\n").unwrap();
+    let (code, events, stderr) = produce(&["-X", "partitioner=rules", "-X", &rules_arg], "x\n");
+    assert_eq!(code, 2, "{events:?}");
+    assert!(events.is_empty(), "nothing starts: {events:?}");
+    assert!(
+        stderr.contains("line 2: unknown test 'has'") && stderr.contains("rules.txt"),
+        "{stderr}"
+    );
+}

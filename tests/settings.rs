@@ -1,7 +1,7 @@
 //! Settings: validation of every value a user can type, the Java-name to
 //! librdkafka mapping, and the rules between settings.
 
-use kprod::engine::settings::{spec, SettingError, Settings, SPECS};
+use kprod::engine::settings::{spec, SettingError, Settings, KPROD_ONLY, SPECS};
 
 #[test]
 fn java_names_map_to_librdkafka_properties() {
@@ -26,7 +26,35 @@ fn java_names_map_to_librdkafka_properties() {
         // The librdkafka name finds the same row, so one setting is one row.
         assert_eq!(spec(lib).map(|s| s.java), Some(java), "{lib}");
     }
-    assert_eq!(SPECS.len(), table.len());
+    // The rest are kprod's own, and say so where the mapping is shown.
+    let own: Vec<&str> = SPECS
+        .iter()
+        .filter(|s| s.librdkafka == KPROD_ONLY)
+        .map(|s| s.java)
+        .collect();
+    assert_eq!(own, ["partitioner.rules"]);
+    assert_eq!(SPECS.len(), table.len() + own.len());
+}
+
+#[test]
+fn kprods_own_partitioners_leave_librdkafka_on_murmur2_and_need_a_rule_file() {
+    let mut s = Settings::default();
+    for p in ["round_robin", "uniform_sticky"] {
+        s.set("partitioner", p).unwrap();
+        let cfg = s.client_config("b:1");
+        assert_eq!(cfg.get("partitioner"), Some("murmur2_random"), "{p}");
+        assert_eq!(
+            cfg.get("partitioner.rules"),
+            None,
+            "kprod's own setting stays out"
+        );
+    }
+    s.set("partitioner", "rules").unwrap();
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("needs a rule file"), "{err}");
+    s.set("partitioner.rules", "/no/such/rules.txt").unwrap();
+    let err = s.strategy().unwrap_err();
+    assert!(err.contains("cannot read /no/such/rules.txt"), "{err}");
 }
 
 #[test]

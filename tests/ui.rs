@@ -119,10 +119,13 @@ async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
     );
     let bar = screen
         .lines()
-        .find(|l| l.contains(&format!("p{acked_on} 1")))
+        .find(|l| l.contains(&format!("│p{acked_on} ")) && l.contains('█'))
         .unwrap_or_else(|| panic!("no bar for p{acked_on}:\n{screen}"));
-    assert!(bar.contains('█'), "{bar}");
-    assert!(screen.contains("Acked/partition (1)"), "{screen}");
+    assert!(
+        bar.contains("█ 1 b1×1"),
+        "one record, one batch of one: {bar}"
+    );
+    assert!(screen.contains("Partitions: 1 acked"), "{screen}");
     assert!(screen.contains("acked 1"), "{screen}");
 
     // `r` in the chart pane resets it.
@@ -131,7 +134,7 @@ async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
     }
     assert_eq!(c.app.focus, Focus::Chart);
     c.press(KeyCode::Char('r'));
-    assert!(c.screen().contains("Acked/partition (0)"));
+    assert!(c.screen().contains("Partitions: 0 acked"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,7 +179,7 @@ async fn a_burst_numbers_records_and_fills_the_chart() {
         c.app.chart
     );
     let screen = c.screen();
-    assert!(screen.contains("Acked/partition (60)"), "{screen}");
+    assert!(screen.contains("Partitions: 60 acked"), "{screen}");
     assert!(
         screen.contains("sent 60  acked 60  failed 0  in flight 0"),
         "{screen}"
@@ -299,9 +302,7 @@ async fn help_lists_every_binding_and_small_terminals_are_told() {
     let mut fits = Console::start(80, 24).await;
     let screen = fits.screen();
     assert!(
-        screen.contains("Record")
-            && screen.contains("Event log")
-            && screen.contains("Acked/partition"),
+        screen.contains("Record") && screen.contains("Event log") && screen.contains("Partitions:"),
         "{screen}"
     );
 }
@@ -687,4 +688,143 @@ fn the_status_bar_says_when_verification_is_off() {
         verify: false,
     });
     assert!(screen(&app).contains("verify: off (--no-verify)"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lab_shows_batches_and_what_compression_made_of_them() {
+    let mut c = Console::start(120, 40).await;
+    c.app.pending.set("compression.type", "gzip").unwrap();
+    c.app.pending.set("linger.ms", "50").unwrap();
+    for _ in 0..4 {
+        c.press(KeyCode::Tab);
+    }
+    c.press(KeyCode::Char('a'));
+    c.pump_until(|e| matches!(e, Event::Applied { .. })).await;
+    c.ctrl('n'); // focus is on settings: no effect there
+    c.app.focus = Focus::Value;
+    c.type_text("the same words again and again, record {seq}");
+    c.ctrl('r');
+    c.type_text("600");
+    c.press(KeyCode::Enter);
+    let mut n = 0;
+    c.pump_until(|e| {
+        n += matches!(e, Event::Acked(_)) as usize;
+        n == 600
+    })
+    .await;
+    let batches: u64 = c.app.batches.iter().map(|b| b.batches).sum();
+    let records: u64 = c.app.batches.iter().map(|b| b.records).sum();
+    assert_eq!(records, 600, "every acked record counted in a batch");
+    assert!((1..600).contains(&batches), "{batches} batches");
+    let raw: u64 = c.app.batches.iter().map(|b| b.record_bytes).sum();
+    let wire: u64 = c.app.batches.iter().map(|b| b.wire_bytes).sum();
+    assert!(
+        wire * 3 < raw,
+        "gzip on repetitive records: {raw} -> {wire}"
+    );
+    let screen = c.screen();
+    assert!(
+        screen.contains(&format!("{batches} batches,")) && screen.contains("gzip)"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_from_the_chart_pane_shows_each_side_as_it_finishes() {
+    let mut c = Console::start(120, 40).await;
+    c.ctrl('n'); // keyless records
+    c.app.focus = Focus::Chart;
+    c.press(KeyCode::Char('c'));
+    assert!(c
+        .screen()
+        .contains("partitioner=round_robin vs partitioner=uniform_sticky"));
+    c.press(KeyCode::Home);
+    c.ctrl('k');
+    c.type_text("400 partitioner=round_robin vs linger.ms=abc");
+    assert!(
+        c.screen().contains("linger.ms: 'abc' is not valid"),
+        "a bad side is refused as typed"
+    );
+    for _ in 0.."abc".len() {
+        c.press(KeyCode::Backspace);
+    }
+    c.type_text("0 partitioner=uniform_sticky");
+    c.press(KeyCode::Enter);
+    let screen = c.screen();
+    assert!(screen.contains("running 1/2"), "{screen}");
+    c.pump_until(|e| matches!(e, Event::Compared { index: 1, .. }))
+        .await;
+    let screen = c.screen();
+    for want in [
+        "A partitioner=round_robin",
+        "B linger.ms=0 partitioner=uniform_sticky",
+        "done",
+        "records/batch",
+        "latency p99",
+        "6 used, 66-67",
+    ] {
+        assert!(screen.contains(want), "{want:?} missing:\n{screen}");
+    }
+    let cmp = c.app.compare.as_ref().unwrap();
+    let [Ok(rr), Ok(sticky)] = &cmp.outcomes[..] else {
+        panic!("{:?}", cmp.outcomes)
+    };
+    assert_eq!((rr.acked, sticky.acked), (400, 400));
+
+    // Closed, it comes back with v; at 80x24 it still fits its table.
+    c.press(KeyCode::Esc);
+    c.press(KeyCode::Char('v'));
+    c.terminal.backend_mut().resize(80, 24);
+    let screen = c.screen();
+    assert!(
+        screen.contains("records/batch") && screen.contains("partitions"),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rule_editor_refuses_a_bad_line_then_saves_and_routes_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.txt");
+    let mut c = Console::start(120, 40).await;
+    c.app
+        .pending
+        .set("partitioner.rules", path.to_str().unwrap())
+        .unwrap();
+    c.app.focus = Focus::Settings;
+    c.press(KeyCode::Char('r'));
+    let screen = c.screen();
+    assert!(
+        screen.contains(path.to_str().unwrap()) && screen.contains("key starts-with VIP- -> 5"),
+        "a new file starts from the example:\n{screen}"
+    );
+    c.press(KeyCode::Enter);
+    c.type_text("value like urgent -> 2");
+    c.ctrl('s');
+    let screen = c.screen();
+    assert!(
+        screen.contains("not saved: line 10: unknown test 'like'"),
+        "{screen}"
+    );
+    assert!(!path.exists(), "nothing written while a line is bad");
+    for _ in 0.."like urgent -> 2".len() {
+        c.press(KeyCode::Backspace);
+    }
+    c.type_text("contains urgent -> 2");
+    c.ctrl('s');
+    assert!(c.app.popup.is_none());
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.ends_with("value contains urgent -> 2\n"), "{saved}");
+    c.pump_until(|e| matches!(e, Event::Applied { .. })).await;
+    assert_eq!(c.app.applied.get("partitioner"), Some("rules"));
+
+    c.app.focus = Focus::Value;
+    c.type_text("this one is urgent");
+    c.ctrl('s');
+    c.pump_until(|e| matches!(e, Event::Acked(_))).await;
+    assert_eq!(
+        c.app.chart[2], 1,
+        "routed by the saved rule: {:?}",
+        c.app.chart
+    );
 }

@@ -1,7 +1,10 @@
 //! The engine: everything that talks to Kafka. Front ends send it `Command`s
 //! and read `Event`s; it never knows whether a terminal is watching.
 
+pub mod batches;
 pub mod cluster;
+pub mod compare;
+pub mod partition;
 pub mod producer;
 pub mod record;
 pub mod serde;
@@ -44,6 +47,12 @@ pub enum Command {
         draft: Draft,
         count: u64,
         rate: Option<f64>,
+    },
+    /// Send the same burst under each variant, one after the other, each
+    /// by a producer of its own; a `Compared` event for each.
+    Compare {
+        draft: Draft,
+        plan: compare::Plan,
     },
     /// Rebuild the producer with these settings once nothing is in flight.
     Apply(Settings),
@@ -143,6 +152,8 @@ pub enum Event {
         value_len: Option<usize>,
     },
     Acked(Ack),
+    /// A batch was delivered; sent before the Acked of its last record.
+    Batch(batches::Batch),
     Failed {
         id: u64,
         topic: String,
@@ -171,6 +182,12 @@ pub enum Event {
         partition: i32,
         offset: Option<i64>,
         id: u64,
+    },
+    /// One variant of a comparison is done (`index` of `of`, from 0).
+    Compared {
+        index: usize,
+        of: usize,
+        outcome: Result<compare::Outcome, String>,
     },
     ShutdownComplete {
         sent: u64,
@@ -296,13 +313,7 @@ async fn run(
                         let start = tokio::time::Instant::now();
                         for seq in 0..count {
                             if let Some(r) = rate {
-                                // Record `seq` is due seq/r seconds in; ahead
-                                // of that, wait (a millisecond is the clock's
-                                // grain, so only when ahead by more).
-                                let due = start + Duration::from_secs_f64(seq as f64 / r);
-                                if due > tokio::time::Instant::now() + Duration::from_millis(1) {
-                                    tokio::time::sleep_until(due).await;
-                                }
+                                pace(start, seq, r).await;
                             }
                             p.enqueue(&draft.numbered(seq)).await;
                         }
@@ -313,6 +324,26 @@ async fn run(
                     "no producer: fix the settings and apply them".into(),
                 ),
             },
+            Command::Compare { draft, plan } => {
+                finish(&mut bursts, producer.as_deref(), &events).await;
+                let (bootstrap, events) = (bootstrap.clone(), events.clone());
+                bursts.push(tokio::spawn(async move {
+                    let (count, of) = (plan.count, plan.variants.len());
+                    for (index, variant) in plan.variants.iter().enumerate() {
+                        let _ = events.send(Event::Notice {
+                            level: Level::Info,
+                            text: format!(
+                                "compare {}/{of}: {count} records with {}",
+                                index + 1,
+                                variant.label
+                            ),
+                        });
+                        let outcome =
+                            compare::run(&bootstrap, variant, &draft, count, plan.rate).await;
+                        let _ = events.send(Event::Compared { index, of, outcome });
+                    }
+                }));
+            }
             Command::Apply(next) => {
                 if let Err(e) = next.check() {
                     notice(Level::Error, format!("not applied: {e}"));
@@ -400,6 +431,16 @@ async fn run(
         acked: counters.acked.load(Ordering::Relaxed),
         failed: counters.failed.load(Ordering::Relaxed),
     });
+}
+
+/// Waits until record `seq` of a run paced at `rate` records a second and
+/// begun at `start` is due: seq/rate seconds in. A millisecond is the
+/// clock's grain, so it waits only when ahead by more.
+pub(crate) async fn pace(start: tokio::time::Instant, seq: u64, rate: f64) {
+    let due = start + Duration::from_secs_f64(seq as f64 / rate);
+    if due > tokio::time::Instant::now() + Duration::from_millis(1) {
+        tokio::time::sleep_until(due).await;
+    }
 }
 
 /// Lets every burst enqueue its last record, then waits for the reports.

@@ -6,12 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
+use rdkafka::message::{DeliveryResult, Header, Headers, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Message, Timestamp};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::batches::{self, Tracker};
+use super::partition::{Choice, Partitioner};
 use super::record::Draft;
 use super::serde::Serializer;
 use super::settings::Settings;
@@ -52,12 +55,17 @@ pub struct Ctx {
     last_error: Mutex<Option<(String, Instant)>>,
     /// delivery.timeout.ms, named when a record runs out of it.
     delivery_timeout: String,
+    batches: Tracker,
 }
 
 impl ClientContext for Ctx {
-    fn log(&self, _level: rdkafka::config::RDKafkaLogLevel, _fac: &str, _msg: &str) {
-        // librdkafka's log lines would scribble over the screen; what matters
-        // reaches us through error() and delivery reports.
+    fn log(&self, _level: RDKafkaLogLevel, _fac: &str, msg: &str) {
+        // librdkafka's log lines would scribble over the screen: kprod reads
+        // the batch lines it asked for and leaves the rest (errors reach it
+        // through error() and delivery reports).
+        if let Some(line) = batches::parse(msg) {
+            self.batches.line(line);
+        }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
@@ -86,6 +94,19 @@ impl ProducerContext for Ctx {
                 let offset = (msg.offset() >= 0).then_some(msg.offset());
                 if let Some(v) = &self.verifier {
                     v.acked(msg.topic(), msg.partition(), offset, inflight.id);
+                }
+                let bytes = msg.key().map_or(0, <[u8]>::len)
+                    + msg.payload().map_or(0, <[u8]>::len)
+                    + msg.headers().map_or(0, |hs| {
+                        hs.iter()
+                            .map(|h| h.key.len() + h.value.map_or(0, <[u8]>::len))
+                            .sum()
+                    });
+                if let Some(batch) = self
+                    .batches
+                    .acked(msg.topic(), msg.partition(), bytes as u64)
+                {
+                    let _ = self.events.send(Event::Batch(batch));
                 }
                 Event::Acked(Ack {
                     id: inflight.id,
@@ -172,9 +193,15 @@ pub(crate) fn upper_snake(camel: &str) -> String {
     out
 }
 
+/// How long a topic's partition count is trusted before it is asked again.
+const COUNT_AGE: Duration = Duration::from_secs(5);
+
 /// The producer, shared by the engine loop and the tasks that send bursts.
 pub struct Producer {
-    inner: ThreadedProducer<Ctx>,
+    inner: Arc<ThreadedProducer<Ctx>>,
+    partitioner: Partitioner,
+    /// Partition counts for kprod's own partitioners, by topic.
+    counts: Mutex<std::collections::HashMap<String, (Option<i32>, Instant)>>,
 }
 
 impl Producer {
@@ -194,12 +221,67 @@ impl Producer {
                 .get("delivery.timeout.ms")
                 .unwrap_or("?")
                 .to_string(),
+            batches: Tracker::default(),
         };
-        settings
-            .client_config(bootstrap)
+        let partitioner = Partitioner::new(settings.strategy()?);
+        let mut config = settings.client_config(bootstrap);
+        // librdkafka's `msg` debug lines are where batches are told.
+        let debug = match config.get("debug") {
+            Some(d) if d.split(',').any(|c| c == "msg" || c == "all") => d.to_string(),
+            Some(d) if !d.is_empty() => format!("{d},msg"),
+            _ => "msg".to_string(),
+        };
+        config.set("debug", debug);
+        config.set_log_level(RDKafkaLogLevel::Debug);
+        config
             .create_with_context(ctx)
-            .map(|inner| Producer { inner })
+            .map(|inner| Producer {
+                inner: Arc::new(inner),
+                partitioner,
+                counts: Mutex::new(Default::default()),
+            })
             .map_err(|e| format!("cannot create the producer: {e}"))
+    }
+
+    /// The topic's partition count, asked of the cluster off the async
+    /// threads at most every few seconds; `None` while the cluster does not
+    /// know the topic.
+    async fn partitions(&self, topic: &str) -> Option<i32> {
+        if let Ok(counts) = self.counts.lock() {
+            if let Some((n, at)) = counts.get(topic) {
+                if at.elapsed() < COUNT_AGE {
+                    return *n;
+                }
+            }
+        }
+        let inner = self.inner.clone();
+        let name = topic.to_string();
+        let n = tokio::task::spawn_blocking(move || {
+            let md = inner
+                .client()
+                .fetch_metadata(Some(&name), Duration::from_secs(2))
+                .ok()?;
+            let t = md.topics().iter().find(|t| t.name() == name)?;
+            (t.error().is_none() && !t.partitions().is_empty()).then(|| t.partitions().len() as i32)
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Ok(mut counts) = self.counts.lock() {
+            counts.insert(topic.to_string(), (n, Instant::now()));
+        }
+        n
+    }
+
+    /// Where kprod's own partitioner sends `draft`, if it is the one in use.
+    async fn choose(&self, draft: &Draft, size: usize) -> Choice {
+        if draft.partition.is_some() || !self.partitioner.needs_count() {
+            return Choice::Default;
+        }
+        match self.partitions(&draft.topic).await {
+            Some(n) => self.partitioner.choose(draft, size, n),
+            None => Choice::Default,
+        }
     }
 
     pub fn in_flight(&self) -> i32 {
@@ -226,10 +308,32 @@ impl Producer {
         let id = ctx.counters.next_id();
         let key = serialize("key", draft.key_serializer, draft.key.as_deref());
         let value = serialize("value", draft.value_serializer, draft.value.as_deref());
+        let size = |b: &Result<Option<Cow<[u8]>>, String>| {
+            b.as_ref().ok().and_then(|b| b.as_ref().map(|b| b.len()))
+        };
+        let choice = match (&key, &value) {
+            (Ok(_), Ok(_)) => {
+                let headers: usize = draft
+                    .headers
+                    .iter()
+                    .map(|h| h.name.len() + h.value.as_ref().map_or(0, Vec::len))
+                    .sum();
+                self.choose(
+                    draft,
+                    size(&key).unwrap_or(0) + size(&value).unwrap_or(0) + headers,
+                )
+                .await
+            }
+            _ => Choice::Default,
+        };
+        let partition = match choice {
+            Choice::Partition(p) => Some(p),
+            _ => draft.partition,
+        };
         let _ = ctx.events.send(Event::Queued {
             id,
             topic: draft.topic.clone(),
-            partition: draft.partition,
+            partition,
             key_len: key.as_ref().ok().and_then(|k| k.as_ref().map(|b| b.len())),
             value_len: value
                 .as_ref()
@@ -237,25 +341,34 @@ impl Producer {
                 .and_then(|v| v.as_ref().map(|b| b.len())),
         });
         ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
+        let refused = |code: &str, message: String| {
+            // As the Java client's send() throws: the record never reaches
+            // the broker.
+            ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
+            let _ = ctx.events.send(Event::Failed {
+                id,
+                topic: draft.topic.clone(),
+                key: draft.key.clone(),
+                value: draft.value.clone(),
+                partition: draft.partition,
+                code: code.into(),
+                message,
+                latency: Duration::ZERO,
+            });
+        };
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
-            (Err(e), _) | (_, Err(e)) => {
-                // As the Java client's send() throws: the record never
-                // reaches the broker.
-                ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
-                let _ = ctx.events.send(Event::Failed {
-                    id,
-                    topic: draft.topic.clone(),
-                    key: draft.key.clone(),
-                    value: draft.value.clone(),
-                    partition: draft.partition,
-                    code: "SERIALIZATION_ERROR".into(),
-                    message: e,
-                    latency: Duration::ZERO,
-                });
-                return;
-            }
+            (Err(e), _) | (_, Err(e)) => return refused("SERIALIZATION_ERROR", e),
         };
+        if let Choice::OutOfRange { line, partition } = choice {
+            return refused(
+                "PARTITIONER_ERROR",
+                format!(
+                    "partitioner.rules line {line} sends to partition {partition}, which topic '{}' does not have",
+                    draft.topic
+                ),
+            );
+        }
         // Stamped here, as the Java client stamps in send(), so the ack can
         // be compared with the time the record was made.
         let created = draft.timestamp.unwrap_or_else(now_ms);
@@ -274,7 +387,7 @@ impl Producer {
         if let Some(v) = &value {
             record = record.payload(v.as_ref());
         }
-        if let Some(p) = draft.partition {
+        if let Some(p) = partition {
             record = record.partition(p);
         }
         let tag = ctx.verifier.as_ref().map(|v| v.header(id));

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use rdkafka::ClientConfig;
 use thiserror::Error;
 
+use super::partition::{Rules, Strategy, KPROD_PARTITIONERS};
+
 /// What values a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -19,6 +21,8 @@ pub enum Kind {
     },
     Bool,
     Choice(&'static [&'static str]),
+    /// A file path; empty for none.
+    Path,
 }
 
 /// One setting kprod knows by its Java name.
@@ -44,7 +48,13 @@ const PARTITIONERS: &[&str] = &[
     "fnv1a_random",
     "fnv1a",
     "random",
+    "round_robin",
+    "uniform_sticky",
+    "rules",
 ];
+
+/// Marks, in `Spec::librdkafka`, a setting kprod honours itself.
+pub const KPROD_ONLY: &str = "(kprod)";
 
 /// The settings shown in the settings pane, in the order shown.
 pub const SPECS: &[Spec] = &[
@@ -123,7 +133,14 @@ pub const SPECS: &[Spec] = &[
         librdkafka: "partitioner",
         default: "murmur2_random",
         kind: Kind::Choice(PARTITIONERS),
-        help: "Keyed records: murmur2 (murmur2_random) picks the partition the Java client picks; librdkafka's own default is consistent_random (crc32).",
+        help: "Default murmur2_random: keyed records land where the Java client puts them (librdkafka's own default, consistent_random, differs). kprod runs round_robin, uniform_sticky and rules itself.",
+    },
+    Spec {
+        java: "partitioner.rules",
+        librdkafka: KPROD_ONLY,
+        default: "",
+        kind: Kind::Path,
+        help: "Rule file for partitioner=rules ('key starts-with VIP- -> 5'; first match wins, no match: murmur2). Press r to edit it here.",
     },
 ];
 
@@ -222,6 +239,7 @@ pub fn validate(spec: &Spec, raw: &str) -> Result<String, SettingError> {
                 Err(invalid(format!("one of {}", options.join(", "))))
             }
         }
+        Kind::Path => Ok(value.to_string()),
     }
 }
 
@@ -326,6 +344,11 @@ impl Settings {
                 linger + request
             )));
         }
+        if self.get("partitioner") == Some("rules") && self.get("partitioner.rules") == Some("") {
+            return Err(SettingError::Conflict(
+                "partitioner=rules needs a rule file: set partitioner.rules (r in the settings pane edits one)".into(),
+            ));
+        }
         if self.get("enable.idempotence") == Some("true") {
             if self.get("acks") != Some("all") {
                 return Err(SettingError::Conflict(format!(
@@ -353,8 +376,15 @@ impl Settings {
         let mut out = Vec::new();
         for s in SPECS {
             let (old, new) = (&before.values[s.java], &self.values[s.java]);
+            let shown = |v: &str| {
+                if v.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    v.to_string()
+                }
+            };
             if old != new {
-                out.push(format!("{}: {old} -> {new}", s.java));
+                out.push(format!("{}: {} -> {}", s.java, shown(old), shown(new)));
             }
         }
         for (k, v) in &self.extras {
@@ -377,13 +407,43 @@ impl Settings {
     pub fn client_config(&self, bootstrap: &str) -> ClientConfig {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", bootstrap);
-        for s in SPECS {
-            cfg.set(s.librdkafka, &self.values[s.java]);
+        for s in SPECS.iter().filter(|s| s.librdkafka != KPROD_ONLY) {
+            let value = &self.values[s.java];
+            if s.java == "partitioner" && KPROD_PARTITIONERS.contains(&value.as_str()) {
+                // kprod picks those partitions itself; records it leaves to
+                // librdkafka (no rule matched) go where the Java client's
+                // default would put them.
+                cfg.set(s.librdkafka, "murmur2_random");
+            } else {
+                cfg.set(s.librdkafka, value);
+            }
         }
         for (k, v) in &self.extras {
             cfg.set(k, v);
         }
         cfg
+    }
+}
+
+impl Settings {
+    /// The partitioner these settings ask for; a rule file is read and
+    /// checked here, so an error names the file and the line.
+    pub fn strategy(&self) -> Result<Strategy, String> {
+        Ok(match self.get("partitioner").unwrap_or("") {
+            "round_robin" => Strategy::RoundRobin,
+            "uniform_sticky" => Strategy::UniformSticky {
+                batch_size: self.int("batch.size").max(1) as u64,
+            },
+            "rules" => {
+                let path = self.get("partitioner.rules").unwrap_or("");
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("partitioner.rules: cannot read {path}: {e}"))?;
+                Strategy::Rules(
+                    Rules::parse(&text).map_err(|e| format!("partitioner.rules: {path}: {e}"))?,
+                )
+            }
+            _ => Strategy::Librdkafka,
+        })
     }
 }
 

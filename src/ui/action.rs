@@ -29,4 +29,10 @@ pub enum Action {
     Cancel,
     Refresh,
     NewTopic,
+    /// Ask for a comparison: one burst under two or more settings.
+    Compare,
+    /// Show the latest comparison again.
+    ShowCompare,
+    EditRules,
+    SaveRules,
 }

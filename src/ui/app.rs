@@ -8,6 +8,8 @@ use tui_textarea::TextArea;
 
 use super::action::Action;
 use super::keymap::{self, Scope};
+use crate::engine::compare::{self, Outcome};
+use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::record::{Draft, Header};
 use crate::engine::serde::Serializer;
 use crate::engine::settings::{self, Settings, SPECS};
@@ -63,6 +65,8 @@ pub enum Ask {
     NewTopic,
     SettingValue(String),
     Property,
+    /// `COUNT SETTINGS vs SETTINGS ...`
+    Compare,
 }
 
 /// A popup over the panes, if any.
@@ -77,6 +81,25 @@ pub enum Popup {
     Topics {
         selected: usize,
     },
+    /// The partition rule file being edited.
+    Rules {
+        path: std::path::PathBuf,
+        editor: Box<TextArea<'static>>,
+        error: Option<String>,
+    },
+    /// The latest comparison, as it fills in.
+    Compare,
+}
+
+/// A comparison asked for and its outcomes so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub count: u64,
+    pub rate: Option<f64>,
+    /// The variants' labels, in order.
+    pub labels: Vec<String>,
+    /// One per variant done, in order; an error when it could not run.
+    pub outcomes: Vec<Result<Outcome, String>>,
 }
 
 /// A text field that can also be null, with the serializer that turns
@@ -232,6 +255,20 @@ pub struct Connection {
     pub verify: bool,
 }
 
+/// One partition's delivered batches, added up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchStat {
+    pub batches: u64,
+    /// Records in those batches.
+    pub records: u64,
+    /// Their keys, values and headers: what compression works on.
+    pub record_bytes: u64,
+    /// The batches as sent, after compression.
+    pub wire_bytes: u64,
+    /// The codec of the latest batch.
+    pub codec: String,
+}
+
 pub struct App {
     pub focus: Focus,
     pub popup: Option<Popup>,
@@ -254,6 +291,10 @@ pub struct App {
     pub totals: Totals,
     /// Acked records per partition since the last reset.
     pub chart: Vec<u64>,
+    /// Delivered batches per partition since the last reset, same indexes.
+    pub batches: Vec<BatchStat>,
+    /// Compare runs: the latest, or the one under way.
+    pub compare: Option<Comparison>,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
     /// The latest message for the status bar.
@@ -290,6 +331,8 @@ impl App {
             },
             totals: Totals::default(),
             chart: Vec::new(),
+            batches: Vec::new(),
+            compare: None,
             verification: None,
             flash: None,
             quitting: false,
@@ -303,6 +346,8 @@ impl App {
             Some(Popup::Help(_)) => vec![Scope::Help],
             Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
             Some(Popup::Topics { .. }) => vec![Scope::Picker],
+            Some(Popup::Rules { .. }) => vec![Scope::Rules],
+            Some(Popup::Compare) => vec![Scope::Compare],
             None => {
                 let mut s = Vec::with_capacity(3);
                 match self.focus {
@@ -362,7 +407,11 @@ impl App {
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
             Some(Popup::Help(_)) => self.popup = None,
-            Some(Popup::Topics { .. }) => {}
+            Some(Popup::Rules { editor, error, .. }) => {
+                editor.input(key);
+                *error = None;
+            }
+            Some(Popup::Topics { .. }) | Some(Popup::Compare) => {}
             None => match self.focus {
                 Focus::Key => {
                     single_line_input(&mut self.key.text, key);
@@ -465,13 +514,119 @@ impl App {
                 self.log.filter = self.log.filter.next();
                 self.log.scroll = 0;
             }
-            Action::ResetChart => self.chart.iter_mut().for_each(|c| *c = 0),
+            Action::ResetChart => self.chart_reset(self.chart.len()),
             Action::Confirm => return self.confirm(),
             Action::Cancel => self.popup = None,
             Action::Refresh => return vec![Command::RefreshTopics],
             Action::NewTopic => self.prompt(Ask::NewTopic, ""),
+            Action::Compare => {
+                if let Err(e) = self.draft() {
+                    self.note(Level::Error, format!("nothing to compare: {e}"));
+                } else {
+                    let last = self
+                        .compare
+                        .as_ref()
+                        .map(|c| format!("{} {}", c.count, c.labels.join(" vs ")));
+                    let initial = last.unwrap_or_else(|| {
+                        "1000 partitioner=round_robin vs partitioner=uniform_sticky".into()
+                    });
+                    self.prompt(Ask::Compare, &initial);
+                }
+            }
+            Action::ShowCompare => {
+                if self.compare.is_some() {
+                    self.popup = Some(Popup::Compare);
+                } else {
+                    self.note(
+                        Level::Info,
+                        "no comparison yet: c in the chart pane starts one".into(),
+                    );
+                }
+            }
+            Action::EditRules => self.open_rules(),
+            Action::SaveRules => return self.save_rules(),
         }
         Vec::new()
+    }
+
+    /// The rule file named by partitioner.rules (or kprod's own, in its
+    /// config folder), in an editor; a new file starts from an example.
+    fn open_rules(&mut self) {
+        let path = match self.pending.get("partitioner.rules") {
+            Some(p) if !p.is_empty() => std::path::PathBuf::from(p),
+            _ => default_rules_path(),
+        };
+        let (text, error) = match std::fs::read_to_string(&path) {
+            Ok(t) => (t, None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RULES_EXAMPLE.to_string(), None),
+            Err(e) => (
+                RULES_EXAMPLE.to_string(),
+                Some(format!(
+                    "cannot read {}: {e}; saving writes it anew",
+                    path.display()
+                )),
+            ),
+        };
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut editor = Box::new(TextArea::new(if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        }));
+        editor.set_cursor_line_style(ratatui::style::Style::default());
+        editor.move_cursor(tui_textarea::CursorMove::Bottom);
+        editor.move_cursor(tui_textarea::CursorMove::End);
+        self.popup = Some(Popup::Rules {
+            path,
+            editor,
+            error,
+        });
+    }
+
+    /// Checks the rules, writes the file and applies partitioner=rules with
+    /// it; a bad rule keeps the editor open with the line and the reason.
+    fn save_rules(&mut self) -> Vec<Command> {
+        let Some(Popup::Rules {
+            path,
+            editor,
+            error,
+        }) = &mut self.popup
+        else {
+            return Vec::new();
+        };
+        let mut text = editor.lines().join("\n");
+        text.push('\n');
+        if let Err(e) = Rules::parse(&text) {
+            *error = Some(format!("not saved: {e}"));
+            return Vec::new();
+        }
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::write(&*path, &text));
+        if let Err(e) = written {
+            *error = Some(format!("not saved: cannot write {}: {e}", path.display()));
+            return Vec::new();
+        }
+        let path = path.display().to_string();
+        self.popup = None;
+        let mut next = self.pending.clone();
+        let set = next
+            .set("partitioner.rules", &path)
+            .and_then(|_| next.set("partitioner", "rules"));
+        if let Err(e) = set.and_then(|_| next.check()) {
+            self.note(
+                Level::Error,
+                format!("rules saved to {path}, not applied: {e}"),
+            );
+            return Vec::new();
+        }
+        self.pending = next;
+        self.note(
+            Level::Info,
+            format!("rules saved to {path}; applying partitioner=rules"),
+        );
+        vec![Command::Apply(self.pending.clone())]
     }
 
     /// An engine event.
@@ -521,7 +676,7 @@ impl App {
                 self.brokers = cluster.brokers;
                 self.topics = Some(cluster.topics);
                 if let Some(n) = self.partition_count() {
-                    self.chart.resize(n as usize, 0);
+                    self.chart_resize(n as usize);
                 }
             }
             Event::Queued {
@@ -549,12 +704,26 @@ impl App {
                 if ack.topic == self.topic {
                     let p = ack.partition.max(0) as usize;
                     if self.chart.len() <= p {
-                        self.chart.resize(p + 1, 0);
+                        self.chart_resize(p + 1);
                     }
                     self.chart[p] += 1;
                 }
                 let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
                 self.push(Status::Acked, ack_line(&ack, embedded));
+            }
+            Event::Batch(b) => {
+                if b.topic == self.topic {
+                    let p = b.partition.max(0) as usize;
+                    if self.batches.len() <= p {
+                        self.chart_resize(p + 1);
+                    }
+                    let stat = &mut self.batches[p];
+                    stat.batches += 1;
+                    stat.records += u64::from(b.records);
+                    stat.record_bytes += b.record_bytes;
+                    stat.wire_bytes += b.wire_bytes;
+                    stat.codec = b.codec;
+                }
             }
             Event::Failed {
                 id,
@@ -622,12 +791,34 @@ impl App {
                     format!("#{id} {} {topic} p{partition}{at}", kind.name()),
                 );
             }
+            Event::Compared { index, of, outcome } => {
+                if let Some(c) = &mut self.compare {
+                    if c.outcomes.len() == index {
+                        c.outcomes.push(outcome);
+                    }
+                }
+                if index + 1 == of {
+                    self.note(Level::Info, "comparison done (v shows it again)".into());
+                }
+            }
             Event::ShutdownComplete { .. } => {
                 if self.quitting {
                     self.quit = true;
                 }
             }
         }
+    }
+
+    /// The chart for `n` partitions, counts kept.
+    fn chart_resize(&mut self, n: usize) {
+        self.chart.resize(n, 0);
+        self.batches.resize(n, BatchStat::default());
+    }
+
+    /// The chart for `n` partitions, counts zeroed.
+    fn chart_reset(&mut self, n: usize) {
+        self.chart = vec![0; n];
+        self.batches = vec![BatchStat::default(); n];
     }
 
     fn push(&mut self, status: Status, text: String) {
@@ -690,7 +881,7 @@ impl App {
                 if let Some(t) = chosen {
                     if t.name != self.topic {
                         self.topic = t.name;
-                        self.chart = vec![0; t.partitions as usize];
+                        self.chart_reset(t.partitions as usize);
                         self.note(
                             Level::Info,
                             format!(
@@ -744,6 +935,19 @@ impl App {
                 // check_prompt validated it already.
                 let _ = self.pending.set(&name, text);
             }
+            Ask::Compare => match (compare::parse(&self.pending, text), self.draft()) {
+                (Ok(plan), Ok(draft)) => {
+                    self.compare = Some(Comparison {
+                        count: plan.count,
+                        rate: plan.rate,
+                        labels: plan.variants.iter().map(|v| v.label.clone()).collect(),
+                        outcomes: Vec::new(),
+                    });
+                    self.popup = Some(Popup::Compare);
+                    return vec![Command::Compare { draft, plan }];
+                }
+                (Err(e), _) | (_, Err(e)) => self.note(Level::Error, format!("not compared: {e}")),
+            },
             Ask::Property => {
                 let _ = self.pending.set_pair(text);
                 let names = self.setting_names();
@@ -866,7 +1070,15 @@ pub fn check_prompt(
             let mut trial = pending.clone();
             trial.set_pair(text).map_err(|e| e.to_string())
         }
+        Ask::Compare => compare::parse(pending, text).map(|_| ()),
     }
+}
+
+/// Where the rule editor keeps rules when partitioner.rules names no file.
+pub fn default_rules_path() -> std::path::PathBuf {
+    directories::ProjectDirs::from("", "", "kprod")
+        .map(|d| d.config_dir().join("partition-rules.txt"))
+        .unwrap_or_else(|| std::path::PathBuf::from("partition-rules.txt"))
 }
 
 /// Parses `name partitions replication [min.insync.replicas]`, by Kafka's

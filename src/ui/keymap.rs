@@ -23,6 +23,10 @@ pub enum Scope {
     Picker,
     /// The help screen.
     Help,
+    /// The partition rule editor.
+    Rules,
+    /// The comparison results.
+    Compare,
 }
 
 impl Scope {
@@ -37,6 +41,8 @@ impl Scope {
             Scope::Prompt => "Input popup",
             Scope::Picker => "Topics (Ctrl-T)",
             Scope::Help => "This help",
+            Scope::Rules => "Partition rule editor (r in settings)",
+            Scope::Compare => "Comparison (c in the chart pane)",
         }
     }
 }
@@ -104,7 +110,10 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Home, NONE, S::Log, A::Top, "oldest line", None),
     bind(K::End, NONE, S::Log, A::Bottom, "newest line, follow", Some("follow")),
     bind(K::Char('f'), NONE, S::Log, A::CycleFilter, "filter: all, acked, failed, queued, notices", Some("filter")),
+    bind(K::Char('r'), NONE, S::Settings, A::EditRules, "edit the partition rules (partitioner=rules)", Some("rules")),
     bind(K::Char('r'), NONE, S::Chart, A::ResetChart, "reset the counts", Some("reset")),
+    bind(K::Char('c'), NONE, S::Chart, A::Compare, "compare: one burst under two settings, side by side", Some("compare")),
+    bind(K::Char('v'), NONE, S::Chart, A::ShowCompare, "view the latest comparison again", None),
     bind(K::Enter, NONE, S::Prompt, A::Confirm, "accept", Some("accept")),
     bind(K::Esc, NONE, S::Prompt, A::Cancel, "cancel", Some("cancel")),
     bind(K::Up, NONE, S::Picker, A::Up, "previous topic", None),
@@ -118,6 +127,10 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::PageUp, NONE, S::Help, A::PageUp, "page up", None),
     bind(K::PageDown, NONE, S::Help, A::PageDown, "page down", None),
     bind(K::Esc, NONE, S::Help, A::Cancel, "close (any other key too)", Some("close")),
+    bind(K::Char('s'), CTRL, S::Rules, A::SaveRules, "check, save and apply partitioner=rules", Some("save")),
+    bind(K::Esc, NONE, S::Rules, A::Cancel, "close without saving", Some("cancel")),
+    bind(K::Char('c'), NONE, S::Compare, A::Compare, "another comparison", Some("again")),
+    bind(K::Esc, NONE, S::Compare, A::Cancel, "close", Some("close")),
 ];
 
 /// The action bound to `key` in the first of `scopes` that binds it.

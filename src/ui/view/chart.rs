@@ -1,42 +1,127 @@
-//! The partition chart: acked records per partition since the last reset, one
-//! bar per partition with its count written on it.
+//! The partition lab: acked records per partition since the last reset, one
+//! bar each, with the batches that carried them (how many, how full) and what
+//! compression made of their bytes.
 
-use ratatui::layout::{Direction, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::pane;
-use crate::ui::app::{App, Focus};
+use crate::ui::app::{App, BatchStat, Focus};
 use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Chart;
     let total: u64 = app.chart.iter().sum();
-    let block = pane(format!(" Acked/partition ({total}) "), focused, theme);
+    let block = pane(format!(" Partitions: {total} acked "), focused, theme);
     if app.chart.is_empty() {
         let text = Paragraph::new("waiting for the topic's partitions").style(theme.muted());
         frame.render_widget(text.block(block), area);
         return;
     }
-    let bars: Vec<Bar> = app
-        .chart
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let max = app.chart.iter().copied().max().unwrap_or(0).max(1);
+    // "p12 " + bar + " 123456 b1234×999"
+    let label_w = format!("p{}", app.chart.len() - 1).len() + 1;
+    let tail_w = 18usize;
+    let bar_w = (inner.width as usize)
+        .saturating_sub(label_w + tail_w)
+        .max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    let footer = summary(&app.batches);
+    let room = (inner.height as usize).saturating_sub(footer.len());
+    let shown = app.chart.len().min(room);
+    for (p, n) in app.chart.iter().enumerate().take(shown) {
+        let b = app.batches.get(p).cloned().unwrap_or_default();
+        let batches = if b.batches > 0 {
+            format!(" b{}×{:.0}", b.batches, b.records as f64 / b.batches as f64)
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<label_w$}", format!("p{p}")), theme.muted()),
+            Span::styled(bar(*n, max, bar_w), theme.bar()),
+            Span::styled(format!(" {n}"), theme.text()),
+            Span::styled(batches, theme.muted()),
+        ]));
+    }
+    if shown < app.chart.len() {
+        lines.push(Line::from(Span::styled(
+            format!("… {} more partitions", app.chart.len() - shown),
+            theme.muted(),
+        )));
+    }
+    lines.extend(
+        footer
+            .into_iter()
+            .map(|t| Line::from(Span::styled(t, theme.muted()))),
+    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// A bar of `width` cells for `n` of `max`, in eighths of a cell.
+fn bar(n: u64, max: u64, width: usize) -> String {
+    const PARTS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
+    let eighths = (n as u128 * width as u128 * 8 / max as u128) as usize;
+    let mut s = "█".repeat(eighths / 8);
+    if !eighths.is_multiple_of(8) {
+        s.push(PARTS[eighths % 8 - 1]);
+    }
+    let used = s.chars().count();
+    s.push_str(&" ".repeat(width.saturating_sub(used)));
+    s
+}
+
+/// Batches and compression over all partitions: the lines under the bars.
+fn summary(stats: &[BatchStat]) -> Vec<String> {
+    let batches: u64 = stats.iter().map(|b| b.batches).sum();
+    if batches == 0 {
+        return vec!["b: batches×records each".into()];
+    }
+    let records: u64 = stats.iter().map(|b| b.records).sum();
+    let raw: u64 = stats.iter().map(|b| b.record_bytes).sum();
+    let wire: u64 = stats.iter().map(|b| b.wire_bytes).sum();
+    let codec = stats
         .iter()
-        .enumerate()
-        .map(|(p, n)| {
-            Bar::default()
-                .value(*n)
-                .label(Line::from(format!("p{p}")))
-                .text_value(n.to_string())
-                .style(theme.bar())
-                .value_style(theme.bar_text())
-        })
-        .collect();
-    let chart = BarChart::default()
-        .block(block)
-        .direction(Direction::Horizontal)
-        .bar_width(1)
-        .bar_gap(0)
-        .data(BarGroup::default().bars(&bars));
-    frame.render_widget(chart, area);
+        .rev()
+        .find(|b| !b.codec.is_empty())
+        .map_or("", |b| b.codec.as_str());
+    vec![
+        format!(
+            "{batches} batches, {:.1} records and {} each",
+            records as f64 / batches as f64,
+            bytes(wire / batches)
+        ),
+        format!(
+            "records {} → wire {} ({:.0}%, {codec})",
+            bytes(raw),
+            bytes(wire),
+            wire as f64 * 100.0 / raw.max(1) as f64
+        ),
+    ]
+}
+
+/// Bytes for a person: B, KB, MB (powers of 1024).
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..=9_999 => format!("{n} B"),
+        10_000..=9_999_999 => format!("{:.1} KB", n as f64 / 1024.0),
+        _ => format!("{:.1} MB", n as f64 / 1_048_576.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_in_eighths() {
+        assert_eq!(bar(10, 10, 4), "████");
+        assert_eq!(bar(5, 10, 4), "██  ");
+        assert_eq!(bar(1, 16, 4), "▎   ");
+        assert_eq!(bar(0, 10, 3), "   ");
+    }
 }

@@ -1,13 +1,19 @@
 //! Popups over the panes: the help screen generated from the keymap, the
-//! one-line prompts (burst size, a setting's value, a new property) and the
-//! topic picker.
+//! one-line prompts (burst size, a setting's value, a new property, a
+//! comparison), the topic picker, the partition rule editor and the
+//! comparison's results.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{
+    Block, Borders, Cell, Clear, List, ListItem, ListState, Paragraph, Row, Table, Wrap,
+};
 use ratatui::Frame;
 
+use super::chart::bytes;
 use crate::engine::cluster::EMBEDDED_NO_ISR;
+use crate::engine::compare::Outcome;
+use crate::engine::partition::RULES_SYNTAX;
 use crate::engine::Level;
 use crate::ui::app::{App, Ask, Popup};
 use crate::ui::keymap::{self, Scope, BINDINGS};
@@ -36,7 +42,147 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             );
         }
         Some(Popup::Topics { selected }) => topics(frame, area, app, *selected, theme),
+        Some(Popup::Rules {
+            path,
+            editor,
+            error,
+        }) => {
+            let rect = centred(area, 90, area.height.saturating_sub(4));
+            frame.render_widget(Clear, rect);
+            let block = framed(
+                format!(
+                    " Partition rules: {} (Ctrl-S save and apply · Esc cancel) ",
+                    path.display()
+                ),
+                theme,
+            );
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let [text, message] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(inner);
+            frame.render_widget(editor.as_ref(), text);
+            let line = match error {
+                Some(e) => Span::styled(e.clone(), theme.failed()),
+                None => Span::styled(RULES_SYNTAX, theme.muted()),
+            };
+            frame.render_widget(
+                Paragraph::new(Line::from(line)).wrap(Wrap { trim: true }),
+                message,
+            );
+        }
+        Some(Popup::Compare) => compare(frame, area, app, theme),
     }
+}
+
+/// The comparison side by side: one column a variant, filled in as each
+/// finishes.
+fn compare(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(c) = &app.compare else { return };
+    let rect = centred(area, 110, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let done = c.outcomes.len();
+    let state = if done < c.labels.len() {
+        format!("running {}/{}", done + 1, c.labels.len())
+    } else {
+        "done".into()
+    };
+    let block = framed(
+        format!(
+            " Compare: {} records each{} (+1 warm-up, not counted), {state} (c again · Esc close) ",
+            c.count,
+            c.rate.map(|r| format!(" at {r}/s")).unwrap_or_default()
+        ),
+        theme,
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+
+    let letter = |i: usize| char::from(b'A' + (i % 26) as u8).to_string();
+    let mut legend: Vec<Line> = c
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Line::from(vec![
+                Span::styled(format!("{} ", letter(i)), theme.title(true)),
+                Span::styled(l.clone(), theme.text()),
+            ])
+        })
+        .collect();
+    for (i, o) in c.outcomes.iter().enumerate() {
+        if let Err(e) = o {
+            legend.push(Line::from(Span::styled(
+                format!("{}: could not run: {e}", letter(i)),
+                theme.failed(),
+            )));
+        }
+    }
+    let [top, table_area] =
+        Layout::vertical([Constraint::Length(legend.len() as u16), Constraint::Min(1)])
+            .areas(inner);
+    frame.render_widget(Paragraph::new(legend), top);
+
+    let ok: Vec<Option<&Outcome>> = (0..c.labels.len())
+        .map(|i| c.outcomes.get(i).and_then(|o| o.as_ref().ok()))
+        .collect();
+    let metrics = [
+        "acked",
+        "failed",
+        "records/s",
+        "MB/s",
+        "partitions",
+        "batches",
+        "records/batch",
+        "wire/batch",
+        "record bytes",
+        "wire bytes",
+        "wire/records",
+        "latency p50",
+        "latency p95",
+        "latency p99",
+        "latency max",
+    ];
+    let mut rows: Vec<Row> = metrics
+        .iter()
+        .map(|name| {
+            let mut cells = vec![Cell::from(Span::styled(*name, theme.muted()))];
+            cells.extend(
+                ok.iter()
+                    .map(|o| Cell::from(o.map_or_else(|| "…".to_string(), |o| metric(name, o)))),
+            );
+            Row::new(cells)
+        })
+        .collect();
+    let parts = ok
+        .iter()
+        .flatten()
+        .map(|o| o.partitions.len())
+        .chain(app.partition_count().map(|n| n as usize))
+        .max()
+        .unwrap_or(0);
+    for p in 0..parts {
+        let mut cells = vec![Cell::from(Span::styled(
+            format!("p{p} acked"),
+            theme.muted(),
+        ))];
+        cells.extend(ok.iter().map(|o| {
+            Cell::from(match o {
+                Some(o) => o.partitions.get(p).copied().unwrap_or(0).to_string(),
+                None => "…".into(),
+            })
+        }));
+        rows.push(Row::new(cells));
+    }
+    let mut widths = vec![Constraint::Length(14)];
+    widths.extend(c.labels.iter().map(|_| Constraint::Min(10)));
+    let mut header = vec![Cell::from("")];
+    header.extend(
+        (0..c.labels.len()).map(|i| Cell::from(Span::styled(letter(i), theme.title(true)))),
+    );
+    frame.render_widget(
+        Table::new(rows, widths).header(Row::new(header)),
+        table_area,
+    );
 }
 
 /// The topic list beside the selected topic's partitions: leader, replicas
@@ -126,12 +272,46 @@ fn topics(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &The
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), right);
 }
 
+/// One row of the comparison for one variant.
+fn metric(name: &str, o: &Outcome) -> String {
+    let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    match name {
+        "acked" => o.acked.to_string(),
+        "failed" => o.failed.to_string(),
+        "records/s" => format!("{:.0}", o.records_per_sec()),
+        "MB/s" => format!("{:.2}", o.mb_per_sec()),
+        "partitions" => {
+            let used: Vec<u64> = o.partitions.iter().copied().filter(|n| *n > 0).collect();
+            let (min, max) = (used.iter().min(), used.iter().max());
+            match (min, max) {
+                (Some(min), Some(max)) => format!("{} used, {min}-{max}", used.len()),
+                _ => "none".into(),
+            }
+        }
+        "batches" => o.batches.to_string(),
+        "records/batch" => format!("{:.1}", o.records_per_batch()),
+        "wire/batch" => bytes(o.wire_bytes / o.batches.max(1)),
+        "record bytes" => bytes(o.record_bytes),
+        "wire bytes" => bytes(o.wire_bytes),
+        "wire/records" if o.record_bytes == 0 => "-".into(),
+        "wire/records" => format!(
+            "{:.0}%",
+            o.wire_bytes as f64 * 100.0 / o.record_bytes as f64
+        ),
+        "latency p50" => ms(o.latency[0]),
+        "latency p95" => ms(o.latency[1]),
+        "latency p99" => ms(o.latency[2]),
+        _ => ms(o.latency[3]),
+    }
+}
+
 fn prompt_title(ask: &Ask) -> String {
     match ask {
         Ask::BurstCount => " Burst: how many records? ".into(),
         Ask::NewTopic => " New topic: name partitions replicas [min.insync.replicas] ".into(),
         Ask::SettingValue(name) => format!(" {name} = "),
         Ask::Property => " Add a librdkafka property: name=value ".into(),
+        Ask::Compare => " Compare: COUNT SETTINGS vs SETTINGS ".into(),
     }
 }
 
@@ -142,6 +322,9 @@ fn prompt_hint(ask: &Ask) -> String {
         Ask::SettingValue(_) => "Enter keeps it (apply with a), Esc cancels.".into(),
         Ask::Property => {
             "Any librdkafka property; Java names map to theirs. Enter adds, Esc cancels.".into()
+        }
+        Ask::Compare => {
+            "The composed record as a burst under each side. e.g. 1000 linger.ms=0 vs linger.ms=50 · 2000 codecs (all five) · 500@100 paces 100/s · current: as applied. Enter runs.".into()
         }
     }
 }
@@ -158,6 +341,8 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
         Scope::Chart,
         Scope::Picker,
         Scope::Prompt,
+        Scope::Rules,
+        Scope::Compare,
         Scope::Help,
     ];
     let mut lines = Vec::new();

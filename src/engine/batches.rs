@@ -1,0 +1,274 @@
+//! Batches as librdkafka builds and sends them: its `msg` debug lines say when
+//! a partition's batch goes out (records, bytes on the wire, codec) and when
+//! it is delivered; acked records then add up each batch's own bytes, so the
+//! effect of linger.ms, batch.size, partitioners and codecs can be shown.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Mutex;
+
+/// One batch the broker accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub topic: String,
+    pub partition: i32,
+    /// librdkafka's broker id that took it (-1 if its log did not say).
+    pub broker: i32,
+    pub records: u32,
+    /// Keys, values and headers of its records: what compression works on.
+    pub record_bytes: u64,
+    /// The batch as it went on the wire (after compression).
+    pub wire_bytes: u64,
+    pub codec: String,
+    /// How many times it was sent again before it was delivered.
+    pub resends: u32,
+}
+
+/// A line from librdkafka's `msg` debug context that kprod uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// `Produce MessageSet with N message(s) (B bytes, ..., MsgId I, ...)`.
+    Sent {
+        broker: i32,
+        topic: String,
+        partition: i32,
+        records: u32,
+        wire_bytes: u64,
+        first_msgid: u64,
+        codec: String,
+    },
+    /// `MessageSet with N message(s) (MsgId I, BaseSeq S) delivered`.
+    Delivered {
+        topic: String,
+        partition: i32,
+        records: u32,
+        first_msgid: u64,
+    },
+}
+
+/// Reads the lines kprod needs from a librdkafka debug message; others: None.
+pub fn parse(msg: &str) -> Option<Line> {
+    if let Some(at) = msg.find("]: Produce MessageSet with ") {
+        let (broker, topic, partition) = place(&msg[..at + 1])?;
+        let rest = &msg[at + "]: Produce MessageSet with ".len()..];
+        let records = rest.split(' ').next()?.parse().ok()?;
+        let inside = rest
+            .split_once("message(s) (")?
+            .1
+            .trim_end()
+            .strip_suffix(')')?;
+        let fields: Vec<&str> = inside.split(", ").collect();
+        let wire_bytes = fields.first()?.strip_suffix(" bytes")?.parse().ok()?;
+        let first_msgid = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("MsgId "))?
+            .parse()
+            .ok()?;
+        let codec = fields.last()?.to_string();
+        return Some(Line::Sent {
+            broker,
+            topic,
+            partition,
+            records,
+            wire_bytes,
+            first_msgid,
+            codec,
+        });
+    }
+    if msg.ends_with(") delivered") {
+        let at = msg.find("]: MessageSet with ")?;
+        let (_, topic, partition) = place(&msg[..at + 1])?;
+        let rest = &msg[at + "]: MessageSet with ".len()..];
+        let records = rest.split(' ').next()?.parse().ok()?;
+        let first_msgid = rest
+            .split_once("(MsgId ")?
+            .1
+            .split(',')
+            .next()?
+            .parse()
+            .ok()?;
+        return Some(Line::Delivered {
+            topic,
+            partition,
+            records,
+            first_msgid,
+        });
+    }
+    None
+}
+
+/// `... HOST:PORT/ID: TOPIC [P]` → (ID, TOPIC, P). Topic names have no
+/// spaces, so the last ": " before ` [P]` starts the topic.
+fn place(head: &str) -> Option<(i32, String, i32)> {
+    let open = head.rfind(" [")?;
+    let partition = head[open + 2..].strip_suffix(']')?.parse().ok()?;
+    let before = &head[..open];
+    let colon = before.rfind(": ")?;
+    let topic = before[colon + 2..].to_string();
+    let broker = before[..colon]
+        .rsplit(": ")
+        .next()
+        .and_then(|b| b.rsplit('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(-1);
+    Some((broker, topic, partition))
+}
+
+#[derive(Debug, Default)]
+struct Part {
+    /// Sent and not yet delivered, by first message id.
+    sent: BTreeMap<u64, Sent>,
+    /// The highest message id sent so far: a batch at or below it is a resend.
+    high: u64,
+    /// Delivered, waiting for their records' reports (in order).
+    delivered: VecDeque<Batch>,
+    acked: u32,
+}
+
+#[derive(Debug)]
+struct Sent {
+    broker: i32,
+    wire_bytes: u64,
+    codec: String,
+    resends: u32,
+}
+
+/// Pairs librdkafka's batch lines with the records' delivery reports.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    parts: Mutex<HashMap<(String, i32), Part>>,
+}
+
+impl Tracker {
+    /// Takes a debug line; a resend (a batch whose records went before) is
+    /// counted on the batch it repeats.
+    pub fn line(&self, line: Line) {
+        let mut parts = self.lock();
+        match line {
+            Line::Sent {
+                broker,
+                topic,
+                partition,
+                records,
+                wire_bytes,
+                first_msgid,
+                codec,
+            } => {
+                let part = parts.entry((topic, partition)).or_default();
+                let last = first_msgid + u64::from(records.max(1)) - 1;
+                if last <= part.high {
+                    if let Some((_, s)) = part.sent.range_mut(..=first_msgid).next_back() {
+                        s.resends += 1;
+                    }
+                    return;
+                }
+                part.high = last;
+                part.sent.insert(
+                    first_msgid,
+                    Sent {
+                        broker,
+                        wire_bytes,
+                        codec,
+                        resends: 0,
+                    },
+                );
+            }
+            Line::Delivered {
+                topic,
+                partition,
+                records,
+                first_msgid,
+            } => {
+                let key = (topic, partition);
+                let Some(part) = parts.get_mut(&key) else {
+                    return;
+                };
+                // Batches before this one were failed for good.
+                let sent = part.sent.range(..=first_msgid).next_back().map(|(k, _)| *k);
+                let Some(first) = sent else { return };
+                let s = part.sent.remove(&first).expect("key just found");
+                part.sent = part.sent.split_off(&first);
+                part.delivered.push_back(Batch {
+                    topic: key.0.clone(),
+                    partition: key.1,
+                    broker: s.broker,
+                    records,
+                    record_bytes: 0,
+                    wire_bytes: s.wire_bytes,
+                    codec: s.codec,
+                    resends: s.resends,
+                });
+            }
+        }
+    }
+
+    /// Takes one acked record of `bytes`; returns its batch once the batch's
+    /// last record is in.
+    pub fn acked(&self, topic: &str, partition: i32, bytes: u64) -> Option<Batch> {
+        let mut parts = self.lock();
+        let part = parts.get_mut(&(topic.to_string(), partition))?;
+        let head = part.delivered.front_mut()?;
+        head.record_bytes += bytes;
+        part.acked += 1;
+        if part.acked < head.records {
+            return None;
+        }
+        part.acked = 0;
+        part.delivered.pop_front()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Part>> {
+        match self.parts.lock() {
+            Ok(p) => p,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SENT: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo.x-1 [3]: Produce MessageSet with 2 message(s) (151 bytes, ApiVersion 7, MsgVersion 2, MsgId 1, BaseSeq 0, PID{Id:0,Epoch:0}, lz4)";
+    const DONE: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo.x-1 [3]: MessageSet with 2 message(s) (MsgId 1, BaseSeq 0) delivered";
+
+    #[test]
+    fn reads_librdkafkas_lines() {
+        assert_eq!(
+            parse(SENT),
+            Some(Line::Sent {
+                broker: 2,
+                topic: "demo.x-1".into(),
+                partition: 3,
+                records: 2,
+                wire_bytes: 151,
+                first_msgid: 1,
+                codec: "lz4".into()
+            })
+        );
+        assert_eq!(
+            parse(DONE),
+            Some(Line::Delivered {
+                topic: "demo.x-1".into(),
+                partition: 3,
+                records: 2,
+                first_msgid: 1
+            })
+        );
+        assert_eq!(parse("[thrd:main]: something else"), None);
+    }
+
+    #[test]
+    fn pairs_batches_with_acks_and_counts_resends() {
+        let t = Tracker::default();
+        t.line(parse(SENT).unwrap());
+        t.line(parse(SENT).unwrap()); // sent again: a resend
+        t.line(parse(DONE).unwrap());
+        assert_eq!(t.acked("demo.x-1", 3, 10), None);
+        let b = t.acked("demo.x-1", 3, 15).unwrap();
+        assert_eq!(
+            (b.records, b.record_bytes, b.wire_bytes, b.resends, b.broker),
+            (2, 25, 151, 1, 2)
+        );
+        assert_eq!(t.acked("demo.x-1", 3, 15), None);
+    }
+}

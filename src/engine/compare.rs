@@ -1,0 +1,313 @@
+//! Compare mode: one burst sent under two or more sets of settings, one after
+//! the other, each by a producer of its own, and what each did: where records
+//! landed, how they were batched and compressed, how fast and how late.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use tokio::sync::mpsc;
+
+use super::producer::{Counters, Producer};
+use super::record::Draft;
+use super::settings::Settings;
+use super::Event;
+
+/// The five values of compression.type, for `codecs`.
+pub const CODECS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
+
+/// What the compare prompt looks like.
+pub const SYNTAX: &str =
+    "COUNT[@RATE] SETTINGS vs SETTINGS [vs ...], SETTINGS being name=value pairs, `current`, or `codecs` for all five compression types";
+
+/// A comparison to run: how many records, how fast, under which settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub count: u64,
+    /// Records a second, when paced.
+    pub rate: Option<f64>,
+    pub variants: Vec<Variant>,
+}
+
+/// One side of a comparison: the current settings with some changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// The changes, as typed (`current` when none).
+    pub label: String,
+    pub settings: Settings,
+}
+
+/// What one variant did with the burst.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub label: String,
+    pub acked: u64,
+    pub failed: u64,
+    /// From the first record handed over to the last report.
+    pub elapsed: Duration,
+    /// Acked records per partition.
+    pub partitions: Vec<u64>,
+    pub batches: u64,
+    /// Records in those batches.
+    pub batch_records: u64,
+    /// Keys, values and headers of the batched records.
+    pub record_bytes: u64,
+    /// The batches on the wire, after compression.
+    pub wire_bytes: u64,
+    pub codec: String,
+    /// Send-to-ack latency: p50, p95, p99, max.
+    pub latency: [Duration; 4],
+}
+
+impl Outcome {
+    pub fn records_per_sec(&self) -> f64 {
+        self.acked as f64 / self.elapsed.as_secs_f64().max(1e-6)
+    }
+
+    pub fn mb_per_sec(&self) -> f64 {
+        self.record_bytes as f64 / 1_048_576.0 / self.elapsed.as_secs_f64().max(1e-6)
+    }
+
+    pub fn records_per_batch(&self) -> f64 {
+        self.batch_records as f64 / self.batches.max(1) as f64
+    }
+}
+
+/// Parses `COUNT[@RATE] A vs B [vs C ...]` against the current settings.
+pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
+    let text = text.trim();
+    let (head, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let (count, rate) = match head.split_once('@') {
+        Some((c, r)) => (c, Some(r)),
+        None => (head, None),
+    };
+    let count: u64 = count
+        .parse()
+        .ok()
+        .filter(|n| (1..=10_000_000).contains(n))
+        .ok_or_else(|| format!("'{count}' is not a record count (1 to 10000000): {SYNTAX}"))?;
+    let rate = rate
+        .map(|r| {
+            r.parse::<f64>()
+                .ok()
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .ok_or_else(|| format!("'{r}' is not a rate in records a second: {SYNTAX}"))
+        })
+        .transpose()?;
+    let mut variants = Vec::new();
+    for side in rest.split(" vs ") {
+        let side = side.trim();
+        if side == "codecs" {
+            for codec in CODECS {
+                let mut settings = base.clone();
+                settings
+                    .set("compression.type", codec)
+                    .map_err(|e| e.to_string())?;
+                variants.push(Variant {
+                    label: format!("compression.type={codec}"),
+                    settings,
+                });
+            }
+            continue;
+        }
+        let mut settings = base.clone();
+        if side != "current" {
+            if side.is_empty() {
+                return Err(format!("a side is empty: {SYNTAX}"));
+            }
+            for pair in side.split_whitespace() {
+                settings.set_pair(pair).map_err(|e| e.to_string())?;
+            }
+        }
+        settings.check().map_err(|e| format!("{side}: {e}"))?;
+        variants.push(Variant {
+            label: side.to_string(),
+            settings,
+        });
+    }
+    if variants.len() < 2 {
+        return Err(format!("two or more sides are needed: {SYNTAX}"));
+    }
+    Ok(Plan {
+        count,
+        rate,
+        variants,
+    })
+}
+
+/// Sends `count` numbered copies of `draft` with a producer built from the
+/// variant's settings (after one warm-up record, not counted), waits for
+/// every report, and adds up what happened.
+pub async fn run(
+    bootstrap: &str,
+    variant: &Variant,
+    draft: &Draft,
+    count: u64,
+    rate: Option<f64>,
+) -> Result<Outcome, String> {
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let producer = Producer::build(
+        &variant.settings,
+        bootstrap,
+        events,
+        Arc::new(Counters::default()),
+        None,
+    )?;
+    // A new producer first connects, reads metadata and gets its producer
+    // id; one record sent and acked first keeps that out of the figures.
+    producer.enqueue(&draft.numbered(0)).await;
+    while producer.in_flight() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    while rx.try_recv().is_ok() {}
+    let collect = tokio::spawn(async move {
+        let mut o = Tally::default();
+        while let Some(event) = rx.recv().await {
+            o.add(event);
+        }
+        o
+    });
+    let start = Instant::now();
+    for seq in 0..count {
+        if let Some(r) = rate {
+            super::pace(start.into(), seq, r).await;
+        }
+        producer.enqueue(&draft.numbered(seq)).await;
+    }
+    while producer.in_flight() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Dropping the producer ends its event stream once the last report is in.
+    tokio::task::spawn_blocking(move || drop(producer))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tally = collect.await.map_err(|e| e.to_string())?;
+    let last = tally.last.unwrap_or(start);
+    let q = |p: f64| Duration::from_micros(tally.latency.value_at_quantile(p));
+    Ok(Outcome {
+        label: variant.label.clone(),
+        acked: tally.acked,
+        failed: tally.failed,
+        elapsed: last.saturating_duration_since(start),
+        partitions: tally.partitions,
+        batches: tally.batches,
+        batch_records: tally.batch_records,
+        record_bytes: tally.record_bytes,
+        wire_bytes: tally.wire_bytes,
+        codec: tally.codec,
+        latency: [
+            q(0.50),
+            q(0.95),
+            q(0.99),
+            Duration::from_micros(tally.latency.max()),
+        ],
+    })
+}
+
+struct Tally {
+    acked: u64,
+    failed: u64,
+    partitions: Vec<u64>,
+    batches: u64,
+    batch_records: u64,
+    record_bytes: u64,
+    wire_bytes: u64,
+    codec: String,
+    latency: Histogram<u64>,
+    last: Option<Instant>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            acked: 0,
+            failed: 0,
+            partitions: Vec::new(),
+            batches: 0,
+            batch_records: 0,
+            record_bytes: 0,
+            wire_bytes: 0,
+            codec: String::new(),
+            latency: Histogram::new(3).expect("3 significant figures is valid"),
+            last: None,
+        }
+    }
+}
+
+impl Tally {
+    fn add(&mut self, event: Event) {
+        match event {
+            Event::Acked(a) => {
+                self.acked += 1;
+                let p = a.partition.max(0) as usize;
+                if self.partitions.len() <= p {
+                    self.partitions.resize(p + 1, 0);
+                }
+                self.partitions[p] += 1;
+                let _ = self.latency.record(a.latency.as_micros() as u64);
+                self.last = Some(Instant::now());
+            }
+            Event::Failed { .. } => {
+                self.failed += 1;
+                self.last = Some(Instant::now());
+            }
+            Event::Batch(b) => {
+                self.batches += 1;
+                self.batch_records += u64::from(b.records);
+                self.record_bytes += b.record_bytes;
+                self.wire_bytes += b.wire_bytes;
+                self.codec = b.codec;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sides_and_refuses_what_cannot_run() {
+        let base = Settings::default();
+        let Plan {
+            count,
+            rate,
+            variants: v,
+        } = parse(
+            &base,
+            "500 partitioner=round_robin vs partitioner=uniform_sticky linger.ms=20",
+        )
+        .unwrap();
+        assert_eq!((count, rate), (500, None));
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].settings.get("linger.ms"), Some("20"));
+        assert_eq!(v[1].label, "partitioner=uniform_sticky linger.ms=20");
+        let v = parse(&base, "100 codecs").unwrap().variants;
+        assert_eq!(v.len(), 5);
+        assert_eq!(v[4].settings.get("compression.type"), Some("zstd"));
+        let plan = parse(&base, "100@250.5 current vs linger.ms=0").unwrap();
+        assert_eq!(plan.variants[0].settings, base);
+        assert_eq!(plan.rate, Some(250.5));
+
+        for (text, want) in [
+            ("x a=1 vs b=2", "'x' is not a record count"),
+            ("0 current vs current", "'0' is not a record count"),
+            ("10@0 current vs current", "'0' is not a rate"),
+            ("10@x current vs current", "'x' is not a rate"),
+            ("10 linger.ms=5", "two or more sides"),
+            (
+                "10 linger.ms=abc vs current",
+                "linger.ms: 'abc' is not valid",
+            ),
+            (
+                "10 acks=1 vs current",
+                "acks=1: enable.idempotence=true needs acks=all",
+            ),
+            ("10 current vs  vs current", "a side is empty"),
+        ] {
+            let err = parse(&base, text).unwrap_err();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+}

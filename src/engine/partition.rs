@@ -1,0 +1,394 @@
+//! Partitioners kprod runs itself (round robin, uniform sticky, rules from a
+//! file) where librdkafka has none; librdkafka's own partitioners (the Java
+//! client's murmur2 among them) stay inside librdkafka.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::record::Draft;
+
+/// The `partitioner` values kprod computes itself; every other value is a
+/// librdkafka partitioner.
+pub const KPROD_PARTITIONERS: &[&str] = &["round_robin", "uniform_sticky", "rules"];
+
+/// How a record's partition is chosen when the user did not give one.
+#[derive(Debug)]
+pub enum Strategy {
+    /// librdkafka's `partitioner` decides.
+    Librdkafka,
+    /// One record to each partition in turn (the Java RoundRobinPartitioner).
+    RoundRobin,
+    /// Every record, keyed or not, to one partition until `batch.size` bytes
+    /// went there, then to another picked at random (the Java
+    /// UniformStickyPartitioner).
+    UniformSticky { batch_size: u64 },
+    /// The first matching rule's partition; no match: librdkafka decides.
+    Rules(Rules),
+}
+
+/// What a strategy decided for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Leave it to librdkafka's partitioner.
+    Default,
+    Partition(i32),
+    /// A rule (by its line in the file) named a partition the topic lacks.
+    OutOfRange {
+        line: usize,
+        partition: i32,
+    },
+}
+
+/// A strategy with the per-topic state it keeps between records.
+#[derive(Debug)]
+pub struct Partitioner {
+    pub strategy: Strategy,
+    topics: Mutex<HashMap<String, Turn>>,
+}
+
+#[derive(Debug, Default)]
+struct Turn {
+    next: u64,
+    sticky: Option<i32>,
+    sticky_bytes: u64,
+}
+
+impl Partitioner {
+    pub fn new(strategy: Strategy) -> Partitioner {
+        Partitioner {
+            strategy,
+            topics: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether this strategy needs the topic's partition count.
+    pub fn needs_count(&self) -> bool {
+        !matches!(self.strategy, Strategy::Librdkafka)
+    }
+
+    /// Picks a partition for `draft` (of about `size` bytes) on a topic with
+    /// `partitions` partitions.
+    pub fn choose(&self, draft: &Draft, size: usize, partitions: i32) -> Choice {
+        if partitions <= 0 {
+            return Choice::Default;
+        }
+        let mut topics = match self.topics.lock() {
+            Ok(t) => t,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match &self.strategy {
+            Strategy::Librdkafka => Choice::Default,
+            Strategy::RoundRobin => {
+                let turn = topics.entry(draft.topic.clone()).or_default();
+                let p = (turn.next % partitions as u64) as i32;
+                turn.next += 1;
+                Choice::Partition(p)
+            }
+            Strategy::UniformSticky { batch_size } => {
+                let turn = topics.entry(draft.topic.clone()).or_default();
+                let p = match turn.sticky {
+                    Some(p) if p < partitions && turn.sticky_bytes < *batch_size => p,
+                    previous => {
+                        turn.sticky_bytes = 0;
+                        other_partition(previous, partitions)
+                    }
+                };
+                turn.sticky = Some(p);
+                turn.sticky_bytes += size as u64;
+                Choice::Partition(p)
+            }
+            Strategy::Rules(rules) => match rules.route(draft) {
+                None => Choice::Default,
+                Some(rule) if rule.partition < partitions => Choice::Partition(rule.partition),
+                Some(rule) => Choice::OutOfRange {
+                    line: rule.line,
+                    partition: rule.partition,
+                },
+            },
+        }
+    }
+}
+
+/// A random partition other than `previous` when there is a choice, as the
+/// Java client moves on from a full sticky batch.
+fn other_partition(previous: Option<i32>, partitions: i32) -> i32 {
+    match previous {
+        Some(prev) if partitions > 1 && prev < partitions => {
+            let p = fastrand::i32(0..partitions - 1);
+            if p >= prev {
+                p + 1
+            } else {
+                p
+            }
+        }
+        _ => fastrand::i32(0..partitions),
+    }
+}
+
+/// What part of a record a rule looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Key,
+    Value,
+    Header(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    Is,
+    StartsWith,
+    EndsWith,
+    Contains,
+}
+
+/// One line of a rule file: `key starts-with VIP- -> 5`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub line: usize,
+    pub subject: Subject,
+    pub test: Test,
+    pub text: Vec<u8>,
+    pub partition: i32,
+}
+
+/// Rules in file order; the first that matches a record decides.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rules(pub Vec<Rule>);
+
+/// What a rule file looks like, for error messages and new files.
+pub const RULES_SYNTAX: &str = "SUBJECT TEST TEXT -> PARTITION, SUBJECT is key, value or header NAME, TEST is is, starts-with, ends-with or contains (or SUBJECT=TEXT for is)";
+
+/// A starting point for a new rule file.
+pub const RULES_EXAMPLE: &str = "\
+# kprod partition rules: the first rule that matches a record picks its
+# partition; a record no rule matches goes where the default partitioner
+# (murmur2, as the Java client) puts it.
+#   SUBJECT TEST TEXT -> PARTITION
+#   SUBJECT: key | value | header NAME
+#   TEST:    is | starts-with | ends-with | contains   (SUBJECT=TEXT means is)
+# Put TEXT in double quotes to keep spaces at its ends.
+header country=KR -> 0
+key starts-with VIP- -> 5
+";
+
+impl Rules {
+    /// Parses a rule file; an error names the line and what is wrong with it.
+    pub fn parse(text: &str) -> Result<Rules, String> {
+        let mut rules = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let body = raw.trim();
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            let fail = |why: String| format!("line {line}: {why} (in '{body}')");
+            let (lhs, target) = body
+                .rsplit_once("->")
+                .ok_or_else(|| fail("no '-> PARTITION' at the end".into()))?;
+            let target = target.trim();
+            let partition: i32 = target
+                .parse()
+                .ok()
+                .filter(|p| *p >= 0)
+                .ok_or_else(|| fail(format!("'{target}' is not a partition number")))?;
+            let (subject, rest) = subject(lhs.trim()).map_err(&fail)?;
+            let (test, text) = test(rest).map_err(&fail)?;
+            let text = unquote(text.trim()).map_err(&fail)?;
+            rules.push(Rule {
+                line,
+                subject,
+                test,
+                text: text.into_bytes(),
+                partition,
+            });
+        }
+        Ok(Rules(rules))
+    }
+
+    /// The first rule that matches `draft`.
+    pub fn route(&self, draft: &Draft) -> Option<&Rule> {
+        self.0.iter().find(|r| r.matches(draft))
+    }
+}
+
+impl Rule {
+    fn matches(&self, draft: &Draft) -> bool {
+        let hit = |bytes: &[u8]| match self.test {
+            Test::Is => bytes == self.text.as_slice(),
+            Test::StartsWith => bytes.starts_with(&self.text),
+            Test::EndsWith => bytes.ends_with(&self.text),
+            Test::Contains => {
+                self.text.is_empty() || bytes.windows(self.text.len()).any(|w| w == self.text)
+            }
+        };
+        match &self.subject {
+            Subject::Key => draft.key.as_deref().is_some_and(hit),
+            Subject::Value => draft.value.as_deref().is_some_and(hit),
+            Subject::Header(name) => draft
+                .headers
+                .iter()
+                .any(|h| &h.name == name && h.value.as_deref().is_some_and(hit)),
+        }
+    }
+}
+
+/// `key ...`, `value ...`, `header NAME ...`, or the same with `=TEXT`.
+fn subject(lhs: &str) -> Result<(Subject, &str), String> {
+    let (word, rest) = split_word(lhs);
+    let (word, eq_rest) = match word.split_once('=') {
+        Some((w, _)) => (w, Some(&lhs[w.len()..])),
+        None => (word, None),
+    };
+    match word {
+        "key" | "value" => {
+            let s = if word == "key" {
+                Subject::Key
+            } else {
+                Subject::Value
+            };
+            Ok((s, eq_rest.unwrap_or(rest)))
+        }
+        "header" => {
+            if eq_rest.is_some() {
+                return Err("a header rule names the header: header NAME=TEXT".into());
+            }
+            let rest = rest.trim_start();
+            let end = rest.find([' ', '\t', '=']).unwrap_or(rest.len());
+            let name = &rest[..end];
+            if name.is_empty() {
+                return Err("a header rule names the header: header NAME TEST TEXT".into());
+            }
+            Ok((Subject::Header(name.into()), &rest[end..]))
+        }
+        "" => Err(format!("no subject: {RULES_SYNTAX}")),
+        other => Err(format!(
+            "unknown subject '{other}': use key, value or header NAME"
+        )),
+    }
+}
+
+fn test(rest: &str) -> Result<(Test, &str), String> {
+    let rest = rest.trim_start();
+    if let Some(text) = rest.strip_prefix('=') {
+        return Ok((Test::Is, text));
+    }
+    let (word, text) = split_word(rest);
+    let test = match word {
+        "is" => Test::Is,
+        "starts-with" => Test::StartsWith,
+        "ends-with" => Test::EndsWith,
+        "contains" => Test::Contains,
+        "" => return Err("no test: use is, starts-with, ends-with or contains".into()),
+        other => {
+            return Err(format!(
+                "unknown test '{other}': use is, starts-with, ends-with or contains"
+            ))
+        }
+    };
+    Ok((test, text))
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    let end = s.find([' ', '\t']).unwrap_or(s.len());
+    (&s[..end], &s[end..])
+}
+
+fn unquote(text: &str) -> Result<String, String> {
+    match text.strip_prefix('"') {
+        Some(inner) => inner
+            .strip_suffix('"')
+            .map(str::to_string)
+            .ok_or_else(|| "a quoted text needs its closing '\"'".into()),
+        None if text.is_empty() => Err("no text to compare with".into()),
+        None => Ok(text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::record::Header;
+
+    fn draft(key: &str) -> Draft {
+        Draft {
+            topic: "t".into(),
+            key: Some(key.as_bytes().to_vec()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_example_parses_and_routes() {
+        let rules = Rules::parse(RULES_EXAMPLE).unwrap();
+        assert_eq!(rules.0.len(), 2);
+        let mut d = draft("VIP-7");
+        assert_eq!(rules.route(&d).map(|r| r.partition), Some(5));
+        d.headers.push(Header {
+            name: "country".into(),
+            value: Some(b"KR".to_vec()),
+        });
+        assert_eq!(rules.route(&d).map(|r| (r.line, r.partition)), Some((8, 0)));
+        assert!(rules.route(&draft("vip-7")).is_none());
+    }
+
+    #[test]
+    fn each_test_and_quotes() {
+        let rules = Rules::parse(
+            "value contains error -> 1\nkey ends-with \" x\" -> 2\nkey is exact -> 3\nvalue=v -> 4",
+        )
+        .unwrap();
+        let mut d = draft("a x");
+        assert_eq!(rules.route(&d).unwrap().partition, 2);
+        d.value = Some(b"an error here".to_vec());
+        assert_eq!(rules.route(&d).unwrap().partition, 1);
+        assert_eq!(rules.route(&draft("exact")).unwrap().partition, 3);
+        assert!(rules.route(&draft("exactly")).is_none());
+        let mut v = draft("k");
+        v.value = Some(b"v".to_vec());
+        assert_eq!(rules.route(&v).unwrap().partition, 4);
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_their_number() {
+        for (text, want) in [
+            ("# ok\n\nkey is a 5", "line 3: no '-> PARTITION'"),
+            (
+                "key is a -> five",
+                "line 1: 'five' is not a partition number",
+            ),
+            ("key is a -> -1", "line 1: '-1' is not a partition number"),
+            ("keys is a -> 1", "line 1: unknown subject 'keys'"),
+            ("key like a -> 1", "line 1: unknown test 'like'"),
+            ("header -> 1", "line 1: a header rule names the header"),
+            ("key is -> 1", "line 1: no text to compare with"),
+            ("key is \"a -> 1", "line 1: a quoted text needs its closing"),
+        ] {
+            let err = Rules::parse(text).unwrap_err();
+            assert!(err.starts_with(want), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn round_robin_and_sticky_turns() {
+        let rr = Partitioner::new(Strategy::RoundRobin);
+        let d = draft("k");
+        let picks: Vec<_> = (0..7).map(|_| rr.choose(&d, 10, 3)).collect();
+        let want: Vec<_> = [0, 1, 2, 0, 1, 2, 0].map(Choice::Partition).to_vec();
+        assert_eq!(picks, want);
+
+        let sticky = Partitioner::new(Strategy::UniformSticky { batch_size: 100 });
+        let picks: Vec<i32> = (0..30)
+            .map(|_| match sticky.choose(&d, 10, 4) {
+                Choice::Partition(p) => p,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // 100 bytes of 10-byte records: ten in a row, then another partition.
+        for run in picks.chunks(10) {
+            assert!(run.iter().all(|p| *p == run[0]), "{picks:?}");
+        }
+        assert_ne!(picks[9], picks[10]);
+        assert_ne!(picks[19], picks[20]);
+    }
+}

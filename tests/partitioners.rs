@@ -1,0 +1,236 @@
+//! kprod's own partitioners (round robin, uniform sticky, rules from a file)
+//! and the batches librdkafka reports, through the engine on the embedded
+//! cluster, as the settings pane and `-X` reach them.
+
+mod common;
+
+use kprod::engine::compare;
+use kprod::engine::record::{Draft, Header};
+use kprod::engine::settings::Settings;
+use kprod::engine::{Command, Event, Level};
+
+fn settings(pairs: &[&str]) -> Settings {
+    let mut s = Settings::default();
+    for p in pairs {
+        s.set_pair(p).unwrap();
+    }
+    s
+}
+
+fn keyless(topic: &str) -> Draft {
+    Draft {
+        topic: topic.into(),
+        key: None,
+        value: Some(b"value {seq} of a keyless burst".to_vec()),
+        ..Default::default()
+    }
+}
+
+/// Acked records per partition and the batches reported, from `events`.
+fn tally(events: &[Event]) -> ([u64; 6], u64, u64) {
+    let mut per = [0u64; 6];
+    let (mut batches, mut batched) = (0, 0);
+    for e in events {
+        match e {
+            Event::Acked(a) => per[a.partition as usize] += 1,
+            Event::Batch(b) => {
+                batches += 1;
+                batched += u64::from(b.records);
+                assert!(b.wire_bytes > 0 && b.record_bytes > 0, "{b:?}");
+            }
+            Event::Failed { code, message, .. } => panic!("failed: {code} {message}"),
+            _ => {}
+        }
+    }
+    (per, batches, batched)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn round_robin_spreads_evenly_and_every_record_is_in_a_reported_batch() {
+    let (engine, mut rx) = common::embedded("demo", settings(&["partitioner=round_robin"]));
+    engine.send(Command::Burst {
+        draft: keyless("demo"),
+        count: 601,
+        rate: None,
+    });
+    let events = common::until_reported(&mut rx, 601).await;
+    let (per, _, _) = tally(&events);
+    let (min, max) = (per.iter().min().unwrap(), per.iter().max().unwrap());
+    assert!(
+        max - min <= 1,
+        "round robin counts differ by more than 1: {per:?}"
+    );
+    assert_eq!(per.iter().sum::<u64>(), 601);
+
+    // The last batch is reported with the ack of its last record, so by now
+    // every acked record was counted in one.
+    engine.send(Command::Drain);
+    let (_, batches, batched) = tally(&events);
+    assert_eq!(batched, 601, "records in reported batches");
+    assert!(batches >= 6, "{batches} batches for 6 partitions");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uniform_sticky_fills_one_partition_per_batch_size() {
+    // Keyed records too: uniform sticky ignores keys. 1,000 records of ~40
+    // bytes with batch.size=1000 stick to a partition for ~25 records.
+    let (engine, mut rx) = common::embedded(
+        "demo",
+        settings(&["partitioner=uniform_sticky", "batch.size=1000"]),
+    );
+    engine.send(Command::Burst {
+        draft: Draft {
+            key: Some(b"same-key".to_vec()),
+            ..keyless("demo")
+        },
+        count: 1000,
+        rate: None,
+    });
+    let events = common::until_reported(&mut rx, 1000).await;
+    let mut placed: Vec<(u64, i32)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Acked(a) => Some((a.id, a.partition)),
+            _ => None,
+        })
+        .collect();
+    placed.sort();
+    let switches = placed.windows(2).filter(|w| w[0].1 != w[1].1).count();
+    let used: std::collections::BTreeSet<i32> = placed.iter().map(|p| p.1).collect();
+    assert!(
+        (20..=80).contains(&switches),
+        "{switches} partition switches over 1000 records of ~40 B with batch.size=1000"
+    );
+    assert!(used.len() > 1, "one key, yet spread: {used:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_route_as_written_and_fall_back_to_murmur2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.txt");
+    std::fs::write(
+        &path,
+        "# VIPs first\nkey starts-with VIP- -> 5\nheader country=KR -> 0\nvalue contains nowhere -> 9\n",
+    )
+    .unwrap();
+    let s = settings(&[
+        "partitioner=rules",
+        &format!("partitioner.rules={}", path.display()),
+    ]);
+    let (engine, mut rx) = common::embedded("demo", s);
+    let record = |key: &str, value: &str, country: Option<&str>| Draft {
+        topic: "demo".into(),
+        key: Some(key.as_bytes().to_vec()),
+        value: Some(value.as_bytes().to_vec()),
+        headers: country
+            .map(|c| Header {
+                name: "country".into(),
+                value: Some(c.as_bytes().to_vec()),
+            })
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    // Record ids follow the order of Send commands.
+    let sends = [
+        (record("VIP-1", "v", None), Ok(5)),
+        (record("a", "v", Some("KR")), Ok(0)),
+        (record("VIP-2", "v", Some("KR")), Ok(5)), // first match wins
+        (record("a", "v", Some("DE")), Ok(4)),     // murmur2, as Java: 4
+        (record("hello", "v", None), Ok(3)),       // murmur2, as Java: 3
+        (record("b", "goes nowhere", None), Err("line 4")),
+    ];
+    for (d, _) in &sends {
+        engine.send(Command::Send(d.clone()));
+    }
+    let events = common::until_reported(&mut rx, sends.len()).await;
+    for e in events {
+        match e {
+            Event::Acked(a) => {
+                assert_eq!(Ok(a.partition), sends[a.id as usize].1, "record {}", a.id)
+            }
+            Event::Failed {
+                id, code, message, ..
+            } => {
+                let want = sends[id as usize].1.unwrap_err();
+                assert_eq!(code, "PARTITIONER_ERROR");
+                assert!(
+                    message.contains(want) && message.contains("partition 9"),
+                    "{message}"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_rule_file_is_refused_with_its_line_and_the_producer_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.txt");
+    std::fs::write(&path, "key is a -> 1\nkey like b -> 2\n").unwrap();
+    let (engine, mut rx) = common::embedded("demo", Settings::default());
+    engine.send(Command::Apply(settings(&[
+        "partitioner=rules",
+        &format!("partitioner.rules={}", path.display()),
+    ])));
+    let events = common::events_until(&mut rx, |e| {
+        matches!(e, Event::Notice { level: Level::Error, text } if text.contains("not applied"))
+    })
+    .await;
+    let Some(Event::Notice { text, .. }) = events.last() else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("line 2: unknown test 'like'") && text.contains("previous settings kept"),
+        "{text}"
+    );
+    // The old producer still sends.
+    engine.send(Command::Send(keyless("demo")));
+    let events = common::until_reported(&mut rx, 1).await;
+    assert!(events.iter().any(|e| matches!(e, Event::Acked(_))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_shows_sticky_making_fewer_larger_batches_than_round_robin() {
+    let (engine, mut rx) = common::embedded("demo", Settings::default());
+    let plan = compare::parse(
+        &settings(&["linger.ms=20"]),
+        "3000 partitioner=round_robin vs partitioner=uniform_sticky",
+    )
+    .unwrap();
+    engine.send(Command::Compare {
+        draft: keyless("demo"),
+        plan,
+    });
+    let mut outcomes = Vec::new();
+    common::events_until(&mut rx, |e| {
+        if let Event::Compared { outcome, of, .. } = e {
+            outcomes.push(outcome.clone().unwrap());
+            return outcomes.len() == *of;
+        }
+        false
+    })
+    .await;
+    let [rr, sticky] = &outcomes[..] else {
+        panic!("{outcomes:?}")
+    };
+    for o in [rr, sticky] {
+        assert_eq!(
+            (o.acked, o.failed, o.batch_records),
+            (3000, 0, 3000),
+            "{o:?}"
+        );
+        assert!(o.latency[0] <= o.latency[3] && o.elapsed.as_nanos() > 0);
+    }
+    let spread = |o: &compare::Outcome| o.partitions.iter().filter(|n| **n > 0).count();
+    assert_eq!(spread(rr), 6);
+    assert!(
+        sticky.batches < rr.batches && sticky.records_per_batch() > rr.records_per_batch(),
+        "sticky {} batches of {:.1}, round robin {} of {:.1}",
+        sticky.batches,
+        sticky.records_per_batch(),
+        rr.batches,
+        rr.records_per_batch()
+    );
+}
