@@ -828,3 +828,36 @@ async fn the_rule_editor_refuses_a_bad_line_then_saves_and_routes_by_it() {
         c.app.chart
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_shows_each_batch_under_its_own_filter() {
+    let mut c = Console::start(120, 40).await;
+    c.type_text("k{seq}");
+    c.ctrl('r');
+    c.type_text("50");
+    c.press(KeyCode::Enter);
+    let mut n = 0;
+    c.pump_until(|e| {
+        n += matches!(e, Event::Acked(_)) as usize;
+        n == 50
+    })
+    .await;
+    c.app.focus = Focus::Log;
+    while c.app.log.filter.name() != "batches" {
+        c.press(KeyCode::Char('f'));
+    }
+    let screen = c.screen();
+    let lines: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("│batch demo p"))
+        .collect();
+    assert!(!lines.is_empty(), "{screen}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains(" records ") && l.contains("uncompressed  broker")),
+        "{screen}"
+    );
+    let batched: u64 = c.app.batches.iter().map(|b| b.records).sum();
+    assert_eq!(batched, 50);
+}

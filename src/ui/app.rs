@@ -152,6 +152,8 @@ pub enum Status {
     Failed,
     /// Something the verifier found wrong with a record.
     Issue,
+    /// A batch delivered.
+    Batch,
     Notice(Level),
 }
 
@@ -167,6 +169,7 @@ pub enum Filter {
     Acked,
     Failed,
     Queued,
+    Batches,
     Notices,
 }
 
@@ -177,6 +180,7 @@ impl Filter {
             Filter::Acked => s == Status::Acked,
             Filter::Failed => matches!(s, Status::Failed | Status::Issue),
             Filter::Queued => s == Status::Queued,
+            Filter::Batches => s == Status::Batch,
             Filter::Notices => matches!(s, Status::Notice(_)),
         }
     }
@@ -186,7 +190,8 @@ impl Filter {
             Filter::All => Filter::Acked,
             Filter::Acked => Filter::Failed,
             Filter::Failed => Filter::Queued,
-            Filter::Queued => Filter::Notices,
+            Filter::Queued => Filter::Batches,
+            Filter::Batches => Filter::Notices,
             Filter::Notices => Filter::All,
         }
     }
@@ -197,6 +202,7 @@ impl Filter {
             Filter::Acked => "acked",
             Filter::Failed => "failed+issues",
             Filter::Queued => "queued",
+            Filter::Batches => "batches",
             Filter::Notices => "notices",
         }
     }
@@ -722,8 +728,25 @@ impl App {
                     stat.records += u64::from(b.records);
                     stat.record_bytes += b.record_bytes;
                     stat.wire_bytes += b.wire_bytes;
-                    stat.codec = b.codec;
+                    stat.codec = b.codec.clone();
                 }
+                let resent = match b.resends {
+                    0 => String::new(),
+                    n => format!(", sent {} times", n + 1),
+                };
+                self.push(
+                    Status::Batch,
+                    format!(
+                        "batch {} p{}  {} records  {} B -> {} B {}  broker {}{resent}",
+                        b.topic,
+                        b.partition,
+                        b.records,
+                        b.record_bytes,
+                        b.wire_bytes,
+                        b.codec,
+                        b.broker
+                    ),
+                );
             }
             Event::Failed {
                 id,

@@ -109,7 +109,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::PageDown, NONE, S::Log, A::PageDown, "page down", None),
     bind(K::Home, NONE, S::Log, A::Top, "oldest line", None),
     bind(K::End, NONE, S::Log, A::Bottom, "newest line, follow", Some("follow")),
-    bind(K::Char('f'), NONE, S::Log, A::CycleFilter, "filter: all, acked, failed, queued, notices", Some("filter")),
+    bind(K::Char('f'), NONE, S::Log, A::CycleFilter, "filter: all, acked, failed, queued, batches, notices", Some("filter")),
     bind(K::Char('r'), NONE, S::Settings, A::EditRules, "edit the partition rules (partitioner=rules)", Some("rules")),
     bind(K::Char('r'), NONE, S::Chart, A::ResetChart, "reset the counts", Some("reset")),
     bind(K::Char('c'), NONE, S::Chart, A::Compare, "compare: one burst under two settings, side by side", Some("compare")),

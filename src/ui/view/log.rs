@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut shown: Vec<Line> = Vec::with_capacity(height);
     for l in app.log.visible().rev().skip(app.log.scroll) {
         let style = match l.status {
-            Status::Queued => theme.queued(),
+            Status::Queued | Status::Batch => theme.queued(),
             Status::Acked => theme.acked(),
             Status::Failed | Status::Issue => theme.failed(),
             Status::Notice(level) => theme.level(level),
