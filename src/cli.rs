@@ -93,7 +93,8 @@ pub struct ProduceArgs {
     pub property: Vec<String>,
 
     /// Generate N records from --key/--value/--header templates instead of
-    /// reading lines; {seq} becomes 0..N-1.
+    /// reading lines. Generators: {seq} (0..N-1), {uuid}, {now}, {now:iso},
+    /// {int:MIN:MAX}, {choice:a|b|c}, {str:LEN}; other braces (JSON) stay.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
 
@@ -105,9 +106,10 @@ pub struct ProduceArgs {
     #[arg(long, value_name = "TEMPLATE", requires = "count")]
     pub key: Option<String>,
 
-    /// Value template for --count.
+    /// Value template for --count (--template is the same).
     #[arg(
         long,
+        visible_alias = "template",
         value_name = "TEMPLATE",
         default_value = "{seq}",
         requires = "count"

@@ -253,7 +253,7 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Some(Draft {
+    let draft = Draft {
         topic: topic.to_string(),
         key: args.key.as_ref().map(|k| k.as_bytes().to_vec()),
         value: Some(args.value.as_bytes().to_vec()),
@@ -262,7 +262,9 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
         headers,
         partition: None,
         timestamp: None,
-    }))
+    };
+    draft.filler()?;
+    Ok(Some(draft))
 }
 
 fn emit(out: &mut impl Write, value: Value) {

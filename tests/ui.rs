@@ -861,3 +861,84 @@ async fn the_log_shows_each_batch_under_its_own_filter() {
     let batched: u64 = c.app.batches.iter().map(|b| b.records).sum();
     assert_eq!(batched, 50);
 }
+
+#[test]
+fn burst_sizes_take_a_count_a_rate_or_a_rate_for_a_time() {
+    use kprod::ui::app::burst_size;
+    assert_eq!(burst_size("100000"), Ok((100_000, None)));
+    assert_eq!(burst_size("5000@250"), Ok((5000, Some(250.0))));
+    assert_eq!(burst_size("500/s 2m"), Ok((60_000, Some(500.0))));
+    assert_eq!(burst_size("10/s 1.5s"), Ok((15, Some(10.0))));
+    for (bad, want) in [
+        ("12x", "a whole number of records"),
+        ("0", "between 1 and"),
+        ("99999999999", "between 1 and"),
+        ("10@-1", "'-1' is not a rate"),
+        ("500/s forever", "'forever' is not a duration"),
+        ("100000/s 1h", "is 360000000 records"),
+    ] {
+        let err = burst_size(bad).unwrap_err();
+        assert!(err.contains(want), "{bad}: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
+    let mut c = Console::start(120, 40).await;
+    c.app.focus = Focus::Value;
+    c.type_text(r#"{"id":"{uuid}","n":{seq},"tier":"{choice:gold|silver}"}"#);
+    c.ctrl('r');
+    c.type_text("50/s 60s");
+    c.press(KeyCode::Enter);
+    let mut acked = 0;
+    c.pump_until(|e| {
+        acked += matches!(e, Event::Acked(_)) as usize;
+        acked == 20
+    })
+    .await;
+    let screen = c.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("burst "))
+        .unwrap_or_else(|| panic!("no progress line:\n{screen}"));
+    assert!(
+        line.contains("/3000")
+            && line.contains("(target 50)")
+            && line.contains("s left")
+            && line.contains("p99"),
+        "{line}"
+    );
+
+    c.ctrl('p');
+    assert!(c.screen().contains("PAUSED"));
+    // Whatever was under way is acked; then nothing more is sent.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    while let Ok(e) = c.events.try_recv() {
+        c.app.on_event(e);
+    }
+    let held = c.app.totals.sent;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    while let Ok(e) = c.events.try_recv() {
+        c.app.on_event(e);
+    }
+    assert_eq!(c.app.totals.sent, held, "records sent while paused");
+
+    c.ctrl('p');
+    let mut more = 0;
+    c.pump_until(|e| {
+        more += matches!(e, Event::Acked(_)) as usize;
+        more == 10
+    })
+    .await;
+    assert!(c.app.totals.sent > held);
+
+    c.ctrl('x');
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    while let Ok(e) = c.events.try_recv() {
+        c.app.on_event(e);
+    }
+    let screen = c.screen();
+    assert!(screen.contains("burst stopped:"), "{screen}");
+    let sent = c.app.totals.sent;
+    assert!(sent < 3000, "{sent}");
+}

@@ -167,12 +167,13 @@ pub async fn run(
         }
         o
     });
+    let filler = draft.filler()?;
     let start = Instant::now();
     for seq in 0..count {
         if let Some(r) = rate {
             super::pace(start.into(), seq, r).await;
         }
-        producer.enqueue(&draft.numbered(seq)).await;
+        producer.enqueue(&filler.fill(draft, seq)).await;
     }
     while producer.in_flight() > 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;

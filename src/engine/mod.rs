@@ -9,6 +9,7 @@ pub mod producer;
 pub mod record;
 pub mod serde;
 pub mod settings;
+pub mod template;
 pub mod verify;
 
 use std::sync::atomic::Ordering;
@@ -41,8 +42,8 @@ pub struct EngineConfig {
 pub enum Command {
     /// Send one record.
     Send(Draft),
-    /// Send `count` copies, `{seq}` numbered 0..count; at most `rate`
-    /// records a second when given.
+    /// Send `count` copies with their generators filled in (`{seq}` is
+    /// 0..count); at most `rate` records a second when given.
     Burst {
         draft: Draft,
         count: u64,
@@ -54,6 +55,12 @@ pub enum Command {
         draft: Draft,
         plan: compare::Plan,
     },
+    /// Hold every running burst where it is; `Resume` goes on from there,
+    /// keeping its rate.
+    Pause,
+    Resume,
+    /// End every running burst after the record being sent.
+    Stop,
     /// Rebuild the producer with these settings once nothing is in flight.
     Apply(Settings),
     /// Ask the cluster for its topics again.
@@ -281,6 +288,7 @@ async fn run(
     let mut refresh = tokio::time::interval(METADATA_REFRESH);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut bursts: Vec<JoinHandle<()>> = Vec::new();
+    let flow = Arc::new(FlowControl::default());
 
     loop {
         let command = tokio::select! {
@@ -304,18 +312,50 @@ async fn run(
                     "no producer: fix the settings and apply them".into(),
                 ),
             },
+            Command::Pause => flow.state.store(PAUSED, Ordering::Relaxed),
+            Command::Resume => flow.state.store(RUNNING, Ordering::Relaxed),
+            Command::Stop => flow.state.store(STOPPED, Ordering::Relaxed),
             Command::Burst { draft, count, rate } => match &producer {
                 Some(p) => {
                     let p = p.clone();
+                    if bursts.is_empty() {
+                        flow.state.store(RUNNING, Ordering::Relaxed);
+                    }
+                    let flow = flow.clone();
                     bursts.push(tokio::spawn(async move {
                         // The rate counts from when records can flow.
                         p.ready(&draft.topic).await;
-                        let start = tokio::time::Instant::now();
+                        let mut start = tokio::time::Instant::now();
+                        let filler = match draft.filler() {
+                            Ok(f) => f,
+                            Err(e) => {
+                                let _ = p.events().send(Event::Notice {
+                                    level: Level::Error,
+                                    text: format!("burst not sent: {e}"),
+                                });
+                                return;
+                            }
+                        };
                         for seq in 0..count {
+                            match flow.state.load(Ordering::Relaxed) {
+                                STOPPED => break,
+                                PAUSED => {
+                                    // The time paused does not count against the rate.
+                                    let held = tokio::time::Instant::now();
+                                    while flow.state.load(Ordering::Relaxed) == PAUSED {
+                                        tokio::time::sleep(Duration::from_millis(10)).await;
+                                    }
+                                    if flow.state.load(Ordering::Relaxed) == STOPPED {
+                                        break;
+                                    }
+                                    start += held.elapsed();
+                                }
+                                _ => {}
+                            }
                             if let Some(r) = rate {
                                 pace(start, seq, r).await;
                             }
-                            p.enqueue(&draft.numbered(seq)).await;
+                            p.enqueue(&filler.fill(&draft, seq)).await;
                         }
                     }));
                 }
@@ -325,7 +365,7 @@ async fn run(
                 ),
             },
             Command::Compare { draft, plan } => {
-                finish(&mut bursts, producer.as_deref(), &events).await;
+                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
                 let (bootstrap, events) = (bootstrap.clone(), events.clone());
                 bursts.push(tokio::spawn(async move {
                     let (count, of) = (plan.count, plan.variants.len());
@@ -349,7 +389,7 @@ async fn run(
                     notice(Level::Error, format!("not applied: {e}"));
                     continue;
                 }
-                finish(&mut bursts, producer.as_deref(), &events).await;
+                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
                 match build(&next) {
                     Ok(p) => {
                         let changes = next.changes_from(&settings);
@@ -401,9 +441,9 @@ async fn run(
                     refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
                 }
             }
-            Command::Drain => finish(&mut bursts, producer.as_deref(), &events).await,
+            Command::Drain => finish(&mut bursts, producer.as_deref(), &events, &flow).await,
             Command::Verify => {
-                finish(&mut bursts, producer.as_deref(), &events).await;
+                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
                 match &verifier {
                     Some(v) => {
                         v.finish().await;
@@ -433,6 +473,17 @@ async fn run(
     });
 }
 
+const RUNNING: u8 = 0;
+const PAUSED: u8 = 1;
+const STOPPED: u8 = 2;
+
+/// Whether bursts go on, wait, or end: set by Pause, Resume and Stop, read
+/// before every record.
+#[derive(Default)]
+struct FlowControl {
+    state: std::sync::atomic::AtomicU8,
+}
+
 /// Waits until record `seq` of a run paced at `rate` records a second and
 /// begun at `start` is due: seq/rate seconds in. A millisecond is the
 /// clock's grain, so it waits only when ahead by more.
@@ -443,12 +494,21 @@ pub(crate) async fn pace(start: tokio::time::Instant, seq: u64, rate: f64) {
     }
 }
 
-/// Lets every burst enqueue its last record, then waits for the reports.
+/// Lets every burst enqueue its last record, then waits for the reports. A
+/// paused burst is resumed: waiting on it would wait for ever.
 async fn finish(
     bursts: &mut Vec<JoinHandle<()>>,
     producer: Option<&Producer>,
     events: &UnboundedSender<Event>,
+    flow: &FlowControl,
 ) {
+    if flow.state.load(Ordering::Relaxed) == PAUSED && bursts.iter().any(|b| !b.is_finished()) {
+        flow.state.store(RUNNING, Ordering::Relaxed);
+        let _ = events.send(Event::Notice {
+            level: Level::Info,
+            text: "the paused burst goes on: it must end before that".into(),
+        });
+    }
     for b in bursts.drain(..) {
         let _ = b.await;
     }

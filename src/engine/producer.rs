@@ -284,6 +284,11 @@ impl Producer {
         }
     }
 
+    /// Where this producer's events go.
+    pub fn events(&self) -> &UnboundedSender<Event> {
+        &self.inner.context().events
+    }
+
     pub fn in_flight(&self) -> i32 {
         self.inner.in_flight_count()
     }

@@ -1,5 +1,5 @@
 //! A draft record as the user composed it, in bytes: what the producer sends,
-//! and how a burst numbers its copies.
+//! and how a burst fills in each copy's generators.
 
 /// One header; names may repeat and a value may be null.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,36 +27,49 @@ pub struct Draft {
 }
 
 use super::serde::Serializer;
+use super::template::Template;
 
-/// The placeholder a burst replaces with the record's number.
-pub const SEQ: &str = "{seq}";
+/// A draft's key and value as templates, parsed once for a whole burst.
+#[derive(Debug, Clone)]
+pub struct Filler {
+    key: Option<Template>,
+    value: Option<Template>,
+}
 
 impl Draft {
-    /// The `seq`-th copy of a burst: `{seq}` in key and value becomes `seq`.
+    /// The key and value templates, or why one does not parse.
+    pub fn filler(&self) -> Result<Filler, String> {
+        let parse = |what: &str, b: &Option<Vec<u8>>| {
+            b.as_deref()
+                .map(Template::parse)
+                .transpose()
+                .map_err(|e| format!("{what} template: {e}"))
+        };
+        Ok(Filler {
+            key: parse("key", &self.key)?,
+            value: parse("value", &self.value)?,
+        })
+    }
+
+    /// The `seq`-th copy of a burst, its generators filled in; a draft whose
+    /// templates do not parse is sent as written (front ends check first).
     pub fn numbered(&self, seq: u64) -> Draft {
-        let n = seq.to_string();
-        Draft {
-            key: self.key.as_deref().map(|k| replace_seq(k, n.as_bytes())),
-            value: self.value.as_deref().map(|v| replace_seq(v, n.as_bytes())),
-            ..self.clone()
+        match self.filler() {
+            Ok(f) => f.fill(self, seq),
+            Err(_) => self.clone(),
         }
     }
 }
 
-fn replace_seq(bytes: &[u8], with: &[u8]) -> Vec<u8> {
-    let pat = SEQ.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(pat) {
-            out.extend_from_slice(with);
-            i += pat.len();
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+impl Filler {
+    /// Record `seq` of `draft`.
+    pub fn fill(&self, draft: &Draft, seq: u64) -> Draft {
+        Draft {
+            key: self.key.as_ref().map(|t| t.rendered(seq)),
+            value: self.value.as_ref().map(|t| t.rendered(seq)),
+            ..draft.clone()
         }
     }
-    out
 }
 
 #[cfg(test)]

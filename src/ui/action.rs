@@ -35,4 +35,7 @@ pub enum Action {
     ShowCompare,
     EditRules,
     SaveRules,
+    /// Pause the running burst, or resume it.
+    PauseFlow,
+    StopFlow,
 }

@@ -2,6 +2,9 @@
 //! key presses and engine events in, engine commands out. Nothing here draws.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_textarea::TextArea;
@@ -13,6 +16,7 @@ use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::record::{Draft, Header};
 use crate::engine::serde::Serializer;
 use crate::engine::settings::{self, Settings, SPECS};
+use crate::engine::template::Template;
 use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
 
 /// Lines the event log keeps; older ones are dropped, totals are not.
@@ -125,18 +129,15 @@ impl Field {
     }
 
     /// The bytes the (first) record carries, or why there are none: `{seq}`
-    /// counts as 0, as in the first record of a burst.
+    /// counts as 0, as in the first record of a burst, and other generators
+    /// give a sample.
     pub fn wire(&self) -> Result<Option<Vec<u8>>, String> {
         let Some(typed) = self.typed() else {
             return Ok(None);
         };
-        let first = Draft {
-            value: Some(typed),
-            ..Default::default()
-        }
-        .numbered(0)
-        .value
-        .unwrap_or_default();
+        let first = Template::parse(&typed)
+            .map_err(|e| format!("template: {e}"))?
+            .rendered(0);
         self.serializer
             .serialize(&first)
             .map(|b| Some(b.into_owned()))
@@ -261,6 +262,79 @@ pub struct Connection {
     pub verify: bool,
 }
 
+/// A burst under way (or just ended): what it aims at and how it goes.
+pub struct Flow {
+    pub target: u64,
+    pub rate: Option<f64>,
+    /// Totals when it began, so its own progress is derived from them.
+    pub base: Totals,
+    pub started: Instant,
+    pub paused_at: Option<Instant>,
+    pub paused_for: Duration,
+    pub stopped: bool,
+    /// Send-to-ack latency of its records, in microseconds.
+    pub latency: Histogram<u64>,
+    /// Key and value bytes acked.
+    pub bytes: u64,
+    /// (when, records acked, bytes acked) a few times a second, for the
+    /// current rate.
+    pub samples: VecDeque<(Instant, u64, u64)>,
+}
+
+impl Flow {
+    /// Records of this flow acked or failed.
+    pub fn done(&self, now: &Totals) -> u64 {
+        (now.acked + now.failed).saturating_sub(self.base.acked + self.base.failed)
+    }
+
+    pub fn sent(&self, now: &Totals) -> u64 {
+        now.sent.saturating_sub(self.base.sent)
+    }
+
+    pub fn finished(&self, now: &Totals) -> bool {
+        self.done(now) >= self.target || (self.stopped && now.in_flight() == 0)
+    }
+
+    /// Time spent sending, pauses left out.
+    pub fn active(&self) -> Duration {
+        let paused = self.paused_for + self.paused_at.map_or(Duration::ZERO, |p| p.elapsed());
+        self.started.elapsed().saturating_sub(paused)
+    }
+
+    /// Records a second and MB a second over the last couple of seconds.
+    pub fn rate_now(&self) -> (f64, f64) {
+        match (self.samples.front(), self.samples.back()) {
+            (Some(a), Some(b)) if b.0 > a.0 => {
+                let secs = (b.0 - a.0).as_secs_f64();
+                (
+                    (b.1 - a.1) as f64 / secs,
+                    (b.2 - a.2) as f64 / 1_048_576.0 / secs,
+                )
+            }
+            _ => (0.0, 0.0),
+        }
+    }
+
+    fn sample(&mut self, acked: u64) {
+        let now = Instant::now();
+        if self
+            .samples
+            .back()
+            .is_some_and(|s| now - s.0 < Duration::from_millis(200))
+        {
+            return;
+        }
+        self.samples.push_back((now, acked, self.bytes));
+        while self.samples.len() > 2 && now - self.samples[0].0 > Duration::from_secs(2) {
+            self.samples.pop_front();
+        }
+    }
+}
+
+/// Per-record log lines allowed a second; above that they are counted, not
+/// listed, so any rate of records costs the screen the same.
+const LINES_PER_SEC: f64 = 200.0;
+
 /// One partition's delivered batches, added up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchStat {
@@ -301,6 +375,12 @@ pub struct App {
     pub batches: Vec<BatchStat>,
     /// Compare runs: the latest, or the one under way.
     pub compare: Option<Comparison>,
+    /// The latest burst, while it runs and after.
+    pub flow: Option<Flow>,
+    /// Tokens for per-record log lines, and lines held back since the last
+    /// one shown.
+    budget: (f64, Instant),
+    held_back: u64,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
     /// The latest message for the status bar.
@@ -339,6 +419,9 @@ impl App {
             chart: Vec::new(),
             batches: Vec::new(),
             compare: None,
+            flow: None,
+            budget: (LINES_PER_SEC, Instant::now()),
+            held_back: 0,
             verification: None,
             flash: None,
             quitting: false,
@@ -550,6 +633,38 @@ impl App {
                 }
             }
             Action::EditRules => self.open_rules(),
+            Action::PauseFlow => {
+                let totals = self.totals;
+                match &mut self.flow {
+                    Some(f) if !f.finished(&totals) && !f.stopped => {
+                        if let Some(at) = f.paused_at.take() {
+                            f.paused_for += at.elapsed();
+                            return vec![Command::Resume];
+                        }
+                        f.paused_at = Some(Instant::now());
+                        return vec![Command::Pause];
+                    }
+                    _ => self.note(Level::Info, "no burst is running".into()),
+                }
+            }
+            Action::StopFlow => {
+                let totals = self.totals;
+                match &mut self.flow {
+                    Some(f) if !f.finished(&totals) && !f.stopped => {
+                        f.stopped = true;
+                        if let Some(at) = f.paused_at.take() {
+                            f.paused_for += at.elapsed();
+                        }
+                        let sent = f.sent(&totals);
+                        self.note(
+                            Level::Info,
+                            format!("burst stopped after about {sent} record(s)"),
+                        );
+                        return vec![Command::Stop];
+                    }
+                    _ => self.note(Level::Info, "no burst is running".into()),
+                }
+            }
             Action::SaveRules => return self.save_rules(),
         }
         Vec::new()
@@ -693,6 +808,9 @@ impl App {
                 value_len,
             } => {
                 self.totals.sent += 1;
+                if !self.admit() {
+                    return;
+                }
                 let to = partition.map(|p| format!(" -> p{p}")).unwrap_or_default();
                 self.push(
                     Status::Queued,
@@ -714,8 +832,19 @@ impl App {
                     }
                     self.chart[p] += 1;
                 }
-                let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
-                self.push(Status::Acked, ack_line(&ack, embedded));
+                if let Some(f) = &mut self.flow {
+                    if !f.finished(&self.totals) || f.done(&self.totals) == f.target {
+                        let _ = f.latency.record(ack.latency.as_micros() as u64);
+                        f.bytes += (ack.key.as_ref().map_or(0, Vec::len)
+                            + ack.value.as_ref().map_or(0, Vec::len))
+                            as u64;
+                        f.sample(self.totals.acked);
+                    }
+                }
+                if self.admit() {
+                    let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
+                    self.push(Status::Acked, ack_line(&ack, embedded));
+                }
             }
             Event::Batch(b) => {
                 if b.topic == self.topic {
@@ -729,6 +858,9 @@ impl App {
                     stat.record_bytes += b.record_bytes;
                     stat.wire_bytes += b.wire_bytes;
                     stat.codec = b.codec.clone();
+                }
+                if !self.admit() {
+                    return;
                 }
                 let resent = match b.resends {
                     0 => String::new(),
@@ -830,6 +962,29 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Whether a per-record line may go in the log now. Above
+    /// LINES_PER_SEC they are counted instead, and the count is told once
+    /// lines are let through again.
+    fn admit(&mut self) -> bool {
+        let (tokens, since) = &mut self.budget;
+        let now = Instant::now();
+        *tokens = (*tokens + (now - *since).as_secs_f64() * LINES_PER_SEC).min(LINES_PER_SEC);
+        *since = now;
+        if *tokens < 1.0 {
+            self.held_back += 1;
+            return false;
+        }
+        *tokens -= 1.0;
+        if self.held_back > 0 {
+            let n = std::mem::take(&mut self.held_back);
+            self.push(
+                Status::Notice(Level::Info),
+                format!("… {n} record lines not listed (over {LINES_PER_SEC:.0} a second): the totals, chart and verifier count every one"),
+            );
+        }
+        true
     }
 
     /// The chart for `n` partitions, counts kept.
@@ -937,14 +1092,24 @@ impl App {
     fn accept_prompt(&mut self, ask: Ask, text: &str) -> Vec<Command> {
         match ask {
             Ask::BurstCount => {
-                let count = text.trim().parse().unwrap_or(0);
-                match self.draft() {
+                let Ok((count, rate)) = burst_size(text) else {
+                    return Vec::new();
+                };
+                match self.draft().and_then(|d| d.filler().map(|_| d)) {
                     Ok(draft) => {
-                        return vec![Command::Burst {
-                            draft,
-                            count,
-                            rate: None,
-                        }]
+                        self.flow = Some(Flow {
+                            target: count,
+                            rate,
+                            base: self.totals,
+                            started: Instant::now(),
+                            paused_at: None,
+                            paused_for: Duration::ZERO,
+                            stopped: false,
+                            latency: Histogram::new(3).expect("3 significant figures is valid"),
+                            bytes: 0,
+                            samples: VecDeque::new(),
+                        });
+                        return vec![Command::Burst { draft, count, rate }];
                     }
                     Err(e) => self.note(Level::Error, format!("not sent: {e}")),
                 }
@@ -1079,11 +1244,7 @@ pub fn check_prompt(
     brokers: usize,
 ) -> Result<(), String> {
     match ask {
-        Ask::BurstCount => match text.trim().parse::<u64>() {
-            Ok(n) if (1..=MAX_BURST).contains(&n) => Ok(()),
-            Ok(_) => Err(format!("between 1 and {MAX_BURST}")),
-            Err(_) => Err("a whole number of records".into()),
-        },
+        Ask::BurstCount => burst_size(text).map(|_| ()),
         Ask::SettingValue(name) => {
             let mut trial = pending.clone();
             trial.set(name, text).map_err(|e| e.to_string())
@@ -1095,6 +1256,55 @@ pub fn check_prompt(
         }
         Ask::Compare => compare::parse(pending, text).map(|_| ()),
     }
+}
+
+/// A burst's size and pace: `N` records flat out, `N@R` at R a second, or
+/// `R/s DURATION` (`500/s 60s`, `2000/s 5m`) for a time.
+pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
+    const FORMS: &str = "N, N@RATE or RATE/s DURATION (e.g. 100000, 50000@1000, 500/s 2m)";
+    let text = text.trim();
+    let rate_of = |r: &str| {
+        r.parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .ok_or_else(|| format!("'{r}' is not a rate in records a second: {FORMS}"))
+    };
+    let (count, rate) = if let Some((rate, time)) = text.split_once("/s") {
+        let rate = rate_of(rate.trim())?;
+        let time = time.trim();
+        let (n, unit) = time.split_at(
+            time.find(|c: char| !c.is_ascii_digit() && c != '.')
+                .unwrap_or(time.len()),
+        );
+        let secs = match (n.parse::<f64>(), unit) {
+            (Ok(n), "s" | "") => n,
+            (Ok(n), "m") => n * 60.0,
+            (Ok(n), "h") => n * 3600.0,
+            _ => {
+                return Err(format!(
+                    "'{time}' is not a duration like 30s, 5m or 1h: {FORMS}"
+                ))
+            }
+        };
+        let count = (rate * secs).round();
+        if !(1.0..=MAX_BURST as f64).contains(&count) {
+            return Err(format!(
+                "{rate}/s for {time} is {count} records: between 1 and {MAX_BURST}"
+            ));
+        }
+        (count as u64, Some(rate))
+    } else {
+        let (n, rate) = match text.split_once('@') {
+            Some((n, r)) => (n.trim(), Some(rate_of(r.trim())?)),
+            None => (text, None),
+        };
+        match n.parse::<u64>() {
+            Ok(c) if (1..=MAX_BURST).contains(&c) => (c, rate),
+            Ok(_) => return Err(format!("between 1 and {MAX_BURST} records")),
+            Err(_) => return Err(format!("a whole number of records: {FORMS}")),
+        }
+    };
+    Ok((count, rate))
 }
 
 /// Where the rule editor keeps rules when partitioner.rules names no file.

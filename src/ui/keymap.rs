@@ -87,7 +87,9 @@ use Scope as S;
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     bind(K::Char('s'), CTRL, S::Global, A::Send, "send the composed record", Some("send")),
-    bind(K::Char('r'), CTRL, S::Global, A::Burst, "send a burst of N records ({seq} numbers them)", Some("burst")),
+    bind(K::Char('r'), CTRL, S::Global, A::Burst, "burst: N, N@RATE or RATE/s DURATION, with generators", Some("burst")),
+    bind(K::Char('p'), CTRL, S::Global, A::PauseFlow, "pause the running burst, or resume it", None),
+    bind(K::Char('x'), CTRL, S::Global, A::StopFlow, "stop the running burst", None),
     bind(K::Char('t'), CTRL, S::Global, A::TopicPicker, "pick the topic", Some("topic")),
     bind(K::Tab, NONE, S::Global, A::FocusNext, "next field or pane", Some("next")),
     bind(K::BackTab, SHIFT, S::Global, A::FocusPrev, "previous field or pane", None),

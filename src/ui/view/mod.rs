@@ -25,10 +25,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
+    let status_lines = if app.flow.is_some() { 4 } else { 3 };
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Percentage(52),
         Constraint::Min(6),
-        Constraint::Length(3),
+        Constraint::Length(status_lines),
     ])
     .areas(area);
     let [composer_area, settings_area] =

@@ -307,7 +307,7 @@ fn metric(name: &str, o: &Outcome) -> String {
 
 fn prompt_title(ask: &Ask) -> String {
     match ask {
-        Ask::BurstCount => " Burst: how many records? ".into(),
+        Ask::BurstCount => " Burst: N records, N@RATE, or RATE/s DURATION ".into(),
         Ask::NewTopic => " New topic: name partitions replicas [min.insync.replicas] ".into(),
         Ask::SettingValue(name) => format!(" {name} = "),
         Ask::Property => " Add a librdkafka property: name=value ".into(),
@@ -317,7 +317,10 @@ fn prompt_title(ask: &Ask) -> String {
 
 fn prompt_hint(ask: &Ask) -> String {
     match ask {
-        Ask::BurstCount => "{seq} in key or value becomes 0..N-1. Enter sends, Esc cancels.".into(),
+        Ask::BurstCount => format!(
+            "e.g. 100000 · 50000@1000 · 500/s 2m. Key and value generators: {}. Ctrl-P pauses, Ctrl-X stops. Enter sends.",
+            crate::engine::template::GENERATORS
+        ),
         Ask::NewTopic => "e.g. orders 6 3 2. Enter creates, Esc cancels.".into(),
         Ask::SettingValue(_) => "Enter keeps it (apply with a), Esc cancels.".into(),
         Ask::Property => {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::ui::app::App;
+use crate::ui::app::{App, Flow, Totals};
 use crate::ui::keymap;
 use crate::ui::theme::Theme;
 
@@ -54,8 +54,75 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         third.push(Span::styled(key, theme.key_hint()));
         third.push(Span::styled(format!(" {what}  "), theme.muted()));
     }
-    let lines = vec![Line::from(first), Line::from(second), Line::from(third)];
+    let mut lines = Vec::with_capacity(4);
+    if let Some(f) = &app.flow {
+        lines.push(flow(f, &t, theme));
+    }
+    lines.extend([Line::from(first), Line::from(second), Line::from(third)]);
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The burst's progress, pace and latency, live; its totals once it ends.
+fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> Line<'a> {
+    let done = f.done(t);
+    let q = |p: f64| f.latency.value_at_quantile(p) as f64 / 1000.0;
+    let latency = if f.latency.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} ms",
+            q(0.5),
+            q(0.95),
+            q(0.99),
+            f.latency.max() as f64 / 1000.0
+        )
+    };
+    if f.finished(t) {
+        let secs = f.active().as_secs_f64().max(1e-3);
+        let word = if f.stopped { "stopped" } else { "done" };
+        return Line::from(vec![
+            Span::styled(format!("burst {word}: "), theme.title(true)),
+            Span::styled(
+                format!(
+                    "{done} of {} in {secs:.1} s · {:.0} rec/s · {:.2} MB/s ·{latency}",
+                    f.target,
+                    done as f64 / secs,
+                    f.bytes as f64 / 1_048_576.0 / secs
+                ),
+                theme.text(),
+            ),
+        ]);
+    }
+    let share = done as f64 / f.target.max(1) as f64;
+    const WIDTH: usize = 16;
+    let filled = ((share * WIDTH as f64) as usize).min(WIDTH);
+    let (rate, mb) = f.rate_now();
+    let left_to_send = f.target.saturating_sub(f.sent(t));
+    let eta = match f.rate {
+        Some(r) => Some(left_to_send as f64 / r),
+        None if rate > 0.0 => Some(f.target.saturating_sub(done) as f64 / rate),
+        None => None,
+    };
+    let state = if f.paused_at.is_some() {
+        " PAUSED (Ctrl-P resumes, Ctrl-X stops)".to_string()
+    } else {
+        eta.map(|s| format!(" {s:.0} s left")).unwrap_or_default()
+    };
+    let goal = f.rate.map(|r| format!(" (target {r})")).unwrap_or_default();
+    Line::from(vec![
+        Span::styled("burst ", theme.title(true)),
+        Span::styled("█".repeat(filled), theme.bar()),
+        Span::styled("░".repeat(WIDTH - filled), theme.muted()),
+        Span::styled(
+            format!(" {:.0}% {done}/{}", share * 100.0, f.target),
+            theme.text(),
+        ),
+        Span::styled(state, theme.level(crate::engine::Level::Warn)),
+        Span::styled(
+            format!(" · {rate:.0} rec/s{goal} · {mb:.2} MB/s ·{latency}"),
+            theme.text(),
+        ),
+    ])
 }
 
 fn connection(app: &App, room: usize) -> String {
