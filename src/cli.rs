@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub theme: Option<PathBuf>,
 
+    /// On exit, write the screen's own figures to FILE as JSON: frame time,
+    /// key press to screen, and the last burst (scripts/bench.sh reads it).
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -97,6 +102,12 @@ pub struct ProduceArgs {
     /// {int:MIN:MAX}, {choice:a|b|c}, {str:LEN}; other braces (JSON) stay.
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
+
+    /// Leave out the events of records that went well (queued, success,
+    /// batch): errors, notices and the summaries still come. For loading a
+    /// topic with millions of records.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 
     /// At most R records a second for --count (flat out if absent).
     #[arg(long, value_name = "R", requires = "count", value_parser = parse_rate)]

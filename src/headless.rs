@@ -42,6 +42,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         None => Box::new(std::io::BufReader::new(std::io::stdin())),
     };
     let verify = config.verify;
+    let quiet = args.quiet;
     let topic = config.topic.clone();
     let mut effective = serde_json::Map::new();
     for s in SPECS {
@@ -138,8 +139,15 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 emit(&mut out, p);
             }
         }
-        if let Some(v) = to_json(event) {
-            emit(&mut out, v);
+        // --quiet leaves out what happens to every record that went well.
+        let routine = matches!(
+            event,
+            Event::Queued { .. } | Event::Acked(_) | Event::Batch(_)
+        );
+        if !(quiet && routine) {
+            if let Some(v) = to_json(event) {
+                emit(&mut out, v);
+            }
         }
         if done {
             break;

@@ -61,7 +61,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match runtime.block_on(kprod::ui::run(config, theme)) {
+            match runtime.block_on(kprod::ui::run(config, theme, cli.stats.as_deref())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("kprod: {e}");

@@ -364,3 +364,30 @@ fn a_rule_file_given_with_x_routes_records_and_a_bad_one_stops_the_run() {
         "{stderr}"
     );
 }
+
+#[test]
+fn quiet_leaves_out_what_went_well_and_keeps_the_summaries() {
+    let (code, events, stderr) = produce(
+        &[
+            "--quiet",
+            "--count",
+            "300",
+            "--template",
+            r#"{"id":"{uuid}","n":{seq}}"#,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for routine in [
+        "producer_send_queued",
+        "producer_send_success",
+        "producer_batch",
+    ] {
+        assert!(named(&events, routine).is_empty(), "{routine} in --quiet");
+    }
+    let perf = named(&events, "performance");
+    assert_eq!(perf.len(), 1);
+    assert_eq!(perf[0]["records"], 300);
+    assert_eq!(named(&events, "verification_summary")[0]["read_back"], 300);
+    assert_eq!(named(&events, "shutdown_complete")[0]["acked"], 300);
+}

@@ -272,6 +272,8 @@ pub struct Flow {
     pub paused_at: Option<Instant>,
     pub paused_for: Duration,
     pub stopped: bool,
+    /// When its last record was reported.
+    pub ended: Option<Instant>,
     /// Send-to-ack latency of its records, in microseconds.
     pub latency: Histogram<u64>,
     /// Key and value bytes acked.
@@ -298,7 +300,10 @@ impl Flow {
     /// Time spent sending, pauses left out.
     pub fn active(&self) -> Duration {
         let paused = self.paused_for + self.paused_at.map_or(Duration::ZERO, |p| p.elapsed());
-        self.started.elapsed().saturating_sub(paused)
+        let until = self.ended.unwrap_or_else(Instant::now);
+        until
+            .saturating_duration_since(self.started)
+            .saturating_sub(paused)
     }
 
     /// Records a second and MB a second over the last couple of seconds.
@@ -752,6 +757,15 @@ impl App {
 
     /// An engine event.
     pub fn on_event(&mut self, event: Event) {
+        self.on_event_inner(event);
+        if let Some(f) = &mut self.flow {
+            if f.ended.is_none() && f.finished(&self.totals) {
+                f.ended = Some(Instant::now());
+            }
+        }
+    }
+
+    fn on_event_inner(&mut self, event: Event) {
         match event {
             Event::Connected {
                 bootstrap,
@@ -1105,6 +1119,7 @@ impl App {
                             paused_at: None,
                             paused_for: Duration::ZERO,
                             stopped: false,
+                            ended: None,
                             latency: Histogram::new(3).expect("3 significant figures is valid"),
                             bytes: 0,
                             samples: VecDeque::new(),

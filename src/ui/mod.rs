@@ -8,7 +8,9 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
@@ -22,7 +24,11 @@ const FPS: f64 = 30.0;
 /// Engine events taken in one go before keys get a turn.
 const MAX_EVENTS_PER_WAKE: usize = 50_000;
 
-pub async fn run(config: EngineConfig, theme: Theme) -> std::io::Result<()> {
+pub async fn run(
+    config: EngineConfig,
+    theme: Theme,
+    stats: Option<&std::path::Path>,
+) -> std::io::Result<()> {
     let mut app = App::new(&config.topic, config.settings.clone());
     let (engine, mut events) = Engine::start(config);
     let mut screen = terminal::Screen::enter()?;
@@ -30,11 +36,13 @@ pub async fn run(config: EngineConfig, theme: Theme) -> std::io::Result<()> {
     let mut frame = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
     frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
+    let mut figures = Figures::new();
 
     while !app.quit {
         tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(TermEvent::Key(k))) => {
+                    figures.key.get_or_insert_with(Instant::now);
                     for command in app.on_key(k) {
                         engine.send(command);
                     }
@@ -62,11 +70,63 @@ pub async fn run(config: EngineConfig, theme: Theme) -> std::io::Result<()> {
             },
             _ = frame.tick() => {
                 if dirty {
+                    let began = Instant::now();
                     screen.terminal.draw(|f| view::draw(f, &app, &theme))?;
+                    figures.drawn(began);
                     dirty = false;
                 }
             }
         }
     }
+    drop(screen);
+    if let Some(path) = stats {
+        std::fs::write(path, figures.to_json(&app).to_string())?;
+    }
     Ok(())
+}
+
+/// The screen's own figures, for the benchmark: how long frames take to
+/// draw, and how long from a key press to the frame that shows it.
+struct Figures {
+    frame: Histogram<u64>,
+    key_to_screen: Histogram<u64>,
+    /// When the oldest key press not yet on screen arrived.
+    key: Option<Instant>,
+}
+
+impl Figures {
+    fn new() -> Figures {
+        let h = || Histogram::new(3).expect("3 significant figures is valid");
+        Figures {
+            frame: h(),
+            key_to_screen: h(),
+            key: None,
+        }
+    }
+
+    fn drawn(&mut self, began: Instant) {
+        let _ = self.frame.record(began.elapsed().as_micros() as u64);
+        if let Some(k) = self.key.take() {
+            let _ = self.key_to_screen.record(k.elapsed().as_micros() as u64);
+        }
+    }
+
+    fn to_json(&self, app: &App) -> serde_json::Value {
+        let ms = |h: &Histogram<u64>| {
+            serde_json::json!({
+                "count": h.len(),
+                "p50_ms": h.value_at_quantile(0.5) as f64 / 1000.0,
+                "p99_ms": h.value_at_quantile(0.99) as f64 / 1000.0,
+                "max_ms": h.max() as f64 / 1000.0,
+            })
+        };
+        let burst = app.flow.as_ref().map(|f| {
+            let done = f.done(&app.totals);
+            let secs = f.active().as_secs_f64();
+            serde_json::json!({"records": done, "target": f.target, "seconds": secs,
+                "records_per_sec": done as f64 / secs.max(1e-6)})
+        });
+        serde_json::json!({"frame": ms(&self.frame), "key_to_screen": ms(&self.key_to_screen),
+            "burst": burst, "acked": app.totals.acked})
+    }
 }
