@@ -386,7 +386,9 @@ fn the_log_is_bounded_filtered_and_scrolled_while_totals_count_everything() {
     use kprod::ui::app::{Filter, LOG_CAPACITY};
     use std::time::Duration;
     let mut app = App::new("demo", Settings::default());
-    let n = LOG_CAPACITY as u64 + 1_000;
+    // Failures are always listed, one record in ten here: enough of them to
+    // fill the ring. Acks and queued lines beyond 200 a second are counted.
+    let n = 10 * LOG_CAPACITY as u64 + 1_000;
     for id in 0..n {
         app.on_event(Event::Queued {
             id,
@@ -421,6 +423,16 @@ fn the_log_is_bounded_filtered_and_scrolled_while_totals_count_everything() {
         }
     }
     assert_eq!(app.log.lines.len(), LOG_CAPACITY);
+    let acked_lines = app
+        .log
+        .lines
+        .iter()
+        .filter(|l| l.text.contains(" acked p"))
+        .count();
+    assert!(
+        acked_lines < 200,
+        "{acked_lines} ack lines listed in a flood"
+    );
     assert_eq!(app.totals.sent, n);
     assert_eq!(
         app.totals.failed,
