@@ -674,15 +674,7 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
         },
         plan,
     });
-    let mut outcomes = Vec::new();
-    common::events_until(&mut rx, |e| {
-        if let Event::Compared { outcome, of, .. } = e {
-            outcomes.push(outcome.clone().unwrap());
-            return outcomes.len() == *of;
-        }
-        false
-    })
-    .await;
+    let outcomes = common::compared(&mut rx).await;
     let [rr, sticky] = &outcomes[..] else {
         panic!("{outcomes:?}")
     };

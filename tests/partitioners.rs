@@ -203,15 +203,7 @@ async fn compare_shows_sticky_making_fewer_larger_batches_than_round_robin() {
         draft: keyless("demo"),
         plan,
     });
-    let mut outcomes = Vec::new();
-    common::events_until(&mut rx, |e| {
-        if let Event::Compared { outcome, of, .. } = e {
-            outcomes.push(outcome.clone().unwrap());
-            return outcomes.len() == *of;
-        }
-        false
-    })
-    .await;
+    let outcomes = common::compared(&mut rx).await;
     let [rr, sticky] = &outcomes[..] else {
         panic!("{outcomes:?}")
     };
@@ -233,4 +225,41 @@ async fn compare_shows_sticky_making_fewer_larger_batches_than_round_robin() {
         rr.batches,
         rr.records_per_batch()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compare_codecs_runs_all_five_and_shows_what_each_made_of_the_bytes() {
+    let (engine, mut rx) = common::embedded("demo", Settings::default());
+    let plan = compare::parse(&settings(&["linger.ms=20"]), "2000 codecs").unwrap();
+    engine.send(Command::Compare {
+        draft: Draft {
+            topic: "demo".into(),
+            key: Some(b"sensor-{int:1:9}".to_vec()),
+            value: Some(br#"{"reading":{seq},"unit":"celsius","site":"north-wing"}"#.to_vec()),
+            ..Default::default()
+        },
+        plan,
+    });
+    let outcomes = common::compared(&mut rx).await;
+    let labels: Vec<&str> = outcomes.iter().map(|o| o.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        compare::CODECS
+            .iter()
+            .map(|c| format!("compression.type={c}"))
+            .collect::<Vec<_>>()
+    );
+    let none = &outcomes[0];
+    assert!(none.wire_bytes > none.record_bytes, "{none:?}");
+    for o in &outcomes {
+        assert_eq!((o.acked, o.batch_records), (2000, 2000), "{o:?}");
+        assert_eq!(o.record_bytes, none.record_bytes, "same records: {o:?}");
+    }
+    for o in &outcomes[1..] {
+        assert!(
+            o.wire_bytes * 2 < none.wire_bytes,
+            "{} did not shrink: {o:?}",
+            o.label
+        );
+    }
 }

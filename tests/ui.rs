@@ -64,6 +64,16 @@ impl Console {
         }
     }
 
+    /// Feeds engine events to the app until `n` more records were acked.
+    async fn pump_acked(&mut self, n: usize) {
+        let mut acked = 0;
+        self.pump_until(|e| {
+            acked += matches!(e, Event::Acked(_)) as usize;
+            acked == n
+        })
+        .await;
+    }
+
     /// The newest line of the event log.
     fn last_log(&self) -> &str {
         self.app.log.lines.back().map_or("", |l| l.text.as_str())
@@ -166,12 +176,7 @@ async fn a_burst_numbers_records_and_fills_the_chart() {
     }
     c.type_text("60");
     c.press(KeyCode::Enter);
-    let mut n = 0;
-    c.pump_until(|e| {
-        n += matches!(e, Event::Acked(_)) as usize;
-        n == 60
-    })
-    .await;
+    c.pump_acked(60).await;
     assert_eq!(c.app.chart.iter().sum::<u64>(), 60);
     assert!(
         c.app.chart.iter().filter(|n| **n > 0).count() > 1,
@@ -718,12 +723,7 @@ async fn the_lab_shows_batches_and_what_compression_made_of_them() {
     c.ctrl('r');
     c.type_text("600");
     c.press(KeyCode::Enter);
-    let mut n = 0;
-    c.pump_until(|e| {
-        n += matches!(e, Event::Acked(_)) as usize;
-        n == 600
-    })
-    .await;
+    c.pump_acked(600).await;
     let batches: u64 = c.app.batches.iter().map(|b| b.batches).sum();
     let records: u64 = c.app.batches.iter().map(|b| b.records).sum();
     assert_eq!(records, 600, "every acked record counted in a batch");
@@ -848,12 +848,7 @@ async fn the_log_shows_each_batch_under_its_own_filter() {
     c.ctrl('r');
     c.type_text("50");
     c.press(KeyCode::Enter);
-    let mut n = 0;
-    c.pump_until(|e| {
-        n += matches!(e, Event::Acked(_)) as usize;
-        n == 50
-    })
-    .await;
+    c.pump_acked(50).await;
     c.app.focus = Focus::Log;
     while c.app.log.filter.name() != "batches" {
         c.press(KeyCode::Char('f'));
@@ -902,12 +897,7 @@ async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
     c.ctrl('r');
     c.type_text("50/s 60s");
     c.press(KeyCode::Enter);
-    let mut acked = 0;
-    c.pump_until(|e| {
-        acked += matches!(e, Event::Acked(_)) as usize;
-        acked == 20
-    })
-    .await;
+    c.pump_acked(20).await;
     let screen = c.screen();
     let line = screen
         .lines()
@@ -936,12 +926,7 @@ async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
     assert_eq!(c.app.totals.sent, held, "records sent while paused");
 
     c.ctrl('p');
-    let mut more = 0;
-    c.pump_until(|e| {
-        more += matches!(e, Event::Acked(_)) as usize;
-        more == 10
-    })
-    .await;
+    c.pump_acked(10).await;
     assert!(c.app.totals.sent > held);
 
     c.ctrl('x');

@@ -54,7 +54,6 @@ pub struct Outcome {
     pub record_bytes: u64,
     /// The batches on the wire, after compression.
     pub wire_bytes: u64,
-    pub codec: String,
     /// Send-to-ack latency: p50, p95, p99, max.
     pub latency: [Duration; 4],
 }
@@ -195,7 +194,6 @@ pub async fn run(
         batch_records: tally.batch_records,
         record_bytes: tally.record_bytes,
         wire_bytes: tally.wire_bytes,
-        codec: tally.codec,
         latency: [
             q(0.50),
             q(0.95),
@@ -213,7 +211,6 @@ struct Tally {
     batch_records: u64,
     record_bytes: u64,
     wire_bytes: u64,
-    codec: String,
     latency: Histogram<u64>,
     last: Option<Instant>,
 }
@@ -228,7 +225,6 @@ impl Default for Tally {
             batch_records: 0,
             record_bytes: 0,
             wire_bytes: 0,
-            codec: String::new(),
             latency: Histogram::new(3).expect("3 significant figures is valid"),
             last: None,
         }
@@ -257,7 +253,6 @@ impl Tally {
                 self.batch_records += u64::from(b.records);
                 self.record_bytes += b.record_bytes;
                 self.wire_bytes += b.wire_bytes;
-                self.codec = b.codec;
             }
             _ => {}
         }

@@ -60,3 +60,22 @@ pub async fn until_reported(rx: &mut UnboundedReceiver<Event>, n: usize) -> Vec<
     })
     .await
 }
+
+/// Receives events until every variant of a comparison reported, and returns
+/// their outcomes in order (a variant that could not run fails the test).
+pub async fn compared(rx: &mut UnboundedReceiver<Event>) -> Vec<kprod::engine::compare::Outcome> {
+    let mut outcomes = Vec::new();
+    events_until(rx, |e| {
+        if let Event::Compared { outcome, of, .. } = e {
+            outcomes.push(
+                outcome
+                    .clone()
+                    .unwrap_or_else(|e| panic!("not compared: {e}")),
+            );
+            return outcomes.len() == *of;
+        }
+        false
+    })
+    .await;
+    outcomes
+}
