@@ -386,6 +386,7 @@ pub struct App {
     /// one shown.
     budget: (f64, Instant),
     held_back: u64,
+    held_told: Instant,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
     /// The latest message for the status bar.
@@ -427,6 +428,7 @@ impl App {
             flow: None,
             budget: (LINES_PER_SEC, Instant::now()),
             held_back: 0,
+            held_told: Instant::now(),
             verification: None,
             flash: None,
             quitting: false,
@@ -991,7 +993,9 @@ impl App {
             return false;
         }
         *tokens -= 1.0;
-        if self.held_back > 0 {
+        // The count of lines held back is told at most once a second.
+        if self.held_back > 0 && self.held_told.elapsed() >= Duration::from_secs(1) {
+            self.held_told = now;
             let n = std::mem::take(&mut self.held_back);
             self.push(
                 Status::Notice(Level::Info),
