@@ -59,8 +59,9 @@ fn can_run(test: &str) -> bool {
     }
 }
 
-/// Tests that start clusters of their own take turns: two CPU cores do not
-/// start many JVMs at once in good time.
+/// Tests that start JVMs (clusters of their own, the Java client) or measure
+/// batching take turns: two CPU cores do not start many JVMs at once in good
+/// time, and a starved producer batches differently.
 pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     TURN.lock().await
