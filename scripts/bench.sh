@@ -7,13 +7,16 @@
 #   d) frame time and key-press-to-screen while producing flat out, and
 #      peak memory after BENCH_BIG records
 # Usage: scripts/bench.sh   (BENCH_RECORDS, default 1000000; BENCH_BIG,
-# default 10000000). Needs Java 17, Maven, kcat, tmux, python3.
+# default 10000000; BENCH_ROUNDS, default 3). Needs Java 17, Maven, kcat,
+# tmux, python3. Run it on an otherwise idle machine: producer and broker
+# share its cores.
 set -euo pipefail
 
 N="${BENCH_RECORDS:-1000000}"
 BIG="${BENCH_BIG:-10000000}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SETTINGS=(acks=all linger.ms=5 batch.size=16384 compression.type=none)
+SETTINGS=(acks=all linger.ms=5 batch.size=16384 compression.type=none enable.idempotence=true)
+ROUNDS="${BENCH_ROUNDS:-3}"
 say() { echo "bench: $*" >&2; }
 for tool in kcat tmux java python3; do
     command -v "$tool" >/dev/null || { say "$tool is needed"; exit 1; }
@@ -37,12 +40,22 @@ say "broker at $BOOT; $N records a run"
 now() { date +%s.%N; }
 rate() { python3 -c "print(round($1 / ($3 - $2)))"; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}x')"; }
+median() { python3 -c "import statistics, sys; print(round(statistics.median(map(float, sys.argv[1:]))))" "$@"; }
+# kprod produce's own figure, from its performance event.
+own() {
+    python3 -c "
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e['name'] == 'performance': print(round(e['records_per_sec']))" "$1"
+}
 X=()
 for s in "${SETTINGS[@]}"; do X+=(-X "$s"); done
-KCAT_X=(-X acks=all -X linger.ms=5 -X batch.size=16384 -X compression.codec=none)
+KCAT_X=(-X acks=all -X linger.ms=5 -X batch.size=16384 -X compression.codec=none -X enable.idempotence=true)
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "records: $N per run; settings: ${SETTINGS[*]}"
+echo "records: $N per run, each figure the median of $ROUNDS runs (all runs in brackets)"
+echo "settings: ${SETTINGS[*]}"
 echo
 for size in 100 1024; do
     file="$WORK/records-$size"
@@ -57,32 +70,35 @@ for i in range(n):
     o = (i * 7919) % (len(block) - size)
     out.write(block[o:o + size] + "\n")
 PY
-    t0=$(now)
-    kcat -P -b "$BOOT" -t "kcat-$size" "${KCAT_X[@]}" -l "$file"
-    t1=$(now)
-    kcat_rate=$(rate "$N" "$t0" "$t1")
+    kcats=() kprods=() owns=() perfs=()
+    for round in $(seq "$ROUNDS"); do
+        say "$size-byte records, round $round of $ROUNDS"
+        t0=$(now)
+        kcat -P -b "$BOOT" -t "kcat-$size-$round" "${KCAT_X[@]}" -l "$file"
+        t1=$(now)
+        kcats+=("$(rate "$N" "$t0" "$t1")")
 
-    t0=$(now)
-    "$KPROD" produce -b "$BOOT" -t "kprod-$size" --no-verify --quiet "${X[@]}" \
-        --file "$file" >"$WORK/kprod-$size.json" 2>/dev/null
-    t1=$(now)
-    kprod_rate=$(rate "$N" "$t0" "$t1")
-    kprod_own=$(python3 -c "
-import json,sys
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    if e['name'] == 'performance': print(round(e['records_per_sec']))" "$WORK/kprod-$size.json")
+        t0=$(now)
+        "$KPROD" produce -b "$BOOT" -t "kprod-$size-$round" --no-verify --quiet "${X[@]}" \
+            --file "$file" >"$WORK/kprod.json" 2>/dev/null
+        t1=$(now)
+        kprods+=("$(rate "$N" "$t0" "$t1")")
+        owns+=("$(own "$WORK/kprod.json")")
 
-    perf=$(java -cp "$LIBS/*" org.apache.kafka.tools.ProducerPerformance \
-        --topic "perf-$size" --num-records "$N" --record-size "$size" --throughput -1 \
-        --producer-props bootstrap.servers="$BOOT" "${SETTINGS[@]}" 2>/dev/null | tail -n 1)
-    perf_rate=$(echo "$perf" | sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' | cut -d. -f1)
-
-    echo "$size-byte records (wall clock, start-up included):"
-    echo "  kcat -P                        $kcat_rate records/s"
-    echo "  kprod produce                  $kprod_rate records/s   a) $(ratio "$kprod_rate" "$kcat_rate") of kcat"
-    echo "  (its own clock, first record to last ack: $kprod_own records/s)"
-    echo "  kafka-producer-perf-test       $perf_rate records/s (its own clock)   b) $(ratio "$kprod_own" "$perf_rate") of perf-test, both on their own clocks"
+        perf=$(java -cp "$LIBS/*" org.apache.kafka.tools.ProducerPerformance \
+            --topic "perf-$size-$round" --num-records "$N" --record-size "$size" --throughput -1 \
+            --producer-props bootstrap.servers="$BOOT" "${SETTINGS[@]}" 2>/dev/null | tail -n 1)
+        perfs+=("$(echo "$perf" | sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' | cut -d. -f1)")
+    done
+    kcat_rate=$(median "${kcats[@]}") kprod_rate=$(median "${kprods[@]}")
+    own_rate=$(median "${owns[@]}") perf_rate=$(median "${perfs[@]}")
+    echo "$size-byte records:"
+    echo "  kcat -P, wall clock                 $kcat_rate records/s [${kcats[*]}]"
+    echo "  kprod produce, wall clock           $kprod_rate records/s [${kprods[*]}]"
+    echo "    a) $(ratio "$kprod_rate" "$kcat_rate") of kcat"
+    echo "  kafka-producer-perf-test, own clock $perf_rate records/s [${perfs[*]}]"
+    echo "  kprod produce, own clock            $own_rate records/s [${owns[*]}]"
+    echo "    b) $(ratio "$own_rate" "$perf_rate") of kafka-producer-perf-test"
     echo
 done
 
@@ -102,39 +118,71 @@ tui_run() {
     local pid waited=0
     pid=$(tmux -L "$SOCK" list-panes -F '#{pane_pid}')
     grep -q kprod "/proc/$pid/comm" || pid=$(pgrep -P "$pid" -x kprod)
-    while ! tmux -L "$SOCK" capture-pane -p -t 0 | grep -q "burst done"; do
-        tmux -L "$SOCK" send-keys -t 0 Tab
-        sleep 0.1
-        waited=$((waited + 1))
-        [ "$waited" -lt 12000 ] || { say "the TUI burst did not end"; exit 1; }
-    done
+    # Until the burst is done, F1 every 100 ms, timed from the key to the
+    # help popup appearing (or going) on the screen tmux shows.
+    python3 - "$SOCK" "$WORK/$name.keys" <<'PY' || { say "the TUI burst did not end"; exit 1; }
+import subprocess, sys, time
+sock, out = sys.argv[1], sys.argv[2]
+tmux = ["tmux", "-L", sock]
+screen = lambda: subprocess.run(tmux + ["capture-pane", "-p", "-t", "0"], capture_output=True, text=True).stdout
+shown, times, start = False, [], time.monotonic()
+while True:
+    s = screen()
+    if "burst done" in s and not shown:
+        break
+    if time.monotonic() - start > 1200:
+        sys.exit(1)
+    t0 = time.monotonic()
+    subprocess.run(tmux + ["send-keys", "-t", "0", "F1"])
+    shown = not shown
+    while ("Keys (" in screen()) != shown:
+        if time.monotonic() - t0 > 10:
+            sys.exit(1)
+    times.append((time.monotonic() - t0) * 1000)
+    time.sleep(0.1)
+times.sort()
+pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
+open(out, "w").write(f"{pick(0.5):.1f} {pick(0.99):.1f} {max(times):.1f} {len(times)}\n")
+PY
     grep VmHWM "/proc/$pid/status" | awk '{printf "%.0f", $2/1024}' >"$WORK/$name.hwm"
-    tmux -L "$SOCK" send-keys -t 0 C-c
+    tmux -L "$SOCK" send-keys -t 0 C-c 2>/dev/null || true
     sleep 0.5
-    tmux -L "$SOCK" send-keys -t 0 C-c
+    tmux -L "$SOCK" send-keys -t 0 C-c 2>/dev/null || true
     while [ ! -s "$stats" ]; do sleep 0.2; done
     tmux -L "$SOCK" kill-server 2>/dev/null || true
     echo "$stats"
 }
 
-"$KPROD" produce -b "$BOOT" -t tui-headless --no-verify --quiet "${X[@]}" \
-    --count "$N" --template '{str:100}' >"$WORK/headless.json" 2>/dev/null
-headless=$(python3 -c "
-import json,sys
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    if e['name'] == 'performance': print(round(e['records_per_sec']))" "$WORK/headless.json")
-stats=$(tui_run "$N" small)
-read -r tui frame_p50 frame_p99 frame_max key_p50 key_p99 key_max < <(python3 -c "
-import json,sys
+# Figures from a stats file: records/s, frame p50 p99 max, key p50 p99 max.
+figures() {
+    python3 -c "
+import json, sys
 s = json.load(open(sys.argv[1]))
 f, k = s['frame'], s['key_to_screen']
-print(round(s['burst']['records_per_sec']), f['p50_ms'], f['p99_ms'], f['max_ms'], k['p50_ms'], k['p99_ms'], k['max_ms'])" "$stats")
-echo "Flow mode, {str:100} values, $N records:"
-echo "  kprod produce --count          $headless records/s"
-echo "  TUI under tmux                 $tui records/s   c) $(ratio "$tui" "$headless") of the non-interactive mode"
-echo "  d) frame time p50 $frame_p50 ms, p99 $frame_p99 ms, max $frame_max ms"
-echo "     key press to screen p50 $key_p50 ms, p99 $key_p99 ms, max $key_max ms"
-echo "     peak memory (VmHWM) after $N records: $(cat "$WORK/small.hwm") MB"
-tui_run "$BIG" big >/dev/null
+print(round(s['burst']['records_per_sec']), f['p50_ms'], f['p99_ms'], f['max_ms'], k['p50_ms'], k['p99_ms'], k['max_ms'], k['count'])" "$1"
+}
+headlesses=() tuis=()
+for round in $(seq "$ROUNDS"); do
+    say "flow mode, round $round of $ROUNDS"
+    "$KPROD" produce -b "$BOOT" -t "flow-$round" --no-verify --quiet "${X[@]}" \
+        --count "$N" --template '{str:100}' >"$WORK/headless.json" 2>/dev/null
+    headlesses+=("$(own "$WORK/headless.json")")
+    read -r tui _ < <(figures "$(tui_run "$N" "small-$round")")
+    tuis+=("$tui")
+done
+headless=$(median "${headlesses[@]}") tui=$(median "${tuis[@]}")
+echo "Flow mode, {str:100} values, $N records, first record to last ack:"
+echo "  kprod produce --count               $headless records/s [${headlesses[*]}]"
+echo "  the TUI under tmux, Ctrl-R $N    $tui records/s [${tuis[*]}]"
+echo "    c) $(ratio "$tui" "$headless") of the non-interactive mode"
+echo "    peak memory (VmHWM) after $N records: $(cat "$WORK/small-1.hwm") MB"
+echo
+say "the TUI with $BIG records"
+read -r big frame_p50 frame_p99 frame_max key_p50 key_p99 key_max key_n < <(figures "$(tui_run "$BIG" big)")
+read -r seen_p50 seen_p99 seen_max seen_n <"$WORK/big.keys"
+echo "The TUI producing $BIG records flat out ($big records/s), F1 pressed every 100 ms:"
+echo "  d) frame time: p50 $frame_p50 ms, p99 $frame_p99 ms, max $frame_max ms"
+echo "     key press to screen, tmux send-keys to capture-pane ($seen_n presses):"
+echo "       p50 $seen_p50 ms, p99 $seen_p99 ms, max $seen_max ms"
+echo "     key press to screen, inside kprod ($key_n presses): p50 $key_p50 ms, p99 $key_p99 ms, max $key_max ms"
 echo "     peak memory (VmHWM) after $BIG records: $(cat "$WORK/big.hwm") MB"

@@ -2,7 +2,7 @@
 //! file or a template; every engine event goes to stdout as one JSON object,
 //! named like kafka-verifiable-producer's where it has the same event.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
@@ -13,6 +13,9 @@ use crate::engine::settings::SPECS;
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
 use crate::lines::LineFormat;
+
+/// At most this many input lines go to the engine in one command.
+const FEED_CHUNK: usize = 1024;
 
 /// Runs to the end of the input and returns the exit code: 0 when every
 /// record was acked and the verifier found nothing lost, 1 otherwise.
@@ -31,16 +34,17 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let input: Box<dyn BufRead + Send> = match &args.file {
+    let source: Box<dyn Read + Send> = match &args.file {
         Some(path) => match std::fs::File::open(path) {
-            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Ok(f) => Box::new(f),
             Err(e) => {
                 eprintln!("kprod: cannot read {}: {e}", path.display());
                 return ExitCode::from(2);
             }
         },
-        None => Box::new(std::io::BufReader::new(std::io::stdin())),
+        None => Box::new(std::io::stdin()),
     };
+    let mut input = std::io::BufReader::with_capacity(1 << 16, source);
     let verify = config.verify;
     let quiet = args.quiet;
     let topic = config.topic.clone();
@@ -74,18 +78,40 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 rate: args.rate,
             }),
             _ => {
-                for (i, line) in input.lines().enumerate() {
-                    let line = match line {
-                        Ok(l) => l,
+                // Lines go to the engine in chunks: as many as are already
+                // read, up to FEED_CHUNK, so a file goes out fast and a line
+                // typed at a terminal goes out at once. One chunk is with
+                // the engine while the next is read.
+                let (taken_tx, taken_rx) = std::sync::mpsc::sync_channel(1);
+                let mut outstanding = false;
+                let mut feed = |drafts: Vec<Draft>| {
+                    if outstanding && taken_rx.recv().is_err() {
+                        return;
+                    }
+                    outstanding = true;
+                    feeder.send(Command::Feed {
+                        drafts,
+                        taken: taken_tx.clone(),
+                    });
+                };
+                let mut chunk = Vec::new();
+                let mut line = String::new();
+                for number in 1.. {
+                    line.clear();
+                    match input.read_line(&mut line) {
+                        Ok(0) => break,
+                        Ok(_) => {}
                         Err(e) => {
                             bad(
-                                json!({"name": "input_error", "line": i + 1, "message": e.to_string()}),
+                                json!({"name": "input_error", "line": number, "message": e.to_string()}),
                             );
                             break;
                         }
-                    };
-                    match format.parse(&line, i + 1) {
-                        Ok(l) => feeder.send(Command::Send(Draft {
+                    }
+                    let text = line.strip_suffix('\n').unwrap_or(&line);
+                    let text = text.strip_suffix('\r').unwrap_or(text);
+                    match format.parse(text, number) {
+                        Ok(l) => chunk.push(Draft {
                             topic: topic.clone(),
                             key: l.key,
                             value: l.value,
@@ -94,11 +120,22 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                             headers: l.headers,
                             partition: None,
                             timestamp: None,
-                        })),
+                        }),
                         Err(message) => {
-                            bad(json!({"name": "input_error", "line": i + 1, "message": message}))
+                            bad(json!({"name": "input_error", "line": number, "message": message}))
                         }
                     }
+                    if chunk.len() >= FEED_CHUNK || (input.buffer().is_empty() && !chunk.is_empty())
+                    {
+                        feed(std::mem::take(&mut chunk));
+                    }
+                }
+                if !chunk.is_empty() {
+                    feed(chunk);
+                }
+                drop(feed);
+                if outstanding {
+                    let _ = taken_rx.recv();
                 }
             }
         }
@@ -151,6 +188,11 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         }
         if done {
             break;
+        }
+        // Out as soon as nothing else is waiting: a reader at the other end
+        // of a pipe sees each event when it happens, not at exit.
+        if events.is_empty() {
+            let _ = out.flush();
         }
     }
     let clean = reader.await.unwrap_or(false);

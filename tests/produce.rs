@@ -391,3 +391,72 @@ fn quiet_leaves_out_what_went_well_and_keeps_the_summaries() {
     assert_eq!(named(&events, "verification_summary")[0]["read_back"], 300);
     assert_eq!(named(&events, "shutdown_complete")[0]["acked"], 300);
 }
+
+#[test]
+fn a_line_written_to_stdin_goes_out_before_the_next_is_written() {
+    // As a script or a person feeding a pipe would: one line, then wait.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args(["produce", "--no-verify"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    // Should kprod hold a line back, the wait below ends here, failing.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = Command::new("kill").arg(&pid).status();
+    });
+    for value in ["first", "second", "third"] {
+        writeln!(stdin, "{value}").unwrap();
+        stdin.flush().unwrap();
+        // Blocks until this line's ack: it cannot wait for more input.
+        let acked = loop {
+            let mut line = String::new();
+            assert!(
+                std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0,
+                "kprod ended before acking {value}"
+            );
+            let e: Value = serde_json::from_str(&line).unwrap();
+            if e["name"] == "producer_send_success" {
+                break e;
+            }
+        };
+        assert_eq!(acked["value"], value);
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_large_input_keeps_its_order_and_its_line_numbers() {
+    // More lines than go to the engine in one go, one of them bad.
+    let mut input = String::new();
+    for i in 0..5000 {
+        if i == 4321 {
+            input.push_str("no separator\n");
+        } else {
+            input.push_str(&format!("same key\tv{i}\r\n"));
+        }
+    }
+    let (code, events, _) = produce(&["--property", "parse.key=true"], &input);
+    assert_eq!(code, 1);
+    let bad = named(&events, "input_error");
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0]["line"], 4322);
+    let values: Vec<&str> = named(&events, "producer_send_success")
+        .iter()
+        .map(|e| e["value"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..5000)
+        .filter(|&i| i != 4321)
+        .map(|i| format!("v{i}"))
+        .collect();
+    assert_eq!(
+        values, expected,
+        "one key, one partition: the input's order"
+    );
+}

@@ -42,6 +42,13 @@ pub struct EngineConfig {
 pub enum Command {
     /// Send one record.
     Send(Draft),
+    /// Send these records in order, then say so on `taken`. A reader waits
+    /// for that before it sends more, so a large input never piles up in
+    /// the command queue, and one wake-up carries many records.
+    Feed {
+        drafts: Vec<Draft>,
+        taken: std::sync::mpsc::SyncSender<()>,
+    },
     /// Send `count` copies with their generators filled in (`{seq}` is
     /// 0..count); at most `rate` records a second when given.
     Burst {
@@ -312,6 +319,23 @@ async fn run(
                     "no producer: fix the settings and apply them".into(),
                 ),
             },
+            Command::Feed { drafts, taken } => {
+                match &producer {
+                    Some(p) => {
+                        for draft in &drafts {
+                            p.enqueue(draft).await;
+                        }
+                    }
+                    None => notice(
+                        Level::Error,
+                        format!(
+                            "no producer: {} records not sent; fix the settings",
+                            drafts.len()
+                        ),
+                    ),
+                }
+                let _ = taken.try_send(());
+            }
             Command::Pause => flow.state.store(PAUSED, Ordering::Relaxed),
             Command::Resume => flow.state.store(RUNNING, Ordering::Relaxed),
             Command::Stop => flow.state.store(STOPPED, Ordering::Relaxed),

@@ -21,8 +21,11 @@ use theme::Theme;
 
 /// At most this many frames a second, however fast events arrive.
 const FPS: f64 = 30.0;
-/// Engine events taken in one go before keys get a turn.
-const MAX_EVENTS_PER_WAKE: usize = 50_000;
+/// How long engine events may be taken in one go before keys and frames
+/// get a turn: a flood of acks never holds a key press up for long.
+const EVENT_BUDGET: Duration = Duration::from_millis(4);
+/// A key press is drawn at once unless a frame went out this recently.
+const KEY_FRAME_GAP: Duration = Duration::from_millis(8);
 
 pub async fn run(
     config: EngineConfig,
@@ -37,8 +40,11 @@ pub async fn run(
     frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut figures = Figures::new();
+    let mut last_drawn = Instant::now();
 
     while !app.quit {
+        // What a key changed is drawn at once, not at the next tick.
+        let mut now = false;
         tokio::select! {
             key = keys.next() => match key {
                 Some(Ok(TermEvent::Key(k))) => {
@@ -47,6 +53,8 @@ pub async fn run(
                         engine.send(command);
                     }
                     dirty = true;
+                    // A paste arrives as many keys: not a frame each.
+                    now = last_drawn.elapsed() >= KEY_FRAME_GAP;
                 }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
@@ -56,26 +64,28 @@ pub async fn run(
             event = events.recv() => match event {
                 Some(e) => {
                     app.on_event(e);
-                    // Take everything already waiting: one frame shows it all.
-                    // Bounded, so a flood of events cannot starve the keys.
-                    for _ in 0..MAX_EVENTS_PER_WAKE {
-                        match events.try_recv() {
-                            Ok(e) => app.on_event(e),
-                            Err(_) => break,
+                    // Take what is already waiting, so one frame shows it
+                    // all, for as long as the budget allows.
+                    let began = Instant::now();
+                    'drain: while began.elapsed() < EVENT_BUDGET {
+                        for _ in 0..256 {
+                            match events.try_recv() {
+                                Ok(e) => app.on_event(e),
+                                Err(_) => break 'drain,
+                            }
                         }
                     }
                     dirty = true;
                 }
                 None => break,
             },
-            _ = frame.tick() => {
-                if dirty {
-                    let began = Instant::now();
-                    screen.terminal.draw(|f| view::draw(f, &app, &theme))?;
-                    figures.drawn(began);
-                    dirty = false;
-                }
-            }
+            _ = frame.tick() => now = dirty,
+        }
+        if now {
+            last_drawn = Instant::now();
+            screen.terminal.draw(|f| view::draw(f, &app, &theme))?;
+            figures.drawn(last_drawn);
+            dirty = false;
         }
     }
     drop(screen);
