@@ -133,7 +133,6 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 if !chunk.is_empty() {
                     feed(chunk);
                 }
-                drop(feed);
                 if outstanding {
                     let _ = taken_rx.recv();
                 }
