@@ -11,7 +11,7 @@ use crate::cli::ProduceArgs;
 use crate::engine::record::{Draft, Header};
 use crate::engine::settings::SPECS;
 use crate::engine::verify::Summary;
-use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
+use crate::engine::{Command, Engine, EngineConfig, Event, Inbox, Level, Stamp};
 use crate::lines::LineFormat;
 
 /// At most this many input lines go to the engine in one command.
@@ -55,7 +55,8 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     for (k, v) in config.settings.extras() {
         effective.insert(k.into(), json!(v));
     }
-    let (engine, mut events) = Engine::start(config);
+    let (engine, events) = Engine::start(config);
+    let mut events = Inbox::new(events);
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     emit(

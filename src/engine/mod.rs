@@ -210,6 +210,51 @@ pub enum Event {
     },
 }
 
+/// A front end's side of the event stream. Under a flood of records it
+/// waits a moment before it looks again and then takes what gathered, so
+/// the engine is not made to wake it for every record (that waking cost
+/// half of `kprod produce`'s throughput).
+pub struct Inbox {
+    rx: UnboundedReceiver<Event>,
+    /// Events taken since the stream was last found empty.
+    streak: u32,
+}
+
+/// Events in a row that make a flood.
+const FLOOD: u32 = 256;
+/// How long a flooded front end lets events gather.
+const GATHER: Duration = Duration::from_millis(1);
+
+impl Inbox {
+    pub fn new(rx: UnboundedReceiver<Event>) -> Inbox {
+        Inbox { rx, streak: 0 }
+    }
+
+    /// The next event; None once the engine is gone. Cancel-safe.
+    pub async fn recv(&mut self) -> Option<Event> {
+        if self.rx.is_empty() {
+            if self.streak >= FLOOD {
+                tokio::time::sleep(GATHER).await;
+            }
+            self.streak = 0;
+        }
+        let event = self.rx.recv().await;
+        self.streak += 1;
+        event
+    }
+
+    /// An event already waiting, if any.
+    pub fn try_recv(&mut self) -> Option<Event> {
+        let event = self.rx.try_recv().ok();
+        self.streak += u32::from(event.is_some());
+        event
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+}
+
 /// The front ends' handle on a running engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -324,6 +369,7 @@ async fn run(
                     Some(p) => {
                         for draft in &drafts {
                             p.enqueue(draft).await;
+                            tokio::task::consume_budget().await;
                         }
                     }
                     None => notice(
@@ -380,6 +426,9 @@ async fn run(
                                 pace(start, seq, r).await;
                             }
                             p.enqueue(&filler.fill(&draft, seq)).await;
+                            // An enqueue that never waits never yields: give
+                            // the front end's task its turn on this thread.
+                            tokio::task::consume_budget().await;
                         }
                     }));
                 }

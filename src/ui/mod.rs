@@ -15,7 +15,7 @@ use hdrhistogram::Histogram;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Engine, EngineConfig, Inbox};
 use app::App;
 use theme::Theme;
 
@@ -33,7 +33,8 @@ pub async fn run(
     stats: Option<&std::path::Path>,
 ) -> std::io::Result<()> {
     let mut app = App::new(&config.topic, config.settings.clone());
-    let (engine, mut events) = Engine::start(config);
+    let (engine, events) = Engine::start(config);
+    let mut events = Inbox::new(events);
     let mut screen = terminal::Screen::enter()?;
     let mut keys = EventStream::new();
     let mut frame = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
@@ -70,8 +71,8 @@ pub async fn run(
                     'drain: while began.elapsed() < EVENT_BUDGET {
                         for _ in 0..256 {
                             match events.try_recv() {
-                                Ok(e) => app.on_event(e),
-                                Err(_) => break 'drain,
+                                Some(e) => app.on_event(e),
+                                None => break 'drain,
                             }
                         }
                     }
