@@ -263,3 +263,16 @@ fn command_line_settings_are_validated_before_start() {
     ]);
     assert_eq!(cli.common.settings().unwrap().get("linger.ms"), Some("20"));
 }
+
+#[test]
+fn request_timeout_is_the_clients_wait_as_in_java() {
+    // librdkafka's request.timeout.ms only goes to the broker; the client
+    // waits socket.timeout.ms. The Java name means both.
+    let mut s = Settings::default();
+    s.set_pair("request.timeout.ms=1500").unwrap();
+    let cfg = s.client_config("b:1");
+    assert_eq!(cfg.get("request.timeout.ms"), Some("1500"));
+    assert_eq!(cfg.get("socket.timeout.ms"), Some("1500"));
+    // A value librdkafka's socket.timeout.ms cannot take is refused.
+    assert!(s.set_pair("request.timeout.ms=400000").is_err());
+}

@@ -111,8 +111,8 @@ pub const SPECS: &[Spec] = &[
         java: "request.timeout.ms",
         librdkafka: "request.timeout.ms",
         default: "30000",
-        kind: Kind::Int { min: 1, max: 900_000 },
-        help: "How long the producer waits for the broker's answer to one produce request.",
+        kind: Kind::Int { min: 10, max: 300_000 },
+        help: "How long the producer waits for the broker's answer to one produce request, then retries. librdkafka splits the Java meaning: its request.timeout.ms only tells the broker how long to wait for replicas, and it waits socket.timeout.ms for the answer; kprod sets both.",
     },
     Spec {
         java: "delivery.timeout.ms",
@@ -416,6 +416,10 @@ impl Settings {
                 cfg.set(s.librdkafka, "murmur2_random");
             } else {
                 cfg.set(s.librdkafka, value);
+            }
+            if s.java == "request.timeout.ms" {
+                // The client's own wait for an answer, as in the Java client.
+                cfg.set("socket.timeout.ms", value);
             }
         }
         for (k, v) in &self.extras {
