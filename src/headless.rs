@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::cli::ProduceArgs;
 use crate::engine::record::{Draft, Header};
+use crate::engine::requests::Outcome;
 use crate::engine::settings::SPECS;
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Inbox, Level, Stamp};
@@ -177,10 +178,11 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             }
         }
         // --quiet leaves out what happens to every record that went well.
-        let routine = matches!(
-            event,
-            Event::Queued { .. } | Event::Acked(_) | Event::Batch(_)
-        );
+        let routine = match &event {
+            Event::Queued { .. } | Event::Acked(_) | Event::Batch(_) => true,
+            Event::Request(r) => matches!(r.outcome, Outcome::InFlight | Outcome::Delivered),
+            _ => false,
+        };
         if !(quiet && routine) {
             if let Some(v) = to_json(event) {
                 emit(&mut out, v);
@@ -372,6 +374,19 @@ pub fn to_json(event: Event) -> Option<Value> {
             json!({"name": "producer_batch", "topic": b.topic, "partition": b.partition, "broker": b.broker,
                    "records": b.records, "record_bytes": b.record_bytes, "wire_bytes": b.wire_bytes,
                    "codec": b.codec, "resends": b.resends})
+        }
+        Event::Request(r) => {
+            let (outcome, error) = match r.outcome {
+                Outcome::InFlight => ("in_flight", None),
+                Outcome::Delivered => ("delivered", None),
+                Outcome::Failed(e) => ("failed", Some(e)),
+                Outcome::TimedOut(e) => ("timed_out", Some(e)),
+            };
+            json!({"name": "producer_request", "broker": r.broker, "correlation_id": r.corr,
+                   "topic": r.topic, "partition": r.partition, "records": r.records, "bytes": r.bytes,
+                   "first_msgid": r.first_msgid, "attempt": r.attempt, "retry": r.attempt > 1,
+                   "sent_ms": r.sent_ms, "rtt_ms": r.rtt_ms, "outcome": outcome, "error": error,
+                   "producer_id": r.pid.map(|p| p.0), "producer_epoch": r.pid.map(|p| p.1)})
         }
         Event::Failed {
             id,

@@ -25,9 +25,13 @@ struct Console {
 
 impl Console {
     async fn start(width: u16, height: u16) -> Console {
-        let (engine, events) = common::embedded("demo", Settings::default());
+        Console::start_with(width, height, Settings::default()).await
+    }
+
+    async fn start_with(width: u16, height: u16, settings: Settings) -> Console {
+        let (engine, events) = common::embedded("demo", settings.clone());
         let mut c = Console {
-            app: App::new("demo", Settings::default()),
+            app: App::new("demo", settings),
             engine,
             events,
             terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
@@ -72,6 +76,21 @@ impl Console {
             acked == n
         })
         .await;
+    }
+
+    /// Feeds engine events to the app for a while, whatever they are.
+    async fn pump_for(&mut self, time: std::time::Duration) {
+        let until = tokio::time::Instant::now() + time;
+        while let Ok(Some(e)) = tokio::time::timeout_at(until, self.events.recv()).await {
+            self.app.on_event(e);
+        }
+    }
+
+    /// Makes a fault the way a user does: Ctrl-F, the fault, Enter.
+    fn fault(&mut self, fault: &str) {
+        self.ctrl('f');
+        self.type_text(fault);
+        self.press(KeyCode::Enter);
     }
 
     /// The newest line of the event log.
@@ -938,4 +957,104 @@ async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
     assert!(screen.contains("burst stopped:"), "{screen}");
     let sent = c.app.totals.sent;
     assert!(sent < 3000, "{sent}");
+}
+
+/// Settings under which a missing answer shows within a second.
+fn impatient() -> Settings {
+    let mut s = Settings::default();
+    for pair in [
+        "request.timeout.ms=1000",
+        "delivery.timeout.ms=30000",
+        "linger.ms=0",
+    ] {
+        s.set_pair(pair).unwrap();
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broker_down_mid_burst_and_back_leaves_nothing_unaccounted_and_lists_the_retries() {
+    let mut c = Console::start_with(120, 40, impatient()).await;
+    c.type_text("sensor");
+    c.ctrl('r');
+    c.type_text("300@100");
+    c.press(KeyCode::Enter);
+    c.pump_acked(30).await;
+    // The broker the records go to (one key, one partition, one leader).
+    let leader = c.app.requests.recent.back().expect("requests seen").broker;
+    // Slowed first, so requests are in flight when it goes down.
+    c.fault(&format!("slow {leader} 400"));
+    c.pump_for(std::time::Duration::from_millis(500)).await;
+    c.fault(&format!("down {leader}"));
+    c.pump_for(std::time::Duration::from_secs(3)).await;
+    c.fault(&format!("up {leader}"));
+    c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.contains("up")))
+        .await;
+    // Every record ends acked or failed; none is left unaccounted.
+    while c.app.totals.acked + c.app.totals.failed < 300 {
+        c.pump_until(|e| matches!(e, Event::Acked(_) | Event::Failed { .. }))
+            .await;
+    }
+    assert_eq!(c.app.totals.acked + c.app.totals.failed, 300);
+    let retries = c.app.requests.retries;
+    assert!(retries > 0, "no retry counted");
+    let failed = c.app.requests.timeouts + c.app.requests.errors;
+    assert!(failed > 0, "no failed request counted");
+    let screen = c.screen();
+    assert!(screen.contains(&format!("retries {retries}")), "{screen}");
+    // The request view, in the log pane: the retried requests, marked.
+    while c.app.focus != Focus::Log {
+        c.press(KeyCode::Tab);
+    }
+    c.press(KeyCode::Char('n'));
+    let retried = c
+        .app
+        .requests
+        .recent
+        .iter()
+        .filter(|q| q.is_retry())
+        .count();
+    assert!(retried > 0);
+    c.app.log.scroll = 0;
+    let screen = c.screen();
+    assert!(screen.contains("Produce requests"), "{screen}");
+    assert!(screen.contains("try"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_acks_are_retried_counted_and_the_embedded_caveat_is_on_screen() {
+    let mut c = Console::start_with(120, 40, impatient()).await;
+    c.type_text("sensor");
+    c.fault("lose-acks 2");
+    c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.contains("loses the acks")))
+        .await;
+    c.ctrl('r');
+    c.type_text("20@20");
+    c.press(KeyCode::Enter);
+    c.pump_acked(20).await;
+    assert!(c.app.requests.timeouts >= 1, "no timed-out request");
+    assert!(c.app.requests.retries >= 1, "no retry");
+    // The broker kept both copies: idempotence on, yet the embedded cluster
+    // (not transactional) does not drop them, and says so.
+    c.pump_until(|e| matches!(e, Event::Verification(s) if s.total().duplicated > 0))
+        .await;
+    let screen = c.screen();
+    assert!(screen.contains("timeouts"), "{screen}");
+    assert!(screen.contains("no idempotent dedupe"), "{screen}");
+    assert!(
+        c.app
+            .log
+            .lines
+            .iter()
+            .any(|l| l.text.contains("rdkafka_mock.c")),
+        "the caveat is in the log"
+    );
+    // At 80x24 the request view still shows each request's outcome.
+    while c.app.focus != Focus::Log {
+        c.press(KeyCode::Tab);
+    }
+    c.press(KeyCode::Char('n'));
+    c.terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let screen = c.screen();
+    assert!(screen.contains("delivered"), "{screen}");
 }

@@ -35,6 +35,8 @@ pub enum Line {
         wire_bytes: u64,
         first_msgid: u64,
         codec: String,
+        /// The idempotent producer's id and epoch (`PID{Id:I,Epoch:E}`).
+        pid: Option<(i64, i16)>,
     },
     /// `MessageSet with N message(s) (MsgId I, BaseSeq S) delivered`.
     Delivered {
@@ -42,6 +44,14 @@ pub enum Line {
         partition: i32,
         records: u32,
         first_msgid: u64,
+    },
+    /// `MessageSet ... (MsgId I, BaseSeq S) encountered error: E (actions A)`.
+    Failed {
+        topic: String,
+        partition: i32,
+        first_msgid: u64,
+        /// librdkafka's error text and what it does about it.
+        error: String,
     },
 }
 
@@ -64,6 +74,11 @@ pub fn parse(msg: &str) -> Option<Line> {
             .parse()
             .ok()?;
         let codec = fields.last()?.to_string();
+        let pid = fields.iter().find_map(|f| {
+            let inside = f.strip_prefix("PID{Id:")?.strip_suffix('}')?;
+            let (id, epoch) = inside.split_once(",Epoch:")?;
+            Some((id.parse().ok()?, epoch.parse().ok()?))
+        });
         return Some(Line::Sent {
             broker,
             topic,
@@ -72,6 +87,24 @@ pub fn parse(msg: &str) -> Option<Line> {
             wire_bytes,
             first_msgid,
             codec,
+            pid,
+        });
+    }
+    if let Some((head, error)) = msg.split_once(") encountered error: ") {
+        let at = head.find("]: MessageSet with ")?;
+        let (_, topic, partition) = place(&head[..at + 1])?;
+        let first_msgid = head
+            .split_once("(MsgId ")?
+            .1
+            .split(',')
+            .next()?
+            .parse()
+            .ok()?;
+        return Some(Line::Failed {
+            topic,
+            partition,
+            first_msgid,
+            error: error.trim_end().to_string(),
         });
     }
     if msg.ends_with(") delivered") {
@@ -152,6 +185,7 @@ impl Tracker {
                 wire_bytes,
                 first_msgid,
                 codec,
+                ..
             } => {
                 let part = parts.entry((topic, partition)).or_default();
                 let last = first_msgid + u64::from(records.max(1)) - 1;
@@ -198,6 +232,8 @@ impl Tracker {
                     resends: s.resends,
                 });
             }
+            // A failed batch is sent again (a resend) or its records fail.
+            Line::Failed { .. } => {}
         }
     }
 
@@ -242,7 +278,8 @@ mod tests {
                 records: 2,
                 wire_bytes: 151,
                 first_msgid: 1,
-                codec: "lz4".into()
+                codec: "lz4".into(),
+                pid: Some((0, 0))
             })
         );
         assert_eq!(

@@ -4,8 +4,13 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::DefaultProducerContext;
+use std::ffi::{c_int, CStr, CString};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::{BaseProducer, Producer as _};
+use rdkafka_sys as rdsys;
+
+use super::faults::Fault;
 
 /// Brokers in the embedded cluster.
 pub const EMBEDDED_BROKERS: i32 = 3;
@@ -20,34 +25,178 @@ pub const EMBEDDED_TIMESTAMP_NOTE: &str = "embedded cluster: its acks carry a ma
 /// Why min.insync.replicas means nothing on the embedded cluster.
 pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: every replica is always in sync and min.insync.replicas is not enforced; use a real broker (-b, or --local-kafka) to see the ISR shrink";
 
+/// Why a duplicate on the embedded cluster may not be what a real broker
+/// would show.
+pub const EMBEDDED_NO_DEDUPE: &str = "the embedded cluster drops an idempotent producer's retried batches only when the producer is transactional (librdkafka's rdkafka_mock.c), so it can show duplicates a real broker would drop: see idempotence at work on a real broker (-b, or --local-kafka)";
+
+/// librdkafka's mock API takes request kinds by Kafka's ApiKey.
+const PRODUCE_API_KEY: i16 = 0;
+
 /// The embedded cluster, alive as long as this value is.
 pub struct Embedded {
-    mock: MockCluster<'static, DefaultProducerContext>,
+    mock: *mut rdsys::RDKafkaMockCluster,
+    /// The client the mock cluster lives in; outlives `mock` (see Drop).
+    _client: BaseProducer,
 }
 
-// SAFETY: MockCluster holds a raw pointer to librdkafka's mock cluster, whose
-// API is thread-safe: every call posts an operation to the cluster's own thread
-// and waits for its reply. The value is owned by one engine task at a time.
+// SAFETY: the mock cluster's API is thread-safe: every call posts an
+// operation to the cluster's own thread and waits for its reply. The value is
+// owned by one engine task at a time.
 unsafe impl Send for Embedded {}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        // SAFETY: `mock` came from rd_kafka_mock_cluster_new and is destroyed
+        // once, before the client it was made in.
+        unsafe { rdsys::rd_kafka_mock_cluster_destroy(self.mock) }
+    }
+}
+
+/// A librdkafka error code as a result.
+fn checked(err: rdsys::rd_kafka_resp_err_t) -> Result<(), String> {
+    if err == rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        return Ok(());
+    }
+    // SAFETY: rd_kafka_err2str returns a static string for any code.
+    let text = unsafe { CStr::from_ptr(rdsys::rd_kafka_err2str(err)) };
+    Err(text.to_string_lossy().into_owned())
+}
 
 impl Embedded {
     /// Starts 3 brokers with `demo` (6 partitions, replication factor 3) and,
     /// if another topic is asked for, that topic the same way.
     pub fn start(topic: &str) -> Result<Embedded, String> {
-        let mock = MockCluster::new(EMBEDDED_BROKERS)
+        let client: BaseProducer = ClientConfig::new()
+            .create()
             .map_err(|e| format!("cannot start the embedded cluster: {e}"))?;
-        let embedded = Embedded { mock };
-        embedded.create_topic(DEMO_TOPIC)?;
+        // SAFETY: the client's handle is valid while `client` lives, and the
+        // cluster is destroyed before it (Drop).
+        let mock = unsafe {
+            rdsys::rd_kafka_mock_cluster_new(client.client().native_ptr(), EMBEDDED_BROKERS)
+        };
+        if mock.is_null() {
+            return Err("cannot start the embedded cluster: librdkafka refused".into());
+        }
+        let embedded = Embedded {
+            mock,
+            _client: client,
+        };
+        embedded.create_topic(DEMO_TOPIC, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)?;
         if topic != DEMO_TOPIC {
-            embedded.create_topic(topic)?;
+            embedded.create_topic(topic, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)?;
         }
         Ok(embedded)
     }
 
-    fn create_topic(&self, topic: &str) -> Result<(), String> {
-        self.mock
-            .create_topic(topic, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)
-            .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
+    fn create_topic(&self, topic: &str, partitions: i32, replication: i32) -> Result<(), String> {
+        let name = CString::new(topic).map_err(|_| format!("topic '{topic}' has a NUL byte"))?;
+        // SAFETY: `mock` is live, `name` outlives the call.
+        checked(unsafe {
+            rdsys::rd_kafka_mock_topic_create(self.mock, name.as_ptr(), partitions, replication)
+        })
+        .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
+    }
+
+    fn broker(&self, id: i32) -> Result<i32, String> {
+        if (1..=EMBEDDED_BROKERS).contains(&id) {
+            Ok(id)
+        } else {
+            Err(format!(
+                "the embedded cluster has brokers 1 to {EMBEDDED_BROKERS}, not {id}"
+            ))
+        }
+    }
+
+    /// Carries a fault out; says what a user should know about it. A lost
+    /// ack is answered `late_ms` after the request (past the client's
+    /// request.timeout.ms).
+    pub fn inject(&self, fault: &Fault, late_ms: u32) -> Result<String, String> {
+        let m = self.mock;
+        // SAFETY (every call below): `mock` is live; strings outlive calls.
+        match fault {
+            Fault::Down(b) => {
+                checked(unsafe { rdsys::rd_kafka_mock_broker_set_down(m, self.broker(*b)?) })?
+            }
+            Fault::Up(b) => {
+                checked(unsafe { rdsys::rd_kafka_mock_broker_set_up(m, self.broker(*b)?) })?
+            }
+            Fault::Slow { broker, ms } => checked(unsafe {
+                rdsys::rd_kafka_mock_broker_set_rtt(m, self.broker(*broker)?, *ms as c_int)
+            })?,
+            Fault::LoseAcks { broker, count } => {
+                let brokers = match broker {
+                    Some(b) => vec![self.broker(*b)?],
+                    None => (1..=EMBEDDED_BROKERS).collect(),
+                };
+                for b in brokers {
+                    for _ in 0..*count {
+                        checked(unsafe {
+                            rdsys::rd_kafka_mock_broker_push_request_error_rtts(
+                                m,
+                                b,
+                                PRODUCE_API_KEY,
+                                1,
+                                rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR as c_int,
+                                late_ms as c_int,
+                            )
+                        })?;
+                    }
+                }
+                return Ok(format!(
+                    " (each answered {late_ms} ms late, past request.timeout.ms; the records are appended)"
+                ));
+            }
+            Fault::Fail { count, error } => {
+                // The mock takes librdkafka's codes, which are Kafka's.
+                let codes = vec![c_int::from(error.code); *count as usize];
+                unsafe {
+                    rdsys::rd_kafka_mock_push_request_errors_array(
+                        m,
+                        PRODUCE_API_KEY,
+                        codes.len(),
+                        codes.as_ptr().cast(),
+                    )
+                }
+            }
+            Fault::Leader {
+                topic,
+                partition,
+                broker,
+            } => {
+                let b = self.broker(*broker)?;
+                let name = CString::new(topic.as_str())
+                    .map_err(|_| "topic name has a NUL byte".to_string())?;
+                checked(unsafe {
+                    rdsys::rd_kafka_mock_partition_set_leader(m, name.as_ptr(), *partition, b)
+                })?;
+            }
+            Fault::Clear => {
+                let mut waiting = 0;
+                for b in 1..=EMBEDDED_BROKERS {
+                    let mut count: usize = 0;
+                    unsafe {
+                        checked(rdsys::rd_kafka_mock_broker_set_up(m, b))?;
+                        checked(rdsys::rd_kafka_mock_broker_set_rtt(m, b, 0))?;
+                        if rdsys::rd_kafka_mock_broker_error_stack_cnt(
+                            m,
+                            b,
+                            PRODUCE_API_KEY,
+                            &mut count,
+                        ) == rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
+                        {
+                            waiting += count;
+                        }
+                    }
+                }
+                unsafe { rdsys::rd_kafka_mock_clear_request_errors(m, PRODUCE_API_KEY) };
+                if waiting > 0 {
+                    return Ok(format!(
+                        "; {waiting} lost ack(s) still wait on their brokers: the embedded cluster cannot take them back"
+                    ));
+                }
+            }
+        }
+        Ok(String::new())
     }
 
     /// Creates a topic as asked, refusing what the mock cannot model.
@@ -61,14 +210,15 @@ impl Embedded {
                 topic.replication
             ));
         }
-        self.mock
-            .create_topic(&topic.name, topic.partitions, topic.replication)
-            .map_err(|e| e.to_string())
+        self.create_topic(&topic.name, topic.partitions, topic.replication)
     }
 
     /// The address other clients (kcat, scripts) can connect to.
     pub fn bootstrap_servers(&self) -> String {
-        self.mock.bootstrap_servers()
+        // SAFETY: `mock` is live; the string is the cluster's own.
+        unsafe { CStr::from_ptr(rdsys::rd_kafka_mock_cluster_bootstraps(self.mock)) }
+            .to_string_lossy()
+            .into_owned()
     }
 }
 

@@ -4,9 +4,11 @@
 pub mod batches;
 pub mod cluster;
 pub mod compare;
+pub mod faults;
 pub mod partition;
 pub mod producer;
 pub mod record;
+pub mod requests;
 pub mod serde;
 pub mod settings;
 pub mod template;
@@ -62,6 +64,8 @@ pub enum Command {
         draft: Draft,
         plan: compare::Plan,
     },
+    /// Make the network misbehave (see faults.rs).
+    Fault(faults::Fault),
     /// Hold every running burst where it is; `Resume` goes on from there,
     /// keeping its rate.
     Pause,
@@ -168,6 +172,9 @@ pub enum Event {
     Acked(Ack),
     /// A batch was delivered; sent before the Acked of its last record.
     Batch(batches::Batch),
+    /// A produce request went out, or came to an end (answered, refused or
+    /// timed out): the same request told again with its outcome.
+    Request(requests::Request),
     Failed {
         id: u64,
         topic: String,
@@ -382,6 +389,37 @@ async fn run(
                 }
                 let _ = taken.try_send(());
             }
+            Command::Fault(fault) => match &embedded {
+                Some(cluster) => {
+                    // A lost ack comes back after the client gave up on it.
+                    let late = settings
+                        .get("request.timeout.ms")
+                        .and_then(|t| t.parse::<u32>().ok())
+                        .unwrap_or(30_000)
+                        .saturating_add(2_000);
+                    match cluster.inject(&fault, late) {
+                        Ok(note) => {
+                            notice(Level::Warn, format!("fault: {fault}{note}"));
+                            let idempotent = settings.get("enable.idempotence") == Some("true");
+                            let transactional =
+                                settings.get("transactional.id").is_some_and(|t| !t.is_empty());
+                            if matches!(fault, faults::Fault::LoseAcks { .. })
+                                && idempotent
+                                && !transactional
+                            {
+                                notice(Level::Warn, cluster::EMBEDDED_NO_DEDUPE.into());
+                            }
+                        }
+                        Err(e) => notice(Level::Error, format!("fault not made: {e}")),
+                    }
+                }
+                None => notice(
+                    Level::Error,
+                    format!(
+                        "fault not made: {fault} needs the embedded cluster; on a real cluster faults go through kprod's proxy, which this version does not have yet"
+                    ),
+                ),
+            },
             Command::Pause => flow.state.store(PAUSED, Ordering::Relaxed),
             Command::Resume => flow.state.store(RUNNING, Ordering::Relaxed),
             Command::Stop => flow.state.store(STOPPED, Ordering::Relaxed),

@@ -16,6 +16,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::batches::{self, Tracker};
 use super::partition::{Choice, Partitioner};
 use super::record::Draft;
+use super::requests;
 use super::serde::Serializer;
 use super::settings::Settings;
 use super::verify::{Verifier, ID_HEADER};
@@ -56,6 +57,7 @@ pub struct Ctx {
     /// delivery.timeout.ms, named when a record runs out of it.
     delivery_timeout: String,
     batches: Tracker,
+    requests: requests::Tracker,
 }
 
 impl ClientContext for Ctx {
@@ -63,8 +65,15 @@ impl ClientContext for Ctx {
         // librdkafka's log lines would scribble over the screen: kprod reads
         // the batch lines it asked for and leaves the rest (errors reach it
         // through error() and delivery reports).
-        if let Some(line) = batches::parse(msg) {
+        let request = if let Some(line) = batches::parse(msg) {
+            let request = self.requests.batch(&line);
             self.batches.line(line);
+            request
+        } else {
+            requests::parse(msg).and_then(|wire| self.requests.wire(&wire, now_ms()))
+        };
+        if let Some(r) = request {
+            let _ = self.events.send(Event::Request(r));
         }
     }
 
@@ -222,16 +231,25 @@ impl Producer {
                 .unwrap_or("?")
                 .to_string(),
             batches: Tracker::default(),
+            requests: requests::Tracker::default(),
         };
         let partitioner = Partitioner::new(settings.strategy()?);
         let mut config = settings.client_config(bootstrap);
-        // librdkafka's `msg` debug lines are where batches are told.
-        let debug = match config.get("debug") {
-            Some(d) if d.split(',').any(|c| c == "msg" || c == "all") => d.to_string(),
-            Some(d) if !d.is_empty() => format!("{d},msg"),
-            _ => "msg".to_string(),
-        };
-        config.set("debug", debug);
+        // librdkafka's `msg` and `protocol` debug lines are where batches
+        // and requests are told.
+        let mut debug: Vec<String> = config
+            .get("debug")
+            .unwrap_or("")
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        for needed in ["msg", "protocol"] {
+            if !debug.iter().any(|c| c == needed || c == "all") {
+                debug.push(needed.into());
+            }
+        }
+        config.set("debug", debug.join(","));
         config.set_log_level(RDKafkaLogLevel::Debug);
         config
             .create_with_context(ctx)

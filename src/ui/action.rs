@@ -24,6 +24,8 @@ pub enum Action {
     ResetSetting,
     Revert,
     CycleFilter,
+    ToggleRequests,
+    Fault,
     ResetChart,
     Confirm,
     Cancel,

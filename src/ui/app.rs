@@ -12,8 +12,10 @@ use tui_textarea::TextArea;
 use super::action::Action;
 use super::keymap::{self, Scope};
 use crate::engine::compare::{self, Outcome};
+use crate::engine::faults;
 use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::record::{Draft, Header};
+use crate::engine::requests::{Outcome as Sent, Request};
 use crate::engine::serde::Serializer;
 use crate::engine::settings::{self, Settings, SPECS};
 use crate::engine::template::Template;
@@ -71,6 +73,8 @@ pub enum Ask {
     Property,
     /// `COUNT SETTINGS vs SETTINGS ...`
     Compare,
+    /// faults::FAULT_SYNTAX
+    Fault,
 }
 
 /// A popup over the panes, if any.
@@ -262,6 +266,69 @@ pub struct Connection {
     pub verify: bool,
 }
 
+/// How many produce requests the request view keeps.
+const REQUESTS_KEPT: usize = 500;
+
+/// The produce requests seen: the newest for the request view, counts of
+/// what went wrong for the counters.
+#[derive(Default)]
+pub struct Requests {
+    /// Oldest first; a request is told when sent and again when it ends.
+    pub recent: VecDeque<Request>,
+    pub retries: u64,
+    pub timeouts: u64,
+    pub errors: u64,
+    /// The idempotent producer's id and epoch, as its requests carry them.
+    pub pid: Option<(i64, i16)>,
+    /// The log pane shows the requests instead of the event log.
+    pub shown: bool,
+}
+
+impl Requests {
+    fn record(&mut self, r: Request) {
+        match &r.outcome {
+            Sent::InFlight => {
+                self.retries += u64::from(r.is_retry());
+                if r.pid.is_some() {
+                    self.pid = r.pid;
+                }
+            }
+            Sent::TimedOut(_) => self.timeouts += 1,
+            Sent::Failed(_) => self.errors += 1,
+            Sent::Delivered => {}
+        }
+        if r.outcome != Sent::InFlight {
+            if let Some(old) = self
+                .recent
+                .iter_mut()
+                .rev()
+                .find(|o| o.broker == r.broker && o.corr == r.corr && o.sent_ms == r.sent_ms)
+            {
+                *old = r;
+                return;
+            }
+        }
+        if self.recent.len() == REQUESTS_KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(r);
+    }
+}
+
+/// A request worth a log line: a retry going out, or one that failed.
+fn request_line(r: &Request) -> String {
+    let what = match &r.outcome {
+        Sent::InFlight => format!("retry, attempt {}", r.attempt),
+        Sent::Failed(e) => format!("refused: {e}"),
+        Sent::TimedOut(e) => format!("no response within request.timeout.ms: {e}"),
+        Sent::Delivered => "delivered".into(),
+    };
+    format!(
+        "request {} p{} to broker {}  {} records  corr {}  {what}",
+        r.topic, r.partition, r.broker, r.records, r.corr
+    )
+}
+
 /// A burst under way (or just ended): what it aims at and how it goes.
 pub struct Flow {
     pub target: u64,
@@ -382,6 +449,7 @@ pub struct App {
     pub compare: Option<Comparison>,
     /// The latest burst, while it runs and after.
     pub flow: Option<Flow>,
+    pub requests: Requests,
     /// Tokens for per-record log lines, and lines held back since the last
     /// one shown.
     budget: (f64, Instant),
@@ -426,6 +494,7 @@ impl App {
             batches: Vec::new(),
             compare: None,
             flow: None,
+            requests: Requests::default(),
             budget: (LINES_PER_SEC, Instant::now()),
             held_back: 0,
             held_told: Instant::now(),
@@ -610,6 +679,11 @@ impl App {
                 self.log.filter = self.log.filter.next();
                 self.log.scroll = 0;
             }
+            Action::ToggleRequests => {
+                self.requests.shown = !self.requests.shown;
+                self.log.scroll = 0;
+            }
+            Action::Fault => self.prompt(Ask::Fault, ""),
             Action::ResetChart => self.chart_reset(self.chart.len()),
             Action::Confirm => return self.confirm(),
             Action::Cancel => self.popup = None,
@@ -861,6 +935,19 @@ impl App {
                     let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
                     self.push(Status::Acked, ack_line(&ack, embedded));
                 }
+            }
+            Event::Request(r) => {
+                let trouble = match &r.outcome {
+                    Sent::InFlight if r.is_retry() => Some(Status::Batch),
+                    Sent::Failed(_) | Sent::TimedOut(_) => Some(Status::Failed),
+                    _ => None,
+                };
+                if let Some(status) = trouble {
+                    if self.admit() {
+                        self.push(status, request_line(&r));
+                    }
+                }
+                self.requests.record(r);
             }
             Event::Batch(b) => {
                 if b.topic == self.topic {
@@ -1142,6 +1229,11 @@ impl App {
                 // check_prompt validated it already.
                 let _ = self.pending.set(&name, text);
             }
+            Ask::Fault => {
+                if let Ok(fault) = faults::parse(text) {
+                    return vec![Command::Fault(fault)];
+                }
+            }
             Ask::Compare => match (compare::parse(&self.pending, text), self.draft()) {
                 (Ok(plan), Ok(draft)) => {
                     self.compare = Some(Comparison {
@@ -1274,6 +1366,7 @@ pub fn check_prompt(
             trial.set_pair(text).map_err(|e| e.to_string())
         }
         Ask::Compare => compare::parse(pending, text).map(|_| ()),
+        Ask::Fault => faults::parse(text).map(|_| ()),
     }
 }
 

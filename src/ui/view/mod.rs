@@ -4,6 +4,7 @@ mod chart;
 mod composer;
 mod log;
 mod popup;
+mod requests;
 mod settings;
 mod status;
 
@@ -25,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
-    let status_lines = if app.flow.is_some() { 4 } else { 3 };
+    let status_lines = if app.flow.is_some() { 5 } else { 4 };
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Percentage(52),
         Constraint::Min(6),
@@ -38,7 +39,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(middle);
     composer::draw(frame, composer_area, app, theme);
     settings::draw(frame, settings_area, app, theme);
-    log::draw(frame, log_area, app, theme);
+    if app.requests.shown {
+        requests::draw(frame, log_area, app, theme);
+    } else {
+        log::draw(frame, log_area, app, theme);
+    }
     chart::draw(frame, chart_area, app, theme);
     status::draw(frame, bottom, app, theme);
     popup::draw(frame, area, app, theme);

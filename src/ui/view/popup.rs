@@ -312,6 +312,7 @@ fn prompt_title(ask: &Ask) -> String {
         Ask::SettingValue(name) => format!(" {name} = "),
         Ask::Property => " Add a librdkafka property: name=value ".into(),
         Ask::Compare => " Compare: COUNT SETTINGS vs SETTINGS ".into(),
+        Ask::Fault => " Fault ".into(),
     }
 }
 
@@ -326,6 +327,10 @@ fn prompt_hint(ask: &Ask) -> String {
         Ask::Property => {
             "Any librdkafka property; Java names map to theirs. Enter adds, Esc cancels.".into()
         }
+        Ask::Fault => format!(
+            "{}. Brokers 1-3 on the embedded cluster. Lost acks: the broker appends, the answer comes after request.timeout.ms. Enter makes it happen.",
+            crate::engine::faults::FAULT_SYNTAX
+        ),
         Ask::Compare => {
             "The composed record as a burst under each side. e.g. 1000 linger.ms=0 vs linger.ms=50 · 2000 codecs (all five) · 500@100 paces 100/s · current: as applied. Enter runs.".into()
         }

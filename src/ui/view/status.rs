@@ -23,7 +23,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(t.in_flight().to_string(), theme.queued()),
         Span::styled("  │ ", theme.muted()),
     ];
-    first.extend(verification(app, theme));
+    first.extend(requests(app, theme));
+    let verified = Line::from(verification(app, theme));
     let mut second = vec![
         Span::styled("topic ", theme.muted()),
         Span::styled(app.topic.clone(), theme.text()),
@@ -58,7 +59,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(f) = &app.flow {
         lines.push(flow(f, &t, theme));
     }
-    lines.extend([Line::from(first), Line::from(second), Line::from(third)]);
+    lines.extend([
+        Line::from(first),
+        verified,
+        Line::from(second),
+        Line::from(third),
+    ]);
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -149,6 +155,32 @@ fn connection(app: &App, room: usize) -> String {
     }
 }
 
+/// What the produce requests met: retries, timeouts, errors, and the
+/// idempotent producer's id and epoch.
+fn requests<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
+    let r = &app.requests;
+    let count = |label: &str, n: u64| {
+        let style = if n == 0 {
+            theme.muted()
+        } else {
+            theme.failed()
+        };
+        Span::styled(format!("{label} {n}  "), style)
+    };
+    let mut spans = vec![
+        count("retries", r.retries),
+        count("timeouts", r.timeouts),
+        count("errors", r.errors),
+    ];
+    if let Some((id, epoch)) = r.pid {
+        spans.push(Span::styled(
+            format!("pid {id} epoch {epoch}"),
+            theme.muted(),
+        ));
+    }
+    spans
+}
+
 /// The verifier's counts, problems first so they survive a narrow screen.
 fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     if app.connection.as_ref().is_some_and(|c| !c.verify) {
@@ -166,14 +198,28 @@ fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
         };
         Span::styled(format!("{label} {n}  "), style)
     };
+    // The embedded cluster keeps an idempotent producer's retried batches
+    // (rdkafka_mock.c): a duplicate there is not what a real broker shows.
+    let embedded = app.connection.as_ref().is_some_and(|c| c.embedded);
+    let idempotent = app.applied.get("enable.idempotence") == Some("true");
+    let dup_note = if embedded && idempotent && t.duplicated > 0 {
+        Span::styled(
+            "(embedded cluster: no idempotent dedupe, see log)  ",
+            theme.level(crate::engine::Level::Warn),
+        )
+    } else {
+        Span::raw("")
+    };
     vec![
+        Span::styled("verify: ", theme.muted()),
         count("missing", t.missing),
         count("dup", t.duplicated),
         count("reordered", t.reordered),
         count("misplaced", t.misplaced),
         Span::styled(
-            format!("read back {}/{}", t.read_back, t.acked),
+            format!("read back {}/{}  ", t.read_back, t.acked),
             theme.muted(),
         ),
+        dup_note,
     ]
 }
