@@ -363,6 +363,13 @@ async fn run(
             }
         };
         bursts.retain(|b| !b.is_finished());
+        // The mock makes a topic it is told about: ask the cluster first.
+        let unknown_topic = match &command {
+            Command::Fault(faults::Fault::Leader { topic, .. }) => {
+                !topic_known(producer.clone(), topic.clone()).await
+            }
+            _ => false,
+        };
         match command {
             Command::Send(draft) => match &producer {
                 Some(p) => p.enqueue(&draft).await,
@@ -390,6 +397,12 @@ async fn run(
                 let _ = taken.try_send(());
             }
             Command::Fault(fault) => match &embedded {
+                Some(_) if unknown_topic => {
+                    notice(
+                        Level::Error,
+                        format!("fault not made: {fault}: the cluster has no such topic"),
+                    );
+                }
                 Some(cluster) => {
                     // A lost ack comes back after the client gave up on it.
                     let late = settings
@@ -660,6 +673,21 @@ impl Reachable {
 
 /// Fetches the cluster's topics off the async threads; the answer (or why
 /// there is none, once) arrives as an event.
+/// Whether the cluster has `topic`, asked without creating it.
+async fn topic_known(producer: Option<Arc<Producer>>, topic: String) -> bool {
+    let Some(producer) = producer else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || {
+        producer
+            .client()
+            .fetch_metadata(None, METADATA_TIMEOUT)
+            .is_ok_and(|md| md.topics().iter().any(|t| t.name() == topic))
+    })
+    .await
+    .unwrap_or(false)
+}
+
 fn refresh_topics(
     producer: Arc<Producer>,
     bootstrap: &str,

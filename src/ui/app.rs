@@ -238,8 +238,9 @@ impl Log {
         self.lines.iter().filter(move |l| filter.admits(l.status))
     }
 
-    fn scroll_by(&mut self, delta: isize) {
-        let max = self.visible().count().saturating_sub(1);
+    /// Scrolls back (or on) by `delta` lines of `lines` shown.
+    fn scroll_by(&mut self, delta: isize, lines: usize) {
+        let max = lines.saturating_sub(1);
         self.scroll = (self.scroll as isize + delta).clamp(0, max as isize) as usize;
     }
 }
@@ -1139,13 +1140,18 @@ impl App {
             }
             (None, Focus::Log) => {
                 let page = 10;
-                let visible = self.log.visible().count();
+                // The pane shows the requests or the log lines that pass.
+                let lines = if self.requests.shown {
+                    self.requests.recent.len()
+                } else {
+                    self.log.visible().count()
+                };
                 match action {
-                    Action::Up => self.log.scroll_by(1),
-                    Action::Down => self.log.scroll_by(-1),
-                    Action::PageUp => self.log.scroll_by(page),
-                    Action::PageDown => self.log.scroll_by(-page),
-                    Action::Top => self.log.scroll = visible.saturating_sub(1),
+                    Action::Up => self.log.scroll_by(1, lines),
+                    Action::Down => self.log.scroll_by(-1, lines),
+                    Action::PageUp => self.log.scroll_by(page, lines),
+                    Action::PageDown => self.log.scroll_by(-page, lines),
+                    Action::Top => self.log.scroll = lines.saturating_sub(1),
                     _ => self.log.scroll = 0,
                 }
             }
