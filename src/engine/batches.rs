@@ -91,15 +91,7 @@ pub fn parse(msg: &str) -> Option<Line> {
         });
     }
     if let Some((head, error)) = msg.split_once(") encountered error: ") {
-        let at = head.find("]: MessageSet with ")?;
-        let (_, topic, partition) = place(&head[..at + 1])?;
-        let first_msgid = head
-            .split_once("(MsgId ")?
-            .1
-            .split(',')
-            .next()?
-            .parse()
-            .ok()?;
+        let (topic, partition, _, first_msgid) = message_set(head)?;
         return Some(Line::Failed {
             topic,
             partition,
@@ -108,17 +100,7 @@ pub fn parse(msg: &str) -> Option<Line> {
         });
     }
     if msg.ends_with(") delivered") {
-        let at = msg.find("]: MessageSet with ")?;
-        let (_, topic, partition) = place(&msg[..at + 1])?;
-        let rest = &msg[at + "]: MessageSet with ".len()..];
-        let records = rest.split(' ').next()?.parse().ok()?;
-        let first_msgid = rest
-            .split_once("(MsgId ")?
-            .1
-            .split(',')
-            .next()?
-            .parse()
-            .ok()?;
+        let (topic, partition, records, first_msgid) = message_set(msg)?;
         return Some(Line::Delivered {
             topic,
             partition,
@@ -127,6 +109,23 @@ pub fn parse(msg: &str) -> Option<Line> {
         });
     }
     None
+}
+
+/// `... TOPIC [P]: MessageSet with N message(s) (MsgId I, ...` → (TOPIC, P,
+/// N, I), as the delivered and error lines begin.
+fn message_set(msg: &str) -> Option<(String, i32, u32, u64)> {
+    let at = msg.find("]: MessageSet with ")?;
+    let (_, topic, partition) = place(&msg[..at + 1])?;
+    let rest = &msg[at + "]: MessageSet with ".len()..];
+    let records = rest.split(' ').next()?.parse().ok()?;
+    let first_msgid = rest
+        .split_once("(MsgId ")?
+        .1
+        .split(',')
+        .next()?
+        .parse()
+        .ok()?;
+    Some((topic, partition, records, first_msgid))
 }
 
 /// `... HOST:PORT/ID: TOPIC [P]` → (ID, TOPIC, P). Topic names have no
@@ -253,10 +252,7 @@ impl Tracker {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Part>> {
-        match self.parts.lock() {
-            Ok(p) => p,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        super::lock(&self.parts)
     }
 }
 

@@ -217,6 +217,12 @@ pub enum Event {
     },
 }
 
+/// Locks state shared with librdkafka's threads. A thread that panicked
+/// while holding it left counts, not broken invariants: go on with them.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A front end's side of the event stream. Under a flood of records it
 /// waits a moment before it looks again and then takes what gathered, so
 /// the engine is not made to wake it for every record (that waking cost

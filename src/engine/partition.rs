@@ -72,10 +72,7 @@ impl Partitioner {
         if partitions <= 0 {
             return Choice::Default;
         }
-        let mut topics = match self.topics.lock() {
-            Ok(t) => t,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut topics = super::lock(&self.topics);
         match &self.strategy {
             Strategy::Librdkafka => Choice::Default,
             Strategy::RoundRobin => {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::pane;
+use super::{pane, scrolled};
 use crate::ui::app::{App, Filter, Focus, Status};
 use crate::ui::theme::Theme;
 
@@ -19,12 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.changed(),
         ));
     }
-    if app.log.scroll > 0 {
-        title.push(Span::styled(
-            format!("↑{} (End: follow) ", app.log.scroll),
-            theme.changed(),
-        ));
-    }
+    title.extend(scrolled(app.log.scroll, theme));
     let block = pane(Line::from(title), focused, theme);
     let inner = block.inner(area);
     let height = inner.height as usize;

@@ -9,7 +9,7 @@ mod settings;
 mod status;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
@@ -70,6 +70,11 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 /// A pane's frame, styled by whether it has focus.
+/// A pane title's note that it is scrolled back, and how far.
+fn scrolled<'a>(scroll: usize, theme: &Theme) -> Option<Span<'a>> {
+    (scroll > 0).then(|| Span::styled(format!("↑{scroll} (End: follow) "), theme.changed()))
+}
+
 fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::pane;
+use super::{pane, scrolled};
 use crate::engine::requests::{Outcome, Request};
 use crate::ui::app::{App, Focus};
 use crate::ui::theme::Theme;
@@ -23,12 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.muted(),
         ),
     ];
-    if app.log.scroll > 0 {
-        title.push(Span::styled(
-            format!("↑{} (End: follow) ", app.log.scroll),
-            theme.changed(),
-        ));
-    }
+    title.extend(scrolled(app.log.scroll, theme));
     let block = pane(Line::from(title), focused, theme);
     let inner = block.inner(area);
     let rows = (inner.height as usize).saturating_sub(1);

@@ -155,18 +155,21 @@ fn connection(app: &App, room: usize) -> String {
     }
 }
 
+/// A count that is red when it is not zero: something went wrong.
+fn count<'a>(label: &str, n: u64, theme: &Theme) -> Span<'a> {
+    let style = if n == 0 {
+        theme.muted()
+    } else {
+        theme.failed()
+    };
+    Span::styled(format!("{label} {n}  "), style)
+}
+
 /// What the produce requests met: retries, timeouts, errors, and the
 /// idempotent producer's id and epoch.
 fn requests<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     let r = &app.requests;
-    let count = |label: &str, n: u64| {
-        let style = if n == 0 {
-            theme.muted()
-        } else {
-            theme.failed()
-        };
-        Span::styled(format!("{label} {n}  "), style)
-    };
+    let count = |label: &str, n: u64| count(label, n, theme);
     let mut spans = vec![
         count("retries", r.retries),
         count("timeouts", r.timeouts),
@@ -190,14 +193,7 @@ fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
         return vec![Span::styled("verify: waiting for acks", theme.muted())];
     };
     let t = summary.total();
-    let count = |label: &str, n: u64| {
-        let style = if n == 0 {
-            theme.muted()
-        } else {
-            theme.failed()
-        };
-        Span::styled(format!("{label} {n}  "), style)
-    };
+    let count = |label: &str, n: u64| count(label, n, theme);
     // The embedded cluster keeps an idempotent producer's retried batches
     // (rdkafka_mock.c): a duplicate there is not what a real broker shows.
     let embedded = app.connection.as_ref().is_some_and(|c| c.embedded);
