@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::faults::Scheduled;
 use crate::engine::serde::Serializer;
 use crate::engine::settings::Settings;
 
@@ -67,6 +68,11 @@ pub struct Common {
     /// Do not tag records with the kprod.id header, and do not read them back.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// Send through kprod's fault-injecting proxy, so faults can be made on
+    /// a real cluster (the embedded one makes them itself).
+    #[arg(long)]
+    pub proxy: bool,
 
     /// Start a real Apache Kafka of N brokers (default 3) on loopback for
     /// this run (needs Java 17 and Maven), and stop it on exit.
@@ -139,6 +145,18 @@ pub struct ProduceArgs {
     /// A header for --count records, NAME:VALUE (repeatable).
     #[arg(long = "header", value_name = "NAME:VALUE", requires = "count")]
     pub header: Vec<String>,
+
+    /// Make the network misbehave: FAULT at the start, `@N FAULT` once N
+    /// records were acked or failed, `@5s FAULT` five seconds in
+    /// (repeatable). FAULT as at the console's Ctrl-F: down B, up B, slow B
+    /// MS, lose-acks N [B], fail N ERROR, leader TOPIC P B, clear. On a real
+    /// cluster it goes through kprod's proxy (--proxy is implied).
+    #[arg(long, value_name = "[@WHEN] FAULT", value_parser = parse_fault)]
+    pub fault: Vec<Scheduled>,
+}
+
+fn parse_fault(text: &str) -> Result<Scheduled, String> {
+    crate::engine::faults::parse_scheduled(text)
 }
 
 impl Common {
@@ -166,6 +184,9 @@ impl Common {
         }
         if let Some(servers) = &self.bootstrap_servers {
             check_bootstrap(servers)?;
+        }
+        if self.proxy && self.bootstrap_servers.is_none() && self.local_kafka.is_none() {
+            return Err("--proxy stands between kprod and a real cluster (-b or --local-kafka); the embedded cluster makes faults itself".into());
         }
         Ok(settings)
     }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use serde_json::{json, Value};
 
 use crate::cli::ProduceArgs;
+use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{Draft, Header};
 use crate::engine::requests::Outcome;
 use crate::engine::settings::SPECS;
@@ -58,6 +59,9 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     }
     let (engine, events) = Engine::start(config);
     let mut events = Inbox::new(events);
+    let mut faults = Faults::new(&args.fault);
+    // Faults for the start come before the first record.
+    faults.due(&engine, 0);
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     emit(
@@ -153,10 +157,15 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let mut failed = 0u64;
     let mut verdict: Option<Summary> = None;
     let mut perf = Perf::new();
+    let mut settled = 0u64;
     loop {
         let event = tokio::select! {
             Some(bad) = bad_rx.recv() => {
                 emit(&mut out, bad);
+                continue;
+            }
+            _ = faults.next_timer() => {
+                faults.due(&engine, settled);
                 continue;
             }
             event = events.recv() => match event {
@@ -165,9 +174,28 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             },
         };
         match &event {
-            Event::Failed { .. } => failed += 1,
+            Event::Failed { .. } => {
+                failed += 1;
+                settled += 1;
+                faults.due(&engine, settled);
+            }
+            Event::Acked(_) => {
+                settled += 1;
+                faults.due(&engine, settled);
+            }
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
             _ => {}
+        }
+        if matches!(event, Event::ShutdownComplete { .. }) {
+            for never in faults.left() {
+                let text = format!("fault never made: {never}");
+                if let Some(v) = to_json(Event::Notice {
+                    level: Level::Warn,
+                    text,
+                }) {
+                    emit(&mut out, v);
+                }
+            }
         }
         perf.take(&event);
         let done = matches!(event, Event::ShutdownComplete { .. });
@@ -207,6 +235,64 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The run's --fault list: what is still to be made, and when.
+struct Faults {
+    start: tokio::time::Instant,
+    waiting: Vec<Scheduled>,
+}
+
+impl Faults {
+    fn new(list: &[Scheduled]) -> Faults {
+        Faults {
+            start: tokio::time::Instant::now(),
+            waiting: list.to_vec(),
+        }
+    }
+
+    /// Makes every fault that is due, in the order given.
+    fn due(&mut self, engine: &Engine, settled: u64) {
+        let elapsed = self.start.elapsed();
+        self.waiting.retain(|s| {
+            let now = match s.when {
+                When::Start => true,
+                When::Settled(n) => settled >= n,
+                When::After(d) => elapsed >= d,
+            };
+            if now {
+                engine.send(Command::Fault(s.fault.clone()));
+            }
+            !now
+        });
+    }
+
+    /// Resolves when the next timed fault is due; never if none is waiting.
+    async fn next_timer(&self) {
+        let next = self
+            .waiting
+            .iter()
+            .filter_map(|s| match s.when {
+                When::After(d) => Some(d),
+                _ => None,
+            })
+            .min();
+        match next {
+            Some(d) => tokio::time::sleep_until(self.start + d).await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// What was never made, as the user wrote it.
+    fn left(&self) -> Vec<String> {
+        self.waiting
+            .iter()
+            .map(|s| match s.when {
+                When::Settled(n) => format!("@{n} {}: fewer records were settled", s.fault),
+                _ => format!("{}: the run ended first", s.fault),
+            })
+            .collect()
     }
 }
 
@@ -344,9 +430,10 @@ pub fn to_json(event: Event) -> Option<Value> {
         Event::Connected {
             bootstrap,
             embedded,
+            proxy,
             verify,
         } => {
-            json!({"name": "connected", "bootstrap_servers": bootstrap, "embedded": embedded, "verify": verify})
+            json!({"name": "connected", "bootstrap_servers": bootstrap, "embedded": embedded, "proxy": proxy, "verify": verify})
         }
         Event::Topics(_) => return None,
         Event::Queued {

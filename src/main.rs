@@ -43,6 +43,9 @@ fn main() -> ExitCode {
         topic: common.topic.clone(),
         settings,
         verify: !common.no_verify,
+        // Faults on a real cluster are made by the proxy.
+        proxy: common.proxy
+            || matches!(&cli.command, Some(Sub::Produce(args)) if !args.fault.is_empty()),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

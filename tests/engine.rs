@@ -260,6 +260,7 @@ async fn an_unreachable_broker_is_reported_not_waited_on() {
         topic: "demo".into(),
         settings: Settings::default(),
         verify: true,
+        proxy: false,
     });
     let events = common::events_until(&mut rx, |e| {
         matches!(e, Event::Notice { level: Level::Error, text } if text.contains("cannot read the cluster's topics"))

@@ -24,16 +24,33 @@ async fn engine(
     topic: &str,
     settings: Settings,
 ) -> (Engine, UnboundedReceiver<Event>, String) {
+    engine_via(bootstrap, false, topic, settings).await
+}
+
+/// As `engine`, through kprod's proxy when `proxy` is set.
+async fn engine_via(
+    bootstrap: Option<&str>,
+    proxy: bool,
+    topic: &str,
+    settings: Settings,
+) -> (Engine, UnboundedReceiver<Event>, String) {
     let (engine, mut rx) = Engine::start(EngineConfig {
         bootstrap: bootstrap.map(str::to_string),
         topic: topic.into(),
         settings,
         verify: true,
+        proxy,
     });
     let first = common::events_until(&mut rx, |e| matches!(e, Event::Connected { .. })).await;
-    let Some(Event::Connected { bootstrap, .. }) = first.last() else {
+    let Some(Event::Connected {
+        bootstrap,
+        proxy: through,
+        ..
+    }) = first.last()
+    else {
         unreachable!()
     };
+    assert_eq!(through.is_some(), proxy, "{first:?}");
     (engine, rx, bootstrap.clone())
 }
 
@@ -146,15 +163,14 @@ fn varied(topic: &str, i: u64) -> Draft {
     }
 }
 
-/// 10,000 varied records: every one acked or failed, every acked one read
-/// back once, at its reported place, byte for byte.
-async fn no_silent_loss(bootstrap: Option<&str>) {
-    let name = "kprod-loss";
-    let (engine, mut rx, servers) = engine(bootstrap, name, Settings::default()).await;
+/// `n` varied records: every one acked or failed, every acked one read back
+/// once, at its reported place, byte for byte (read from the cluster
+/// itself, not through the proxy when the producer used it).
+async fn no_silent_loss(bootstrap: Option<&str>, proxy: bool, name: &str, n: u64) {
+    let (engine, mut rx, servers) = engine_via(bootstrap, proxy, name, Settings::default()).await;
     if bootstrap.is_some() {
         create(&engine, &mut rx, topic(name, 6, 3, Some(2))).await;
     }
-    let n = 10_000u64;
     let drafts: Vec<Draft> = (0..n).map(|i| varied(name, i)).collect();
     for d in &drafts {
         engine.send(Command::Send(d.clone()));
@@ -283,12 +299,20 @@ async fn real_kafka_no_silent_loss_and_bytes_round_trip() {
     let Some(cluster) = Cluster::shared("real_kafka_no_silent_loss") else {
         return;
     };
-    no_silent_loss(Some(&cluster.bootstrap)).await;
+    no_silent_loss(Some(&cluster.bootstrap), false, "kprod-loss", 10_000).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn embedded_no_silent_loss_and_bytes_round_trip() {
-    no_silent_loss(None).await;
+    no_silent_loss(None, false, "kprod-loss", 10_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_proxy_passes_100k_records_without_changing_a_byte() {
+    let Some(cluster) = Cluster::shared("proxy_pass_through") else {
+        return;
+    };
+    no_silent_loss(Some(&cluster.bootstrap), true, "kprod-proxy-pass", 100_000).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -708,4 +732,237 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
         rr.batches,
         rr.records_per_batch()
     );
+}
+
+/// `kprod produce ARGS` against the shared cluster: exit code and events.
+fn produce(cluster: &Cluster, args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .arg("produce")
+        .args(["-b", &cluster.bootstrap])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let events = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (out.status.code().unwrap_or(-1), events)
+}
+
+fn named<'a>(events: &'a [serde_json::Value], name: &str) -> Vec<&'a serde_json::Value> {
+    events.iter().filter(|e| e["name"] == name).collect()
+}
+
+fn notices(events: &[serde_json::Value]) -> String {
+    named(events, "notice")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap_or("").to_string() + "\n")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_acks_through_the_proxy_duplicate_records_unless_the_producer_is_idempotent() {
+    let Some(cluster) = Cluster::shared("proxy_lost_acks") else {
+        return;
+    };
+    let mut acked = Vec::new();
+    for idempotence in [false, true] {
+        let name = format!("kprod-lost-acks-{idempotence}");
+        create_via_engine(&cluster.bootstrap, &name, 3).await;
+        let idem = format!("enable.idempotence={idempotence}");
+        let (code, events) = produce(
+            cluster,
+            &[
+                "-t",
+                &name,
+                "--count",
+                "1000",
+                "--fault",
+                "lose-acks 2",
+                "-X",
+                "acks=all",
+                "-X",
+                &idem,
+                // The producer gives up on a response after 2 s.
+                "-X",
+                "request.timeout.ms=2000",
+            ],
+        );
+        let said = notices(&events);
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.contains("fault: every broker loses the acks"),
+            "{said}"
+        );
+        assert_eq!(said.matches("its ack will be dropped").count(), 2, "{said}");
+        let timed_out = named(&events, "producer_request")
+            .into_iter()
+            .filter(|r| r["outcome"] == "timed_out")
+            .count();
+        assert!(timed_out >= 2, "the lost acks time out: {said}");
+        let verdict = named(&events, "verification_summary");
+        let v = verdict.last().expect("verified");
+        let dup = v["duplicated"].as_u64().unwrap();
+        assert_eq!(v["acked"], 1000);
+        assert_eq!(v["missing"], 0);
+        // Read back by a consumer of the test's own.
+        let stored = read_all(&cluster.bootstrap, &name).len() as u64;
+        assert_eq!(stored, 1000 + dup, "{v}");
+        if idempotence {
+            assert_eq!(dup, 0, "the broker drops the retried batches: {v}");
+        } else {
+            assert!(dup > 0, "the retried batches were written twice: {v}");
+        }
+        acked.push(v["acked"].clone());
+    }
+    assert_eq!(acked[0], acked[1]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_request_among_five_in_flight_reorders_records_unless_idempotent() {
+    let Some(cluster) = Cluster::shared("proxy_reordering") else {
+        return;
+    };
+    for idempotence in [false, true] {
+        let name = format!("kprod-reorder-{idempotence}");
+        create_via_engine(&cluster.bootstrap, &name, 1).await;
+        let idem = format!("enable.idempotence={idempotence}");
+        let (code, events) = produce(
+            cluster,
+            &[
+                "-t",
+                &name,
+                "--count",
+                "20000",
+                "--fault",
+                "@2000 fail 1 NOT_ENOUGH_REPLICAS",
+                "-X",
+                "acks=all",
+                "-X",
+                &idem,
+                "-X",
+                "max.in.flight.requests.per.connection=5",
+                // Small batches: many requests in flight at once.
+                "-X",
+                "batch.size=4000",
+                "-X",
+                "retry.backoff.ms=300",
+            ],
+        );
+        let said = notices(&events);
+        assert_eq!(code, 0, "{said}");
+        assert!(
+            said.contains("with error 19 in the broker's place"),
+            "{said}"
+        );
+        let requests = named(&events, "producer_request");
+        let failed: Vec<_> = requests
+            .iter()
+            .filter(|r| {
+                r["outcome"] == "failed"
+                    && r["error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("Not enough in-sync replicas"))
+            })
+            .collect();
+        assert_eq!(failed.len(), 1, "{said}");
+        // The retry of the same records waits retry.backoff.ms (librdkafka
+        // takes up to 20% off for jitter).
+        let retry = requests
+            .iter()
+            .find(|r| {
+                r["retry"] == true
+                    && r["partition"] == failed[0]["partition"]
+                    && r["first_msgid"] == failed[0]["first_msgid"]
+                    && r["sent_ms"].as_i64() >= failed[0]["sent_ms"].as_i64()
+            })
+            .unwrap_or_else(|| panic!("no retry of {}", failed[0]));
+        let failed_at =
+            failed[0]["sent_ms"].as_f64().unwrap() + failed[0]["rtt_ms"].as_f64().unwrap_or(0.0);
+        let waited = retry["sent_ms"].as_f64().unwrap() - failed_at;
+        assert!(waited >= 0.75 * 300.0, "retried after {waited} ms");
+        let verdict = named(&events, "verification_summary");
+        let v = verdict.last().expect("verified");
+        assert_eq!(
+            (v["acked"].as_u64(), v["missing"].as_u64()),
+            (Some(20000), Some(0)),
+            "{v}"
+        );
+        let reordered = v["reordered"].as_u64().unwrap();
+        if idempotence {
+            assert_eq!(reordered, 0, "order kept: {v}");
+        } else {
+            assert!(reordered > 0, "later batches landed before the retry: {v}");
+        }
+    }
+}
+
+/// Creates `name` with `partitions` partitions on a real cluster.
+async fn create_via_engine(bootstrap: &str, name: &str, partitions: i32) {
+    let (engine, mut rx, _) = engine(Some(bootstrap), name, Settings::default()).await;
+    create(&engine, &mut rx, topic(name, partitions, 3, None)).await;
+    engine.send(Command::Shutdown);
+    common::events_until(&mut rx, |e| matches!(e, Event::ShutdownComplete { .. })).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn through_the_proxy_a_slowed_broker_answers_late_and_a_downed_one_loses_nothing() {
+    let Some(cluster) = Cluster::shared("proxy_down_and_slow") else {
+        return;
+    };
+    let name = "kprod-proxy-down";
+    create_via_engine(&cluster.bootstrap, name, 6).await;
+    let (code, events) = produce(
+        cluster,
+        &[
+            "-t",
+            name,
+            "--count",
+            "3000",
+            "--rate",
+            "1000",
+            "--fault",
+            "slow 2 200",
+            "--fault",
+            "@500 down 1",
+            "--fault",
+            "@2s up 1",
+            "-X",
+            "acks=all",
+        ],
+    );
+    let said = notices(&events);
+    assert_eq!(code, 0, "{said}");
+    for fault in [
+        "fault: broker 2 answers 200 ms late",
+        "fault: broker 1 down (kprod's proxy cuts its connections",
+        "fault: broker 1 up",
+    ] {
+        assert!(said.contains(fault), "{fault}: {said}");
+    }
+    let requests = named(&events, "producer_request");
+    let answered = |broker: i64| {
+        requests
+            .iter()
+            .filter(move |r| r["broker"] == broker && r["outcome"] == "delivered")
+            .filter_map(|r| r["rtt_ms"].as_f64())
+    };
+    assert!(answered(2).count() > 0, "{said}");
+    for rtt in answered(2) {
+        assert!(rtt >= 200.0, "broker 2 answered in {rtt} ms");
+    }
+    // Records for broker 1's partitions waited for it and went out after.
+    let perf = named(&events, "performance");
+    let waited = perf[0]["max_latency_ms"].as_f64().unwrap();
+    assert!(waited >= 1000.0, "nothing waited for broker 1: {waited} ms");
+    let v = named(&events, "verification_summary");
+    let v = v.last().expect("verified");
+    assert_eq!(
+        (v["acked"].as_u64(), v["missing"].as_u64()),
+        (Some(3000), Some(0)),
+        "{v}"
+    );
+    let end = events.last().unwrap();
+    assert_eq!(end["failed"], 0, "{said}");
 }

@@ -148,6 +148,13 @@ fn bad_options_are_refused_before_anything_is_sent() {
             vec!["--producer.config", "/nonexistent.properties"],
             "cannot read",
         ),
+        (vec!["--fault", "explode 1"], "unknown fault 'explode'"),
+        (vec!["--fault", "@soon down 1"], "a record count (@500)"),
+        (vec!["--fault", "slow 1"], "needs a delay in ms"),
+        (
+            vec!["--proxy"],
+            "--proxy stands between kprod and a real cluster",
+        ),
     ] {
         let (code, events, stderr) = produce(&args, "");
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -456,4 +463,82 @@ fn a_large_input_keeps_its_order_and_its_line_numbers() {
         values, expected,
         "one key, one partition: the input's order"
     );
+}
+
+#[test]
+fn faults_given_as_flags_are_made_when_due_and_one_never_due_is_reported() {
+    let (code, events, stderr) = produce(
+        &[
+            "--count",
+            "400",
+            "--fault",
+            "fail 2 NOT_ENOUGH_REPLICAS",
+            "--fault",
+            "@100 slow 2 20",
+            "--fault",
+            "@100000 clear",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let said: Vec<&str> = named(&events, "notice")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    let has = |text: &str| said.iter().any(|s| s.contains(text));
+    assert!(
+        has("fault: the next 2 produce request(s) fail with NOT_ENOUGH_REPLICAS (19, retriable)"),
+        "{said:?}"
+    );
+    assert!(has("fault: broker 2 answers 20 ms late"), "{said:?}");
+    assert!(
+        has("fault never made: @100000 faults cleared") && has("fewer records were settled"),
+        "{said:?}"
+    );
+    // The refused requests were retried and every record went out.
+    let requests = named(&events, "producer_request");
+    let refused = requests.iter().filter(|r| r["outcome"] == "failed").count();
+    assert_eq!(refused, 2, "{requests:?}");
+    assert!(requests.iter().any(|r| r["retry"] == true));
+    let end = events.last().unwrap();
+    assert_eq!(
+        (end["acked"].as_u64(), end["failed"].as_u64()),
+        (Some(400), Some(0))
+    );
+}
+
+#[test]
+fn records_held_up_by_a_fault_fail_at_delivery_timeout_naming_it() {
+    let (code, events, _) = produce(
+        &[
+            "--count",
+            "5",
+            "--fault",
+            "down 1",
+            "--fault",
+            "down 2",
+            "--fault",
+            "down 3",
+            "-X",
+            "delivery.timeout.ms=2000",
+            "-X",
+            "request.timeout.ms=1000",
+            "-X",
+            "linger.ms=0",
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    let failed = named(&events, "producer_send_error");
+    assert_eq!(failed.len(), 5, "{events:?}");
+    for f in failed {
+        assert_eq!(f["exception"], "MESSAGE_TIMED_OUT");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("delivery.timeout.ms (2000 ms) ran out"),
+            "{f:?}"
+        );
+    }
 }

@@ -715,12 +715,14 @@ fn the_status_bar_says_when_verification_is_off() {
     app.on_event(Event::Connected {
         bootstrap: "b:1".into(),
         embedded: false,
+        proxy: None,
         verify: true,
     });
     assert!(screen(&app).contains("verify: waiting for acks"));
     app.on_event(Event::Connected {
         bootstrap: "b:1".into(),
         embedded: false,
+        proxy: None,
         verify: false,
     });
     assert!(screen(&app).contains("verify: off (--no-verify)"));

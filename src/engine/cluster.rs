@@ -11,6 +11,7 @@ use rdkafka::producer::{BaseProducer, Producer as _};
 use rdkafka_sys as rdsys;
 
 use super::faults::Fault;
+use super::settings::Settings;
 
 /// Brokers in the embedded cluster.
 pub const EMBEDDED_BROKERS: i32 = 3;
@@ -40,9 +41,10 @@ pub struct Embedded {
 }
 
 // SAFETY: the mock cluster's API is thread-safe: every call posts an
-// operation to the cluster's own thread and waits for its reply. The value is
-// owned by one engine task at a time.
+// operation to the cluster's own thread and waits for its reply, so the
+// engine loop and the fault loop may both call it.
 unsafe impl Send for Embedded {}
+unsafe impl Sync for Embedded {}
 
 impl Drop for Embedded {
     fn drop(&mut self) {
@@ -107,10 +109,25 @@ impl Embedded {
         }
     }
 
+    /// What a fault shows on this cluster that a real broker would not.
+    pub fn caveat(fault: &Fault, settings: &Settings) -> Option<&'static str> {
+        let idempotent = settings.get("enable.idempotence") == Some("true");
+        let transactional = settings
+            .get("transactional.id")
+            .is_some_and(|t| !t.is_empty());
+        (matches!(fault, Fault::LoseAcks { .. }) && idempotent && !transactional)
+            .then_some(EMBEDDED_NO_DEDUPE)
+    }
+
     /// Carries a fault out; says what a user should know about it. A lost
-    /// ack is answered `late_ms` after the request (past the client's
-    /// request.timeout.ms).
-    pub fn inject(&self, fault: &Fault, late_ms: u32) -> Result<String, String> {
+    /// ack is answered after the client gave up on it: 2 s past its
+    /// request.timeout.ms.
+    pub fn inject(&self, fault: &Fault, settings: &Settings) -> Result<String, String> {
+        let late_ms = settings
+            .get("request.timeout.ms")
+            .and_then(|t| t.parse::<u32>().ok())
+            .unwrap_or(30_000)
+            .saturating_add(2_000);
         let m = self.mock;
         // SAFETY (every call below): `mock` is live; strings outlive calls.
         match fault {

@@ -1,9 +1,19 @@
 //! Faults on demand, as a teacher types them: take a broker down and up,
 //! slow it, lose its acks, fail the next produce requests with an error,
 //! move a partition's leader. The embedded cluster carries them out through
-//! librdkafka's mock API (see cluster.rs).
+//! librdkafka's mock API (see cluster.rs), a real one through kprod's proxy
+//! (proxy.rs).
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use super::cluster::Embedded;
+use super::proxy::{self, Proxy};
+use super::settings::Settings;
+use super::{Event, Level};
 
 /// What `parse` takes, for prompts, help and errors.
 pub const FAULT_SYNTAX: &str =
@@ -256,9 +266,146 @@ pub fn parse(text: &str) -> Result<Fault, String> {
     Ok(fault)
 }
 
+/// What carries faults out: the embedded cluster, or kprod's proxy in front
+/// of a real one (neither: faults are refused, saying why).
+pub(super) struct Makers {
+    pub embedded: Option<Arc<Embedded>>,
+    pub proxy: Option<Arc<Proxy>>,
+    /// The cluster's own address.
+    pub bootstrap: String,
+}
+
+/// Makes faults as they come, beside the engine's command loop, so that a
+/// fault lands at once even while that loop waits for records to drain.
+pub(super) async fn serve(
+    mut faults: mpsc::UnboundedReceiver<Fault>,
+    makers: Makers,
+    settings: watch::Receiver<Settings>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let notice = |level, text: String| {
+        let _ = events.send(Event::Notice { level, text });
+    };
+    while let Some(fault) = faults.recv().await {
+        let settings = settings.borrow().clone();
+        let made = match (&makers.embedded, &makers.proxy) {
+            (Some(cluster), _) => {
+                // The mock makes a topic it is told about: ask first.
+                match &fault {
+                    Fault::Leader { topic, .. } if !topic_known(&makers.bootstrap, topic).await => {
+                        Err("the cluster has no such topic".into())
+                    }
+                    _ => cluster.inject(&fault, &settings),
+                }
+            }
+            (None, Some(p)) => p.inject(&fault).await,
+            (None, None) => Err(proxy::NOT_RUNNING.into()),
+        };
+        match made {
+            Ok(note) => {
+                notice(Level::Warn, format!("fault: {fault}{note}"));
+                if makers.embedded.is_some() {
+                    if let Some(caveat) = Embedded::caveat(&fault, &settings) {
+                        notice(Level::Warn, caveat.into());
+                    }
+                }
+            }
+            Err(e) => notice(Level::Error, format!("fault not made: {fault}: {e}")),
+        }
+    }
+}
+
+/// Whether the cluster at `bootstrap` has `topic`, by its metadata.
+async fn topic_known(bootstrap: &str, topic: &str) -> bool {
+    let (bootstrap, topic) = (bootstrap.to_string(), topic.to_string());
+    tokio::task::spawn_blocking(move || {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let consumer: Result<BaseConsumer, _> = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .create();
+        consumer.is_ok_and(|c| {
+            c.fetch_metadata(None, Duration::from_secs(5))
+                .is_ok_and(|md| md.topics().iter().any(|t| t.name() == topic))
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// When `kprod produce --fault` makes its fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum When {
+    /// Before the first record.
+    Start,
+    /// Once this many records were acked or failed.
+    Settled(u64),
+    /// This long after the start.
+    After(Duration),
+}
+
+/// A fault and when to make it: `FAULT`, `@N FAULT` (after N records were
+/// acked or failed) or `@5s FAULT` / `@500ms FAULT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduled {
+    pub when: When,
+    pub fault: Fault,
+}
+
+pub fn parse_scheduled(text: &str) -> Result<Scheduled, String> {
+    let text = text.trim();
+    let Some(rest) = text.strip_prefix('@') else {
+        return Ok(Scheduled {
+            when: When::Start,
+            fault: parse(text)?,
+        });
+    };
+    let (at, fault) = rest
+        .split_once(char::is_whitespace)
+        .ok_or_else(|| format!("'@{rest}' needs a fault after it: {FAULT_SYNTAX}"))?;
+    let bad = || format!("'@{at}': a record count (@500), seconds (@5s) or milliseconds (@500ms)");
+    let when = if let Some(ms) = at.strip_suffix("ms") {
+        When::After(Duration::from_millis(ms.parse().map_err(|_| bad())?))
+    } else if let Some(secs) = at.strip_suffix('s') {
+        let secs: f64 = secs.parse().map_err(|_| bad())?;
+        When::After(Duration::try_from_secs_f64(secs).map_err(|_| bad())?)
+    } else {
+        When::Settled(at.parse().map_err(|_| bad())?)
+    };
+    Ok(Scheduled {
+        when,
+        fault: parse(fault)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_when_a_scheduled_fault_comes() {
+        let at = |t: &str| parse_scheduled(t).map(|s| s.when);
+        assert_eq!(at("down 1"), Ok(When::Start));
+        assert_eq!(at("@500 down 1"), Ok(When::Settled(500)));
+        assert_eq!(
+            at("@2.5s up 1"),
+            Ok(When::After(Duration::from_millis(2500)))
+        );
+        assert_eq!(
+            at("@40ms clear"),
+            Ok(When::After(Duration::from_millis(40)))
+        );
+        for (typed, reason) in [
+            ("@5", "needs a fault after it"),
+            ("@x down 1", "a record count (@500)"),
+            ("@-1s down 1", "a record count"),
+            ("@1e99s down 1", "a record count"),
+            ("@99999999999999999999 down 1", "a record count"),
+            ("@5 explode", "unknown fault"),
+        ] {
+            let e = parse_scheduled(typed).unwrap_err();
+            assert!(e.contains(reason), "{typed:?}: {e}");
+        }
+    }
 
     #[test]
     fn reads_what_a_teacher_types() {

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod faults;
 pub mod partition;
 pub mod producer;
+pub mod proxy;
 pub mod record;
 pub mod requests;
 pub mod serde;
@@ -37,6 +38,9 @@ pub struct EngineConfig {
     pub settings: Settings,
     /// Tag every record with an id header and read the topic back.
     pub verify: bool,
+    /// Send through kprod's fault-injecting proxy (a real cluster only: the
+    /// embedded one makes its faults itself).
+    pub proxy: bool,
 }
 
 /// What a front end asks of the engine.
@@ -158,6 +162,8 @@ pub enum Event {
     Connected {
         bootstrap: String,
         embedded: bool,
+        /// Where kprod's proxy listens, when the producer goes through it.
+        proxy: Option<String>,
         /// Records carry the id header and are read back.
         verify: bool,
     },
@@ -272,20 +278,27 @@ impl Inbox {
 #[derive(Clone)]
 pub struct Engine {
     commands: UnboundedSender<Command>,
+    faults: UnboundedSender<faults::Fault>,
 }
 
 impl Engine {
     /// Starts the engine on the current tokio runtime.
     pub fn start(config: EngineConfig) -> (Engine, UnboundedReceiver<Event>) {
         let (commands, command_rx) = mpsc::unbounded_channel();
+        let (faults, fault_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(config, command_rx, events));
-        (Engine { commands }, event_rx)
+        tokio::spawn(run(config, command_rx, fault_rx, events));
+        (Engine { commands, faults }, event_rx)
     }
 
     pub fn send(&self, command: Command) {
         // A closed channel means the engine already stopped; nothing to tell.
-        let _ = self.commands.send(command);
+        let _ = match command {
+            // A fault lands at once, even while the engine waits for records
+            // to drain.
+            Command::Fault(f) => self.faults.send(f).map_err(drop),
+            c => self.commands.send(c).map_err(drop),
+        };
     }
 }
 
@@ -298,19 +311,20 @@ const METADATA_REFRESH: Duration = Duration::from_secs(3);
 async fn run(
     config: EngineConfig,
     mut commands: UnboundedReceiver<Command>,
+    fault_rx: UnboundedReceiver<faults::Fault>,
     events: UnboundedSender<Event>,
 ) {
     let notice = |level, text: String| {
         let _ = events.send(Event::Notice { level, text });
     };
     // Declared before the producer so it is dropped after it.
-    let mut embedded: Option<Embedded> = None;
+    let mut embedded: Option<Arc<Embedded>> = None;
     let bootstrap = match &config.bootstrap {
         Some(servers) => servers.clone(),
         None => match Embedded::start(&config.topic) {
             Ok(cluster) => {
                 let servers = cluster.bootstrap_servers();
-                embedded = Some(cluster);
+                embedded = Some(Arc::new(cluster));
                 servers
             }
             Err(e) => {
@@ -319,15 +333,54 @@ async fn run(
             }
         },
     };
+    // Declared before the producer so it is dropped after it.
+    let mut proxy: Option<Arc<proxy::Proxy>> = None;
+    if config.proxy && config.bootstrap.is_some() {
+        if proxy::tls(&config.settings) {
+            notice(
+                Level::Error,
+                format!(
+                    "{}: the producer goes straight to the cluster, and faults cannot be made",
+                    proxy::NO_TLS
+                ),
+            );
+        } else {
+            match proxy::Proxy::start(&bootstrap, events.clone()).await {
+                Ok(p) => proxy = Some(Arc::new(p)),
+                Err(e) => notice(
+                    Level::Error,
+                    format!(
+                        "{e}: the producer goes straight to the cluster, and faults cannot be made"
+                    ),
+                ),
+            }
+        }
+    }
+    // Where the producer connects; everything else talks to the cluster.
+    let through = proxy
+        .as_ref()
+        .map_or_else(|| bootstrap.clone(), |p| p.bootstrap_servers());
     let _ = events.send(Event::Connected {
         bootstrap: bootstrap.clone(),
         embedded: config.bootstrap.is_none(),
+        proxy: proxy.as_ref().map(|p| p.bootstrap_servers()),
         verify: config.verify,
     });
     if config.bootstrap.is_none() {
         notice(Level::Warn, cluster::EMBEDDED_TIMESTAMP_NOTE.into());
     }
 
+    let (settings_tx, settings_rx) = tokio::sync::watch::channel(config.settings.clone());
+    tokio::spawn(faults::serve(
+        fault_rx,
+        faults::Makers {
+            embedded: embedded.clone(),
+            proxy: proxy.clone(),
+            bootstrap: bootstrap.clone(),
+        },
+        settings_rx,
+        events.clone(),
+    ));
     let counters = Arc::new(Counters::default());
     let verifier = config
         .verify
@@ -335,7 +388,7 @@ async fn run(
     let build = |settings: &Settings| {
         Producer::build(
             settings,
-            &bootstrap,
+            &through,
             events.clone(),
             counters.clone(),
             verifier.clone(),
@@ -369,13 +422,6 @@ async fn run(
             }
         };
         bursts.retain(|b| !b.is_finished());
-        // The mock makes a topic it is told about: ask the cluster first.
-        let unknown_topic = match &command {
-            Command::Fault(faults::Fault::Leader { topic, .. }) => {
-                !topic_known(producer.clone(), topic.clone()).await
-            }
-            _ => false,
-        };
         match command {
             Command::Send(draft) => match &producer {
                 Some(p) => p.enqueue(&draft).await,
@@ -402,43 +448,8 @@ async fn run(
                 }
                 let _ = taken.try_send(());
             }
-            Command::Fault(fault) => match &embedded {
-                Some(_) if unknown_topic => {
-                    notice(
-                        Level::Error,
-                        format!("fault not made: {fault}: the cluster has no such topic"),
-                    );
-                }
-                Some(cluster) => {
-                    // A lost ack comes back after the client gave up on it.
-                    let late = settings
-                        .get("request.timeout.ms")
-                        .and_then(|t| t.parse::<u32>().ok())
-                        .unwrap_or(30_000)
-                        .saturating_add(2_000);
-                    match cluster.inject(&fault, late) {
-                        Ok(note) => {
-                            notice(Level::Warn, format!("fault: {fault}{note}"));
-                            let idempotent = settings.get("enable.idempotence") == Some("true");
-                            let transactional =
-                                settings.get("transactional.id").is_some_and(|t| !t.is_empty());
-                            if matches!(fault, faults::Fault::LoseAcks { .. })
-                                && idempotent
-                                && !transactional
-                            {
-                                notice(Level::Warn, cluster::EMBEDDED_NO_DEDUPE.into());
-                            }
-                        }
-                        Err(e) => notice(Level::Error, format!("fault not made: {e}")),
-                    }
-                }
-                None => notice(
-                    Level::Error,
-                    format!(
-                        "fault not made: {fault} needs the embedded cluster; on a real cluster faults go through kprod's proxy, which this version does not have yet"
-                    ),
-                ),
-            },
+            // Engine::send gives faults to the fault loop.
+            Command::Fault(_) => {}
             Command::Pause => flow.state.store(PAUSED, Ordering::Relaxed),
             Command::Resume => flow.state.store(RUNNING, Ordering::Relaxed),
             Command::Stop => flow.state.store(STOPPED, Ordering::Relaxed),
@@ -496,7 +507,7 @@ async fn run(
             },
             Command::Compare { draft, plan } => {
                 finish(&mut bursts, producer.as_deref(), &events, &flow).await;
-                let (bootstrap, events) = (bootstrap.clone(), events.clone());
+                let (bootstrap, events) = (through.clone(), events.clone());
                 bursts.push(tokio::spawn(async move {
                     let (count, of) = (plan.count, plan.variants.len());
                     for (index, variant) in plan.variants.iter().enumerate() {
@@ -519,12 +530,17 @@ async fn run(
                     notice(Level::Error, format!("not applied: {e}"));
                     continue;
                 }
+                if proxy.is_some() && proxy::tls(&next) {
+                    notice(Level::Error, format!("not applied: {}", proxy::NO_TLS));
+                    continue;
+                }
                 finish(&mut bursts, producer.as_deref(), &events, &flow).await;
                 match build(&next) {
                     Ok(p) => {
                         let changes = next.changes_from(&settings);
                         producer = Some(Arc::new(p));
                         settings = next;
+                        settings_tx.send_replace(settings.clone());
                         let _ = events.send(Event::Applied {
                             settings: settings.clone(),
                             changes,
@@ -680,20 +696,6 @@ impl Reachable {
 /// Fetches the cluster's topics off the async threads; the answer (or why
 /// there is none, once) arrives as an event.
 /// Whether the cluster has `topic`, asked without creating it.
-async fn topic_known(producer: Option<Arc<Producer>>, topic: String) -> bool {
-    let Some(producer) = producer else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || {
-        producer
-            .client()
-            .fetch_metadata(None, METADATA_TIMEOUT)
-            .is_ok_and(|md| md.topics().iter().any(|t| t.name() == topic))
-    })
-    .await
-    .unwrap_or(false)
-}
-
 fn refresh_topics(
     producer: Arc<Producer>,
     bootstrap: &str,

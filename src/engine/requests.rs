@@ -6,6 +6,13 @@
 //! librdkafka's configuration itself and offers no hook for interceptors,
 //! which librdkafka only takes before the client starts; these lines carry
 //! the same facts, in the same order as the delivery reports.
+//!
+//! A retry is known exactly when the producer is idempotent: librdkafka
+//! numbers its records and a retried batch starts at the same number.
+//! Without idempotence every batch says number 0, so the first batch built
+//! for a partition after one of its batches failed with `actions Retry` is
+//! taken as that batch's retry (librdkafka puts the records back at the head
+//! of the partition's queue and builds nothing there until they go again).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
@@ -115,18 +122,26 @@ struct Built {
     records: u32,
     first_msgid: u64,
     pid: Option<(i64, i16)>,
+    /// Known at build time without msgids: 2 and up for a retry.
+    attempt: Option<u32>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     /// Per broker, batches built in the order their requests will go out.
     built: HashMap<i32, VecDeque<Built>>,
-    /// Requests out and not yet answered for, by partition and first msgid.
-    out: HashMap<(String, i32), BTreeMap<u64, Request>>,
+    /// Requests out and not yet settled, per partition in the order sent
+    /// (the order librdkafka settles them in), each with its serial.
+    out: HashMap<(String, i32), VecDeque<(u64, Request)>>,
     /// Where an in-flight request is, by broker and correlation id.
-    corr: HashMap<(i32, i32), (String, i32, u64)>,
-    /// Sends so far of batches not yet delivered, by partition and msgid.
+    corr: HashMap<(i32, i32), ((String, i32), u64)>,
+    serial: u64,
+    /// Sends so far of records not yet delivered, by partition and first
+    /// msgid (idempotent producers).
     attempts: HashMap<(String, i32), BTreeMap<u64, u32>>,
+    /// Attempts of failed batches waiting for their retry, by partition
+    /// (producers without msgids).
+    owed: HashMap<(String, i32), VecDeque<u32>>,
 }
 
 /// Pairs the lines of each request; every change comes back as the
@@ -150,12 +165,19 @@ impl Tracker {
                 pid,
                 ..
             } => {
+                let attempt = (*first_msgid == 0).then(|| {
+                    s.owed
+                        .get_mut(&(topic.clone(), *partition))
+                        .and_then(VecDeque::pop_front)
+                        .map_or(1, |before| before + 1)
+                });
                 s.built.entry(*broker).or_default().push_back(Built {
                     topic: topic.clone(),
                     partition: *partition,
                     records: *records,
                     first_msgid: *first_msgid,
                     pid: *pid,
+                    attempt,
                 });
                 None
             }
@@ -183,7 +205,15 @@ impl Tracker {
                 } else {
                     Outcome::Failed(error.clone())
                 };
-                s.finish(&(topic.clone(), *partition), *first_msgid, outcome)
+                let key = (topic.clone(), *partition);
+                let r = s.finish(&key, *first_msgid, outcome)?;
+                let retried = error
+                    .rsplit_once("(actions ")
+                    .is_some_and(|(_, actions)| actions.contains("Retry"));
+                if r.first_msgid == 0 && retried {
+                    s.owed.entry(key).or_default().push_back(r.attempt);
+                }
+                Some(r)
             }
         }
     }
@@ -199,9 +229,12 @@ impl Tracker {
             } => {
                 let b = s.built.get_mut(&broker)?.pop_front()?;
                 let key = (b.topic.clone(), b.partition);
-                let attempts = s.attempts.entry(key.clone()).or_default();
-                let attempt = attempts.entry(b.first_msgid).or_insert(0);
-                *attempt += 1;
+                let attempt = b.attempt.unwrap_or_else(|| {
+                    let attempts = s.attempts.entry(key.clone()).or_default();
+                    let attempt = attempts.entry(b.first_msgid).or_insert(0);
+                    *attempt += 1;
+                    *attempt
+                });
                 let request = Request {
                     broker,
                     corr,
@@ -210,18 +243,19 @@ impl Tracker {
                     records: b.records,
                     bytes,
                     first_msgid: b.first_msgid,
-                    attempt: *attempt,
+                    attempt,
                     sent_ms: now_ms,
                     rtt_ms: None,
                     outcome: Outcome::InFlight,
                     pid: b.pid,
                 };
-                s.corr
-                    .insert((broker, corr), (key.0.clone(), key.1, b.first_msgid));
+                s.serial += 1;
+                let serial = s.serial;
+                s.corr.insert((broker, corr), (key.clone(), serial));
                 s.out
                     .entry(key)
                     .or_default()
-                    .insert(b.first_msgid, request.clone());
+                    .push_back((serial, request.clone()));
                 Some(request)
             }
             Wire::Received {
@@ -229,8 +263,12 @@ impl Tracker {
                 corr,
                 rtt_ms,
             } => {
-                let (topic, partition, msgid) = s.corr.remove(&(broker, corr))?;
-                let r = s.out.get_mut(&(topic, partition))?.get_mut(&msgid)?;
+                let (key, serial) = s.corr.remove(&(broker, corr))?;
+                let (_, r) = s
+                    .out
+                    .get_mut(&key)?
+                    .iter_mut()
+                    .find(|(n, _)| *n == serial)?;
                 r.rtt_ms = Some(rtt_ms);
                 // Told with its outcome, which the next line brings.
                 None
@@ -244,8 +282,12 @@ impl Tracker {
 }
 
 impl State {
+    /// Settles the request of `key` whose batch starts at `msgid`; without
+    /// msgids (0), the oldest one out.
     fn finish(&mut self, key: &(String, i32), msgid: u64, outcome: Outcome) -> Option<Request> {
-        let mut r = self.out.get_mut(key)?.remove(&msgid)?;
+        let out = self.out.get_mut(key)?;
+        let at = out.iter().position(|(_, r)| r.first_msgid == msgid)?;
+        let (_, mut r) = out.remove(at)?;
         self.corr.remove(&(r.broker, r.corr));
         r.outcome = outcome;
         Some(r)
@@ -327,5 +369,46 @@ mod tests {
         // Settled: nothing kept for it.
         let s = t.lock();
         assert!(s.corr.is_empty() && s.attempts.values().all(|a| a.is_empty()));
+    }
+
+    #[test]
+    fn without_msgids_requests_settle_in_order_and_a_retry_follows_its_failure() {
+        let t = Tracker::default();
+        let plain = |l: &str| {
+            batches::parse(
+                &l.replace(
+                    "MsgId 1, BaseSeq 0, PID{Id:1000,Epoch:0}",
+                    "MsgId 0, BaseSeq -1",
+                )
+                .replace("MsgId 1, BaseSeq 0", "MsgId 0, BaseSeq -1"),
+            )
+            .unwrap()
+        };
+        let sent =
+            |corr: i32| parse(&SENT_LINE.replace("CorrId 9", &format!("CorrId {corr}"))).unwrap();
+        // Two batches of one partition in flight; the first times out.
+        for corr in [1, 2] {
+            t.batch(&plain(BUILT));
+            assert_eq!(t.wire(&sent(corr), 0).unwrap().attempt, 1);
+        }
+        // Built before the failure was known: new records.
+        t.batch(&plain(BUILT));
+        let lost = t.batch(&plain(TIMED_OUT)).unwrap();
+        assert_eq!((lost.corr, lost.attempt), (1, 1));
+        assert_eq!(t.wire(&sent(6), 0).unwrap().attempt, 1);
+        let done = t.batch(&plain(DELIVERED)).unwrap();
+        assert_eq!((done.corr, done.outcome), (2, Outcome::Delivered));
+        // The next batch built for the partition is the retry; the one after
+        // is new.
+        t.batch(&plain(BUILT));
+        assert_eq!(t.wire(&sent(3), 0).unwrap().attempt, 2);
+        t.batch(&plain(BUILT));
+        assert_eq!(t.wire(&sent(4), 0).unwrap().attempt, 1);
+        // A refusal librdkafka does not retry owes nothing.
+        t.batch(&plain(
+            &TIMED_OUT.replace("(actions Retry)", "(actions Permanent)"),
+        ));
+        t.batch(&plain(BUILT));
+        assert_eq!(t.wire(&sent(5), 0).unwrap().attempt, 1);
     }
 }

@@ -264,6 +264,8 @@ impl Totals {
 pub struct Connection {
     pub bootstrap: String,
     pub embedded: bool,
+    /// Where kprod's fault-injecting proxy listens, when it is in the way.
+    pub proxy: Option<String>,
     pub verify: bool,
 }
 
@@ -847,17 +849,19 @@ impl App {
             Event::Connected {
                 bootstrap,
                 embedded,
+                proxy,
                 verify,
             } => {
-                let text = if embedded {
-                    format!("embedded cluster (librdkafka mock, 3 brokers) at {bootstrap}: other clients can connect there")
-                } else {
-                    format!("connecting to {bootstrap}")
+                let text = match (embedded, &proxy) {
+                    (true, _) => format!("embedded cluster (librdkafka mock, 3 brokers) at {bootstrap}: other clients can connect there"),
+                    (false, Some(p)) => format!("connecting to {bootstrap} through kprod's proxy at {p}: faults (Ctrl-F) are made there"),
+                    (false, None) => format!("connecting to {bootstrap}"),
                 };
                 self.push(Status::Notice(Level::Info), text);
                 self.connection = Some(Connection {
                     bootstrap,
                     embedded,
+                    proxy,
                     verify,
                 });
             }

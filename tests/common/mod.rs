@@ -21,6 +21,7 @@ pub fn embedded(topic: &str, settings: Settings) -> (Engine, UnboundedReceiver<E
         topic: topic.into(),
         settings,
         verify: true,
+        proxy: false,
     })
 }
 

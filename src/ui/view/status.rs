@@ -140,7 +140,11 @@ fn connection(app: &App, room: usize) -> String {
     let Some(c) = &app.connection else {
         return "starting…".into();
     };
-    let kind = if c.embedded { "embedded " } else { "brokers " };
+    let kind = match (c.embedded, c.proxy.is_some()) {
+        (true, _) => "embedded ",
+        (false, true) => "via proxy ",
+        (false, false) => "brokers ",
+    };
     let full = format!("{kind}{}", c.bootstrap);
     if full.chars().count() <= room {
         return full;

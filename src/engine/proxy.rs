@@ -1,0 +1,678 @@
+//! kprod's fault-injecting proxy for real clusters: it stands between the
+//! producer and the brokers, passes every request and response through
+//! unchanged except the broker addresses in responses (so that every
+//! connection the producer opens comes back through it), and on demand takes
+//! a broker down, slows it, loses acks or fails produce requests.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{
+    ApiKey, FindCoordinatorResponse, MetadataResponse, ProduceRequest, ProduceResponse,
+    RequestHeader, ResponseHeader,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::faults::Fault;
+use super::{lock, Event, Level};
+
+/// The largest frame the proxy takes: far above what a producer sends
+/// (message.max.bytes tops at 1 GB but no one sends that through a console).
+const MAX_FRAME: usize = 256 << 20;
+/// How long a connection to a broker may take before the client is cut off.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running proxy; it stops listening when dropped (connections end as the
+/// producer closes them).
+pub struct Proxy {
+    shared: Arc<Shared>,
+    bootstrap: SocketAddr,
+    accept: JoinHandle<()>,
+    /// True once the cluster's brokers were asked for at the start.
+    learnt: watch::Receiver<bool>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        for node in lock(&self.shared.nodes).values() {
+            node.accept.abort();
+        }
+    }
+}
+
+struct Shared {
+    /// The cluster's own bootstrap servers.
+    upstream: Vec<String>,
+    /// Every broker the cluster has told the producer about, by node id.
+    nodes: Mutex<HashMap<i32, Arc<Node>>>,
+    plan: Mutex<Plan>,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+/// One broker as the proxy stands in for it.
+struct Node {
+    id: i32,
+    /// Where the producer is told the broker is.
+    local: SocketAddr,
+    /// Where the broker really is.
+    upstream: Mutex<String>,
+    /// Down: connections are cut and new ones closed at once.
+    down: watch::Sender<bool>,
+    /// Added to every response from this broker.
+    slow_ms: AtomicU64,
+    accept: JoinHandle<()>,
+}
+
+/// Faults that wait for produce requests.
+#[derive(Default)]
+struct Plan {
+    /// Forward this many produce requests and drop their responses.
+    lose: u32,
+    /// Only those to this broker, when set.
+    lose_at: Option<i32>,
+    /// Answer this many produce requests with `fail_code` instead of
+    /// forwarding them.
+    fail: u32,
+    fail_code: i16,
+}
+
+/// A request waiting for its response on one connection.
+struct Pending {
+    api: ApiKey,
+    version: i16,
+    /// Drop the response: the ack is lost.
+    lose: bool,
+}
+
+impl Proxy {
+    /// Listens on loopback for `bootstrap` (the cluster's host:port list).
+    pub async fn start(
+        bootstrap: &str,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Result<Proxy, String> {
+        let upstream: Vec<String> = bootstrap
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if upstream.is_empty() {
+            return Err("the proxy needs a bootstrap server".into());
+        }
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("the proxy cannot listen on loopback: {e}"))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| format!("the proxy cannot listen on loopback: {e}"))?;
+        let shared = Arc::new(Shared {
+            upstream,
+            nodes: Mutex::new(HashMap::new()),
+            plan: Mutex::new(Plan::default()),
+            events,
+        });
+        let accept = tokio::spawn(accept_loop(listener, shared.clone(), None));
+        // Learn the brokers now, so a fault can name one before the producer
+        // has asked; an unreachable cluster is learnt later, as it answers.
+        let (learnt_tx, learnt) = watch::channel(false);
+        let servers = bootstrap.to_string();
+        let learner = shared.clone();
+        tokio::spawn(async move {
+            let brokers = tokio::task::spawn_blocking(move || brokers(&servers))
+                .await
+                .unwrap_or_default();
+            for (id, host, port) in brokers {
+                if let Err(e) = learner.route(id, &host, port).await {
+                    learner.notice(
+                        Level::Error,
+                        format!("proxy: cannot listen for broker {id}: {e}"),
+                    );
+                }
+            }
+            learnt_tx.send_replace(true);
+        });
+        Ok(Proxy {
+            shared,
+            bootstrap: local,
+            accept,
+            learnt,
+        })
+    }
+
+    /// The address the producer is given instead of the cluster's.
+    pub fn bootstrap_servers(&self) -> String {
+        self.bootstrap.to_string()
+    }
+
+    /// Carries a fault out; says what a user should know about it.
+    pub async fn inject(&self, fault: &Fault) -> Result<String, String> {
+        // A fault named at the start waits until the brokers are known.
+        let _ = self.learnt.clone().wait_for(|l| *l).await;
+        let node = |id: i32| -> Result<Arc<Node>, String> {
+            let nodes = lock(&self.shared.nodes);
+            nodes.get(&id).cloned().ok_or_else(|| {
+                let mut known: Vec<_> = nodes.keys().copied().collect();
+                known.sort();
+                match known.is_empty() {
+                    true => format!("broker {id} is not known yet: the cluster has not named its brokers to the producer"),
+                    false => format!(
+                        "the cluster has no broker {id}; its brokers are {}",
+                        known.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                }
+            })
+        };
+        match fault {
+            Fault::Down(b) => {
+                node(*b)?.down.send_replace(true);
+                Ok(" (kprod's proxy cuts its connections and refuses new ones)".into())
+            }
+            Fault::Up(b) => {
+                node(*b)?.down.send_replace(false);
+                Ok(String::new())
+            }
+            Fault::Slow { broker, ms } => {
+                node(*broker)?
+                    .slow_ms
+                    .store(u64::from(*ms), Ordering::Relaxed);
+                Ok(" (added by kprod's proxy to each response)".into())
+            }
+            Fault::LoseAcks { broker, count } => {
+                if let Some(b) = broker {
+                    node(*b)?;
+                }
+                let mut plan = lock(&self.shared.plan);
+                plan.lose = *count;
+                plan.lose_at = *broker;
+                Ok(" (kprod's proxy forwards each request and drops the broker's response)".into())
+            }
+            Fault::Fail { count, error } => {
+                let mut plan = lock(&self.shared.plan);
+                plan.fail = *count;
+                plan.fail_code = error.code;
+                Ok(" (kprod's proxy answers instead of the broker)".into())
+            }
+            Fault::Leader { .. } => Err(
+                "moving a leader on a real cluster is the cluster's own business: use Kafka's kafka-reassign-partitions.sh and kafka-leader-election.sh; the producer follows the move"
+                    .into(),
+            ),
+            Fault::Clear => {
+                let mut plan = lock(&self.shared.plan);
+                let pending = (plan.lose, plan.fail);
+                *plan = Plan::default();
+                drop(plan);
+                for n in lock(&self.shared.nodes).values() {
+                    n.down.send_replace(false);
+                    n.slow_ms.store(0, Ordering::Relaxed);
+                }
+                Ok(match pending {
+                    (0, 0) => String::new(),
+                    (lose, fail) => format!(
+                        " ({lose} lost ack(s) and {fail} failure(s) still waiting were cancelled)"
+                    ),
+                })
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn notice(&self, level: Level, text: String) {
+        let _ = self.events.send(Event::Notice { level, text });
+    }
+
+    /// Where the producer should find broker `id`, which the cluster says is
+    /// at host:port: a listener of the proxy's own, made on first sight.
+    async fn route(
+        self: &Arc<Self>,
+        id: i32,
+        host: &str,
+        port: i32,
+    ) -> std::io::Result<SocketAddr> {
+        let upstream = format!("{host}:{port}");
+        if let Some(node) = lock(&self.nodes).get(&id) {
+            *lock(&node.upstream) = upstream;
+            return Ok(node.local);
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let local = listener.local_addr()?;
+        let mut nodes = lock(&self.nodes);
+        // Another connection may have made it meanwhile.
+        if let Some(node) = nodes.get(&id) {
+            return Ok(node.local);
+        }
+        let (down, _) = watch::channel(false);
+        let node = Arc::new(Node {
+            id,
+            local,
+            upstream: Mutex::new(upstream),
+            down,
+            slow_ms: AtomicU64::new(0),
+            // It finds the node by id once this lock is let go.
+            accept: tokio::spawn(accept_loop(listener, self.clone(), Some(id))),
+        });
+        nodes.insert(id, node);
+        Ok(local)
+    }
+
+    fn node(&self, id: i32) -> Option<Arc<Node>> {
+        lock(&self.nodes).get(&id).cloned()
+    }
+
+    /// What to do with a request, and what its response needs.
+    fn on_request(&self, node: Option<i32>, frame: &Bytes) -> (Option<(i32, Pending)>, Then) {
+        let mut body = frame.slice(4..);
+        let Some(header) = request_header(&mut body) else {
+            return (None, Then::Forward);
+        };
+        let Ok(api) = ApiKey::try_from(header.request_api_key) else {
+            return (None, Then::Forward);
+        };
+        let version = header.request_api_version;
+        let corr = header.correlation_id;
+        let pending = |lose| Some((corr, Pending { api, version, lose }));
+        if api != ApiKey::Produce {
+            return (pending(false), Then::Forward);
+        }
+        let Ok(request) = ProduceRequest::decode(&mut body, version) else {
+            self.notice(
+                Level::Error,
+                format!(
+                    "proxy: cannot read a produce request (v{version}); passed on without faults"
+                ),
+            );
+            return (pending(false), Then::Forward);
+        };
+        let at = broker_name(node);
+        let parts = partitions(&request);
+        let mut plan = lock(&self.plan);
+        if plan.fail > 0 {
+            plan.fail -= 1;
+            let code = plan.fail_code;
+            drop(plan);
+            if request.acks == 0 {
+                self.notice(
+                    Level::Warn,
+                    format!("proxy: dropped a produce request to {at} ({parts}): with acks=0 the producer never hears of it and counts its records as sent"),
+                );
+                return (None, Then::Drop);
+            }
+            self.notice(
+                Level::Warn,
+                format!("proxy: answered a produce request to {at} ({parts}) with error {code} in the broker's place"),
+            );
+            return (None, Then::Answer(failure(&header, &request, code)));
+        }
+        if request.acks == 0 {
+            return (None, Then::Forward);
+        }
+        if plan.lose > 0 && (plan.lose_at.is_none() || plan.lose_at == node) {
+            plan.lose -= 1;
+            drop(plan);
+            self.notice(
+                Level::Warn,
+                format!("proxy: {at} gets a produce request ({parts}) and writes it, but its ack will be dropped"),
+            );
+            return (pending(true), Then::Forward);
+        }
+        (pending(false), Then::Forward)
+    }
+
+    /// The response to pass on (changed or not), or none; `p` is the
+    /// request it answers, when the proxy saw it.
+    async fn on_response(self: &Arc<Self>, p: Option<Pending>, frame: Bytes) -> Option<Bytes> {
+        let Some(p) = p else {
+            return Some(frame);
+        };
+        if p.lose {
+            return None;
+        }
+        match p.api {
+            ApiKey::Metadata | ApiKey::FindCoordinator | ApiKey::Produce => {}
+            _ => return Some(frame),
+        }
+        match self.readdress(&p, frame.clone()).await {
+            Ok(Some(changed)) => Some(changed),
+            Ok(None) => Some(frame),
+            Err(e) => {
+                self.notice(
+                    Level::Error,
+                    format!("proxy: cannot rewrite a {:?} response (v{}): {e}; the producer may connect past the proxy, and faults would not reach those connections", p.api, p.version),
+                );
+                Some(frame)
+            }
+        }
+    }
+
+    /// The response with every broker address pointing at the proxy, or
+    /// `None` when it names no broker.
+    async fn readdress(
+        self: &Arc<Self>,
+        p: &Pending,
+        frame: Bytes,
+    ) -> Result<Option<Bytes>, String> {
+        let header_version = p.api.response_header_version(p.version);
+        let mut body = frame.slice(4..);
+        let header =
+            ResponseHeader::decode(&mut body, header_version).map_err(|e| e.to_string())?;
+        let local = |addr: SocketAddr| {
+            (
+                StrBytes::from_string(addr.ip().to_string()),
+                i32::from(addr.port()),
+            )
+        };
+        let route = |id: i32, host: StrBytes, port: i32| {
+            let shared = self.clone();
+            async move {
+                shared
+                    .route(id, host.as_str(), port)
+                    .await
+                    .map(local)
+                    .map_err(|e| format!("cannot listen for broker {id}: {e}"))
+            }
+        };
+        let encoded = match p.api {
+            ApiKey::Metadata => {
+                let mut m =
+                    MetadataResponse::decode(&mut body, p.version).map_err(|e| e.to_string())?;
+                for b in &mut m.brokers {
+                    (b.host, b.port) = route(b.node_id.0, b.host.clone(), b.port).await?;
+                }
+                encode(&header, header_version, &m, p.version)?
+            }
+            ApiKey::FindCoordinator => {
+                let mut m = FindCoordinatorResponse::decode(&mut body, p.version)
+                    .map_err(|e| e.to_string())?;
+                if m.node_id.0 >= 0 && !m.host.is_empty() {
+                    (m.host, m.port) = route(m.node_id.0, m.host.clone(), m.port).await?;
+                }
+                for c in &mut m.coordinators {
+                    if c.node_id.0 >= 0 {
+                        (c.host, c.port) = route(c.node_id.0, c.host.clone(), c.port).await?;
+                    }
+                }
+                encode(&header, header_version, &m, p.version)?
+            }
+            ApiKey::Produce if p.version >= 10 => {
+                let mut m =
+                    ProduceResponse::decode(&mut body, p.version).map_err(|e| e.to_string())?;
+                if m.node_endpoints.is_empty() {
+                    return Ok(None);
+                }
+                for n in &mut m.node_endpoints {
+                    (n.host, n.port) = route(n.node_id.0, n.host.clone(), n.port).await?;
+                }
+                encode(&header, header_version, &m, p.version)?
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(encoded))
+    }
+}
+
+/// What becomes of a request.
+enum Then {
+    Forward,
+    /// Not forwarded; this goes back to the producer instead.
+    Answer(Bytes),
+    /// Not forwarded, not answered.
+    Drop,
+}
+
+/// The cluster's brokers as its metadata names them (id, host, port); none
+/// if it does not answer within a few seconds.
+fn brokers(bootstrap: &str) -> Vec<(i32, String, i32)> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: Result<BaseConsumer, _> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("log_level", "0")
+        .create();
+    let Ok(consumer) = consumer else {
+        return Vec::new();
+    };
+    match consumer.fetch_metadata(None, Duration::from_secs(5)) {
+        Ok(md) => md
+            .brokers()
+            .iter()
+            .map(|b| (b.id(), b.host().to_string(), b.port()))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn request_header(body: &mut Bytes) -> Option<RequestHeader> {
+    if body.len() < 4 {
+        return None;
+    }
+    let api = ApiKey::try_from((&body[0..2]).get_i16()).ok()?;
+    let version = (&body[2..4]).get_i16();
+    RequestHeader::decode(body, api.request_header_version(version)).ok()
+}
+
+fn broker_name(node: Option<i32>) -> String {
+    match node {
+        Some(id) => format!("broker {id}"),
+        None => "the bootstrap broker".into(),
+    }
+}
+
+/// "topic-0, topic-3" for the partitions a produce request carries.
+fn partitions(request: &ProduceRequest) -> String {
+    let mut out = Vec::new();
+    for t in &request.topic_data {
+        for p in &t.partition_data {
+            out.push(format!("{}-{}", t.name.0.as_str(), p.index));
+        }
+    }
+    out.join(", ")
+}
+
+/// A produce response failing every partition of `request` with `code`.
+fn failure(header: &RequestHeader, request: &ProduceRequest, code: i16) -> Bytes {
+    let response = ProduceResponse::default().with_responses(
+        request
+            .topic_data
+            .iter()
+            .map(|t| {
+                TopicProduceResponse::default()
+                    .with_name(t.name.clone())
+                    .with_topic_id(t.topic_id)
+                    .with_partition_responses(
+                        t.partition_data
+                            .iter()
+                            .map(|p| {
+                                PartitionProduceResponse::default()
+                                    .with_index(p.index)
+                                    .with_error_code(code)
+                                    .with_base_offset(-1)
+                            })
+                            .collect(),
+                    )
+            })
+            .collect(),
+    );
+    let version = header.request_api_version;
+    let header_version = ApiKey::Produce.response_header_version(version);
+    let header = ResponseHeader::default().with_correlation_id(header.correlation_id);
+    // Everything here fits every produce version the broker took.
+    encode(&header, header_version, &response, version).unwrap_or_default()
+}
+
+/// A response frame: size, header, body.
+fn encode<M: Encodable>(
+    header: &ResponseHeader,
+    header_version: i16,
+    message: &M,
+    version: i16,
+) -> Result<Bytes, String> {
+    let mut buf = BytesMut::new();
+    buf.put_i32(0);
+    header
+        .encode(&mut buf, header_version)
+        .map_err(|e| e.to_string())?;
+    message
+        .encode(&mut buf, version)
+        .map_err(|e| e.to_string())?;
+    let size = i32::try_from(buf.len() - 4).map_err(|_| "response too large".to_string())?;
+    buf[..4].copy_from_slice(&size.to_be_bytes());
+    Ok(buf.freeze())
+}
+
+/// One length-prefixed frame, prefix included; `None` at a clean end.
+async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> std::io::Result<Option<Bytes>> {
+    let mut size = [0u8; 4];
+    match r.read_exact(&mut size).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let n = i32::from_be_bytes(size);
+    let n = usize::try_from(n)
+        .ok()
+        .filter(|n| *n <= MAX_FRAME)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad frame size"))?;
+    let mut buf = BytesMut::zeroed(4 + n);
+    buf[..4].copy_from_slice(&size);
+    r.read_exact(&mut buf[4..]).await?;
+    Ok(Some(buf.freeze()))
+}
+
+/// Takes connections for the bootstrap servers (`node` None) or one broker.
+/// Boxed: a connection can name a new broker, which starts a loop of its own.
+fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    node: Option<i32>,
+) -> futures::future::BoxFuture<'static, ()> {
+    Box::pin(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                // Out of file descriptors, say: try again shortly.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            };
+            let node = node.and_then(|id| shared.node(id));
+            if node.as_ref().is_some_and(|n| *n.down.borrow()) {
+                // A broker that is down: the connection ends at once.
+                drop(client);
+                continue;
+            }
+            tokio::spawn(serve(shared.clone(), node, client));
+        }
+    })
+}
+
+/// Where a connection goes: the node's broker, or the first bootstrap
+/// server that answers.
+async fn connect(shared: &Shared, node: Option<&Node>) -> Option<TcpStream> {
+    let targets = match node {
+        Some(n) => vec![lock(&n.upstream).clone()],
+        None => shared.upstream.clone(),
+    };
+    for target in targets {
+        if let Ok(Ok(s)) = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&target)).await
+        {
+            return Some(s);
+        }
+    }
+    None
+}
+
+/// Carries one producer connection to its broker and back until either side
+/// closes it or its broker is taken down.
+async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) {
+    let Some(server) = connect(&shared, node.as_deref()).await else {
+        return;
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (client_read, mut client_write) = client.into_split();
+    let (server_read, mut server_write) = server.into_split();
+    let mut client_read = BufReader::with_capacity(64 << 10, client_read);
+    let mut server_read = BufReader::with_capacity(64 << 10, server_read);
+    let pending: Mutex<HashMap<i32, Pending>> = Mutex::new(HashMap::new());
+    // Frames for the producer, each not before its time.
+    let (to_client, mut for_client) = mpsc::unbounded_channel::<(Instant, Bytes)>();
+    let id = node.as_ref().map(|n| n.id);
+
+    let upward = async {
+        while let Ok(Some(frame)) = read_frame(&mut client_read).await {
+            let (waits, then) = shared.on_request(id, &frame);
+            if let Some((corr, p)) = waits {
+                lock(&pending).insert(corr, p);
+            }
+            match then {
+                Then::Forward => {
+                    if server_write.write_all(&frame).await.is_err() {
+                        break;
+                    }
+                }
+                Then::Answer(reply) => {
+                    let _ = to_client.send((Instant::now(), reply));
+                }
+                Then::Drop => {}
+            }
+        }
+    };
+    let downward = async {
+        while let Ok(Some(frame)) = read_frame(&mut server_read).await {
+            let due = Instant::now()
+                + Duration::from_millis(
+                    node.as_ref()
+                        .map_or(0, |n| n.slow_ms.load(Ordering::Relaxed)),
+                );
+            let corr = frame.get(4..8).map(|mut c| c.get_i32());
+            let p = corr.and_then(|c| lock(&pending).remove(&c));
+            if let Some(out) = shared.on_response(p, frame).await {
+                let _ = to_client.send((due, out));
+            }
+        }
+    };
+    let writer = async {
+        while let Some((due, frame)) = for_client.recv().await {
+            tokio::time::sleep_until(due).await;
+            if client_write.write_all(&frame).await.is_err() {
+                break;
+            }
+        }
+    };
+    let taken_down = async {
+        match &node {
+            Some(n) => {
+                let mut down = n.down.subscribe();
+                let _ = down.wait_for(|d| *d).await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = upward => {}
+        _ = downward => {}
+        _ = writer => {}
+        _ = taken_down => {}
+    }
+}
+
+/// Why a fault cannot be made on a real cluster without the proxy.
+pub const NOT_RUNNING: &str = "on a real cluster faults are made by kprod's proxy, which is not running: start kprod with --proxy (kprod produce --fault starts it itself)";
+
+/// Why the proxy cannot stand in a TLS connection.
+pub const NO_TLS: &str =
+    "kprod's proxy cannot read TLS connections (security.protocol SSL or SASL_SSL)";
+
+/// Whether the producer would speak TLS, which the proxy cannot read.
+pub fn tls(settings: &super::settings::Settings) -> bool {
+    settings
+        .get("security.protocol")
+        .is_some_and(|p| p.to_ascii_uppercase().contains("SSL"))
+}
