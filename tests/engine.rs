@@ -276,6 +276,12 @@ async fn an_unreachable_broker_is_reported_not_waited_on() {
         ),
         "{events:?}"
     );
+    // A fault on a real cluster needs kprod's proxy, and says so.
+    engine.send(Command::Fault(kprod::engine::faults::Fault::Down(1)));
+    common::events_until(&mut rx, |e| {
+        matches!(e, Event::Notice { level: Level::Error, text } if text.starts_with("fault not made: broker 1 down") && text.contains("start kprod with --proxy"))
+    })
+    .await;
     // Commands are still taken while the broker is away.
     engine.send(Command::Send(Draft {
         topic: "demo".into(),

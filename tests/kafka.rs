@@ -795,7 +795,11 @@ async fn lost_acks_through_the_proxy_duplicate_records_unless_the_producer_is_id
             said.contains("fault: every broker loses the acks"),
             "{said}"
         );
-        assert_eq!(said.matches("its ack will be dropped").count(), 2, "{said}");
+        assert_eq!(
+            said.matches("its response will be dropped").count(),
+            2,
+            "{said}"
+        );
         let timed_out = named(&events, "producer_request")
             .into_iter()
             .filter(|r| r["outcome"] == "timed_out")
@@ -965,4 +969,96 @@ async fn through_the_proxy_a_slowed_broker_answers_late_and_a_downed_one_loses_n
     );
     let end = events.last().unwrap();
     assert_eq!(end["failed"], 0, "{said}");
+}
+
+/// The leader of partition 0 of `topic`, by the cluster's metadata.
+fn leader_of(bootstrap: &str, topic: &str) -> i32 {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .unwrap();
+    let md = consumer
+        .fetch_metadata(None, Duration::from_secs(10))
+        .unwrap();
+    let t = md.topics().iter().find(|t| t.name() == topic).unwrap();
+    t.partitions()[0].leader()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn through_the_proxy_a_leader_moves_mid_run_and_the_producer_follows() {
+    let Some(cluster) = Cluster::shared("proxy_leader_move") else {
+        return;
+    };
+    let name = "kprod-proxy-leader";
+    create_via_engine(&cluster.bootstrap, name, 1).await;
+    let before = leader_of(&cluster.bootstrap, name);
+    let next = before % 3 + 1;
+    let fault = format!("@300 leader {name} 0 {next}");
+    let (code, events) = produce(
+        cluster,
+        &[
+            "-t", name, "--count", "2000", "--rate", "1000", "--fault", &fault, "-X", "acks=all",
+        ],
+    );
+    let said = notices(&events);
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(&format!("fault: {name} [0] led by broker {next}")),
+        "{said}"
+    );
+    assert!(said.contains("a preferred leader election held"), "{said}");
+    assert_eq!(leader_of(&cluster.bootstrap, name), next);
+    // Requests went to the old leader, then to the new one.
+    let brokers: Vec<i64> = named(&events, "producer_request")
+        .iter()
+        .filter(|r| r["outcome"] == "delivered")
+        .map(|r| r["broker"].as_i64().unwrap())
+        .collect();
+    assert_eq!(brokers.first(), Some(&(before as i64)), "{said}");
+    assert_eq!(brokers.last(), Some(&(next as i64)), "{said}");
+    let v = named(&events, "verification_summary");
+    let v = v.last().expect("verified");
+    assert_eq!(
+        (
+            v["acked"].as_u64(),
+            v["missing"].as_u64(),
+            v["reordered"].as_u64()
+        ),
+        (Some(2000), Some(0), Some(0)),
+        "{v}"
+    );
+
+    // What cannot be done is refused with the reason, and nothing changes.
+    let (engine, mut rx, _) =
+        engine_via(Some(&cluster.bootstrap), true, name, Settings::default()).await;
+    for (fault, reason) in [
+        ("leader kprod-nosuch 0 1", "the cluster has no such topic"),
+        (&format!("leader {name} 3 1") as &str, "has 1 partitions"),
+        (
+            "down 9",
+            "the cluster has no broker 9; its brokers are 1, 2, 3",
+        ),
+    ] {
+        engine.send(Command::Fault(kprod::engine::faults::parse(fault).unwrap()));
+        common::events_until(&mut rx, |e| {
+            matches!(e, Event::Notice { text, .. } if text.starts_with("fault not made") && text.contains(reason))
+        })
+        .await;
+    }
+    assert_eq!(leader_of(&cluster.bootstrap, name), next);
+    let created = topics_named(&cluster.bootstrap, "kprod-nosuch");
+    assert!(!created, "asking made the topic");
+}
+
+fn topics_named(bootstrap: &str, topic: &str) -> bool {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .unwrap();
+    let md = consumer
+        .fetch_metadata(None, Duration::from_secs(10))
+        .unwrap();
+    md.topics().iter().any(|t| t.name() == topic)
 }

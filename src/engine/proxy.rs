@@ -11,10 +11,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::alter_partition_reassignments_request::{
+    ReassignablePartition, ReassignableTopic,
+};
+use kafka_protocol::messages::elect_leaders_request::TopicPartitions;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{
-    ApiKey, FindCoordinatorResponse, MetadataResponse, ProduceRequest, ProduceResponse,
-    RequestHeader, ResponseHeader,
+    AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, ApiKey, BrokerId,
+    ElectLeadersRequest, ElectLeadersResponse, FindCoordinatorResponse, MetadataResponse,
+    ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -202,10 +208,11 @@ impl Proxy {
                 plan.fail_code = error.code;
                 Ok(" (kprod's proxy answers instead of the broker)".into())
             }
-            Fault::Leader { .. } => Err(
-                "moving a leader on a real cluster is the cluster's own business: use Kafka's kafka-reassign-partitions.sh and kafka-leader-election.sh; the producer follows the move"
-                    .into(),
-            ),
+            Fault::Leader {
+                topic,
+                partition,
+                broker,
+            } => self.move_leader(topic, *partition, *broker).await,
             Fault::Clear => {
                 let mut plan = lock(&self.shared.plan);
                 let pending = (plan.lose, plan.fail);
@@ -224,6 +231,165 @@ impl Proxy {
             }
         }
     }
+}
+
+impl Proxy {
+    /// Makes `broker` lead the partition as an operator would: the replica
+    /// list reordered to put it first (AlterPartitionReassignments; the same
+    /// replicas, so no data moves), then a preferred leader election.
+    async fn move_leader(
+        &self,
+        topic: &str,
+        partition: i32,
+        broker: i32,
+    ) -> Result<String, String> {
+        let servers = self.shared.upstream.join(",");
+        let name = topic.to_string();
+        let (leader, replicas) =
+            tokio::task::spawn_blocking(move || layout(&servers, &name, partition))
+                .await
+                .map_err(|e| e.to_string())??;
+        if !replicas.contains(&broker) {
+            let list: Vec<String> = replicas.iter().map(i32::to_string).collect();
+            return Err(format!(
+                "broker {broker} holds no replica of {topic}-{partition} (replicas {}): leadership moves only to a replica",
+                list.join(", ")
+            ));
+        }
+        if leader == broker {
+            return Ok(format!(
+                " (broker {broker} already leads {topic}-{partition})"
+            ));
+        }
+        let mut order = vec![broker];
+        order.extend(replicas.iter().copied().filter(|r| *r != broker));
+        let mut conn = connect(&self.shared, None)
+            .await
+            .ok_or("no broker of the cluster answers")?;
+        let name = TopicName(StrBytes::from_string(topic.to_string()));
+        let reassign = AlterPartitionReassignmentsRequest::default()
+            .with_timeout_ms(10_000)
+            .with_topics(vec![ReassignableTopic::default()
+                .with_name(name.clone())
+                .with_partitions(vec![ReassignablePartition::default()
+                    .with_partition_index(partition)
+                    .with_replicas(Some(
+                        order.iter().map(|b| BrokerId(*b)).collect(),
+                    ))])]);
+        let answer: AlterPartitionReassignmentsResponse = call(
+            &mut conn,
+            ApiKey::AlterPartitionReassignments,
+            0,
+            1,
+            &reassign,
+        )
+        .await?;
+        let code = answer
+            .responses
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .map(|p| p.error_code)
+            .find(|c| *c != 0)
+            .unwrap_or(answer.error_code);
+        refused("reordering the replicas", code)?;
+        let elect = ElectLeadersRequest::default()
+            .with_election_type(0)
+            .with_timeout_ms(10_000)
+            .with_topic_partitions(Some(vec![TopicPartitions::default()
+                .with_topic(name)
+                .with_partitions(vec![partition])]));
+        // The new order takes a moment to reach the controller's view.
+        for attempt in 2.. {
+            let answer: ElectLeadersResponse =
+                call(&mut conn, ApiKey::ElectLeaders, 2, attempt, &elect).await?;
+            let code = answer
+                .replica_election_results
+                .iter()
+                .flat_map(|t| &t.partition_result)
+                .map(|p| p.error_code)
+                .find(|c| *c != 0)
+                .unwrap_or(answer.error_code);
+            // ELECTION_NOT_NEEDED: it leads already.
+            if code == 0 || code == 84 {
+                break;
+            }
+            if attempt > 20 {
+                refused("the leader election", code)?;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(format!(
+            " (replicas reordered to {} and a preferred leader election held, as kafka-reassign-partitions.sh and kafka-leader-election.sh do; the producer finds the new leader when the old one refuses it)",
+            order.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+fn wire(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// An error code from the cluster as an error, named.
+fn refused(what: &str, code: i16) -> Result<(), String> {
+    match ResponseError::try_from_code(code) {
+        None => Ok(()),
+        Some(e) => Err(format!("the cluster refused {what}: {e} ({code})")),
+    }
+}
+
+/// One request to the cluster on `conn`, and its response.
+async fn call<Q: Encodable, A: Decodable>(
+    conn: &mut TcpStream,
+    api: ApiKey,
+    version: i16,
+    corr: i32,
+    request: &Q,
+) -> Result<A, String> {
+    let header = RequestHeader::default()
+        .with_request_api_key(api as i16)
+        .with_request_api_version(version)
+        .with_correlation_id(corr)
+        .with_client_id(Some(StrBytes::from_static_str("kprod")));
+    let mut buf = BytesMut::new();
+    buf.put_i32(0);
+    header
+        .encode(&mut buf, api.request_header_version(version))
+        .map_err(wire)?;
+    request.encode(&mut buf, version).map_err(wire)?;
+    let size = (buf.len() - 4) as i32;
+    buf[..4].copy_from_slice(&size.to_be_bytes());
+    conn.write_all(&buf).await.map_err(|e| e.to_string())?;
+    let frame = read_frame(conn)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the broker closed the connection")?;
+    let mut body = frame.slice(4..);
+    ResponseHeader::decode(&mut body, api.response_header_version(version)).map_err(wire)?;
+    A::decode(&mut body, version).map_err(wire)
+}
+
+/// The partition's leader and replicas, by the cluster's metadata.
+fn layout(bootstrap: &str, topic: &str, partition: i32) -> Result<(i32, Vec<i32>), String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("log_level", "0")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let md = consumer
+        .fetch_metadata(None, Duration::from_secs(5))
+        .map_err(|e| format!("cannot read the cluster's metadata: {e}"))?;
+    let t = md
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .ok_or("the cluster has no such topic")?;
+    let p = t
+        .partitions()
+        .iter()
+        .find(|p| p.id() == partition)
+        .ok_or_else(|| format!("{topic} has {} partitions", t.partitions().len()))?;
+    Ok((p.leader(), p.replicas().to_vec()))
 }
 
 impl Shared {
@@ -321,7 +487,7 @@ impl Shared {
             drop(plan);
             self.notice(
                 Level::Warn,
-                format!("proxy: {at} gets a produce request ({parts}) and writes it, but its ack will be dropped"),
+                format!("proxy: a produce request to {at} ({parts}) goes through and its response will be dropped: the producer cannot tell whether it was written"),
             );
             return (pending(true), Then::Forward);
         }

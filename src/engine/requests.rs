@@ -130,8 +130,8 @@ struct Built {
 struct State {
     /// Per broker, batches built in the order their requests will go out.
     built: HashMap<i32, VecDeque<Built>>,
-    /// Requests out and not yet settled, per partition in the order sent
-    /// (the order librdkafka settles them in), each with its serial.
+    /// Requests out and not yet settled, per partition in the order sent,
+    /// each with its serial.
     out: HashMap<(String, i32), VecDeque<(u64, Request)>>,
     /// Where an in-flight request is, by broker and correlation id.
     corr: HashMap<(i32, i32), ((String, i32), u64)>,
@@ -282,11 +282,24 @@ impl Tracker {
 }
 
 impl State {
-    /// Settles the request of `key` whose batch starts at `msgid`; without
-    /// msgids (0), the oldest one out.
+    /// Settles the request of `key` whose batch starts at `msgid`. Without
+    /// msgids (0): the oldest one out that was answered, or for a local
+    /// error (a timeout, a cut connection) the oldest one that was not, as a
+    /// lost response leaves a request behind the ones answered after it.
     fn finish(&mut self, key: &(String, i32), msgid: u64, outcome: Outcome) -> Option<Request> {
         let out = self.out.get_mut(key)?;
-        let at = out.iter().position(|(_, r)| r.first_msgid == msgid)?;
+        let local = match &outcome {
+            Outcome::TimedOut(_) => true,
+            Outcome::Failed(e) => e.starts_with("Local:"),
+            _ => false,
+        };
+        let at = match msgid {
+            0 => out
+                .iter()
+                .position(|(_, r)| r.rtt_ms.is_none() == local)
+                .unwrap_or(0),
+            _ => out.iter().position(|(_, r)| r.first_msgid == msgid)?,
+        };
         let (_, mut r) = out.remove(at)?;
         self.corr.remove(&(r.broker, r.corr));
         r.outcome = outcome;
@@ -391,13 +404,18 @@ mod tests {
             t.batch(&plain(BUILT));
             assert_eq!(t.wire(&sent(corr), 0).unwrap().attempt, 1);
         }
+        // The second is answered first; the first's response never comes.
+        let received = |corr: i32| {
+            parse(&RECEIVED_LINE.replace("CorrId 9", &format!("CorrId {corr}"))).unwrap()
+        };
+        assert_eq!(t.wire(&received(2), 0), None);
+        let done = t.batch(&plain(DELIVERED)).unwrap();
+        assert_eq!((done.corr, done.outcome), (2, Outcome::Delivered));
         // Built before the failure was known: new records.
         t.batch(&plain(BUILT));
         let lost = t.batch(&plain(TIMED_OUT)).unwrap();
         assert_eq!((lost.corr, lost.attempt), (1, 1));
         assert_eq!(t.wire(&sent(6), 0).unwrap().attempt, 1);
-        let done = t.batch(&plain(DELIVERED)).unwrap();
-        assert_eq!((done.corr, done.outcome), (2, Outcome::Delivered));
         // The next batch built for the partition is the retry; the one after
         // is new.
         t.batch(&plain(BUILT));

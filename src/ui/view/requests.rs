@@ -73,7 +73,16 @@ fn row<'a>(q: &Request, narrow: bool, theme: &Theme) -> Line<'a> {
     } else {
         String::new()
     };
-    let place = format!("{} [{}]", q.topic, q.partition);
+    // The partition always shows; a long topic name gives way.
+    let partition = format!(" [{}]", q.partition);
+    let room = 11usize.saturating_sub(partition.len());
+    let topic: String = if q.topic.chars().count() > room {
+        let cut: String = q.topic.chars().take(room.saturating_sub(1)).collect();
+        cut + "…"
+    } else {
+        q.topic.clone()
+    };
+    let place = format!("{topic}{partition}");
     let broker = if narrow { 2 } else { 6 };
     let text = format!(
         "{time} {:>broker$} {place:<11.11} {:>4} {attempt:>3} {rtt} ",

@@ -140,12 +140,9 @@ fn connection(app: &App, room: usize) -> String {
     let Some(c) = &app.connection else {
         return "starting…".into();
     };
-    let kind = match (c.embedded, c.proxy.is_some()) {
-        (true, _) => "embedded ",
-        (false, true) => "via proxy ",
-        (false, false) => "brokers ",
-    };
-    let full = format!("{kind}{}", c.bootstrap);
+    let kind = if c.embedded { "embedded " } else { "brokers " };
+    let via = if c.proxy.is_some() { " via proxy" } else { "" };
+    let full = format!("{kind}{}{via}", c.bootstrap);
     if full.chars().count() <= room {
         return full;
     }
@@ -153,9 +150,9 @@ fn connection(app: &App, room: usize) -> String {
     let first = servers.next().unwrap_or("");
     let rest = servers.count();
     if rest == 0 {
-        format!("{kind}{first}")
+        format!("{kind}{first}{via}")
     } else {
-        format!("{kind}{first} (+{rest})")
+        format!("{kind}{first} (+{rest}){via}")
     }
 }
 
