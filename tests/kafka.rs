@@ -9,8 +9,10 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use common::console::Console;
 use common::kafka::{one_at_a_time, Cluster};
 use common::readback::{read_all, Stored};
+use crossterm::event::KeyCode;
 use kprod::engine::record::{Draft, Header};
 use kprod::engine::settings::Settings;
 use kprod::engine::verify::Summary;
@@ -1061,4 +1063,45 @@ fn topics_named(bootstrap: &str, topic: &str) -> bool {
         .fetch_metadata(None, Duration::from_secs(10))
         .unwrap();
     md.topics().iter().any(|t| t.name() == topic)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_through_the_proxy_shows_lost_acks_retried_and_no_duplicate_when_idempotent() {
+    let Some(cluster) = Cluster::shared("console_through_proxy") else {
+        return;
+    };
+    let name = "kprod-console-proxy";
+    create_via_engine(&cluster.bootstrap, name, 3).await;
+    let settings = settings(&["request.timeout.ms=2000", "enable.idempotence=true"]);
+    let (engine, rx) = Engine::start(EngineConfig {
+        bootstrap: Some(cluster.bootstrap.clone()),
+        topic: name.into(),
+        settings: settings.clone(),
+        verify: true,
+        proxy: true,
+    });
+    let mut c = Console::attach(120, 40, name, settings, engine, rx).await;
+    c.fault("lose-acks 2");
+    c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.starts_with("fault: every broker loses the acks")))
+        .await;
+    c.ctrl('r');
+    c.type_text("300");
+    c.press(KeyCode::Enter);
+    c.pump_acked(300).await;
+    assert!(c.app.requests.timeouts >= 2, "lost acks time out");
+    assert!(c.app.requests.retries >= 2, "and are sent again");
+    c.pump_until(|e| matches!(e, Event::Verification(s) if s.total().read_back == 300))
+        .await;
+    let screen = c.screen();
+    assert!(screen.contains("via proxy"), "{screen}");
+    assert!(screen.contains("dup 0"), "{screen}");
+    assert!(!screen.contains("no idempotent dedupe"), "{screen}");
+    assert!(
+        c.app
+            .log
+            .lines
+            .iter()
+            .any(|l| l.text.contains("its response will be dropped")),
+        "the proxy says when it strikes"
+    );
 }

@@ -4,114 +4,16 @@
 
 mod common;
 
+use common::console::Console;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kprod::engine::settings::Settings;
-use kprod::engine::{Engine, Event};
+use kprod::engine::Event;
 use kprod::ui::app::{App, Focus};
 use kprod::ui::theme::Theme;
 use kprod::ui::view;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use tokio::sync::mpsc::UnboundedReceiver;
-
-/// The console as a user sees it, without a real terminal.
-struct Console {
-    app: App,
-    engine: Engine,
-    events: UnboundedReceiver<Event>,
-    terminal: Terminal<TestBackend>,
-    theme: Theme,
-}
-
-impl Console {
-    async fn start(width: u16, height: u16) -> Console {
-        Console::start_with(width, height, Settings::default()).await
-    }
-
-    async fn start_with(width: u16, height: u16, settings: Settings) -> Console {
-        let (engine, events) = common::embedded("demo", settings.clone());
-        let mut c = Console {
-            app: App::new("demo", settings),
-            engine,
-            events,
-            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
-            theme: Theme::built_in(),
-        };
-        c.pump_until(|e| matches!(e, Event::Topics(_))).await;
-        c
-    }
-
-    fn key(&mut self, code: KeyCode, mods: KeyModifiers) {
-        for command in self.app.on_key(KeyEvent::new(code, mods)) {
-            self.engine.send(command);
-        }
-    }
-
-    fn press(&mut self, code: KeyCode) {
-        self.key(code, KeyModifiers::NONE);
-    }
-
-    fn ctrl(&mut self, c: char) {
-        self.key(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.press(KeyCode::Char(c));
-        }
-    }
-
-    /// Feeds engine events to the app until one matches.
-    async fn pump_until(&mut self, done: impl FnMut(&Event) -> bool) {
-        for e in common::events_until(&mut self.events, done).await {
-            self.app.on_event(e);
-        }
-    }
-
-    /// Feeds engine events to the app until `n` more records were acked.
-    async fn pump_acked(&mut self, n: usize) {
-        let mut acked = 0;
-        self.pump_until(|e| {
-            acked += matches!(e, Event::Acked(_)) as usize;
-            acked == n
-        })
-        .await;
-    }
-
-    /// Feeds engine events to the app for a while, whatever they are.
-    async fn pump_for(&mut self, time: std::time::Duration) {
-        let until = tokio::time::Instant::now() + time;
-        while let Ok(Some(e)) = tokio::time::timeout_at(until, self.events.recv()).await {
-            self.app.on_event(e);
-        }
-    }
-
-    /// Makes a fault the way a user does: Ctrl-F, the fault, Enter.
-    fn fault(&mut self, fault: &str) {
-        self.ctrl('f');
-        self.type_text(fault);
-        self.press(KeyCode::Enter);
-    }
-
-    /// The newest line of the event log.
-    fn last_log(&self) -> &str {
-        self.app.log.lines.back().map_or("", |l| l.text.as_str())
-    }
-
-    fn screen(&mut self) -> String {
-        let (app, theme) = (&self.app, &self.theme);
-        self.terminal.draw(|f| view::draw(f, app, theme)).unwrap();
-        let buf = self.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
