@@ -13,7 +13,7 @@ use crate::engine::record::{Draft, Header};
 use crate::engine::requests::Outcome;
 use crate::engine::settings::SPECS;
 use crate::engine::verify::Summary;
-use crate::engine::{Command, Engine, EngineConfig, Event, Inbox, Level, Stamp};
+use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
 use crate::lines::LineFormat;
 
 /// At most this many input lines go to the engine in one command.
@@ -58,7 +58,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         effective.insert(k.into(), json!(v));
     }
     let (engine, events) = Engine::start(config);
-    let mut events = Inbox::new(events);
+    let mut events = engine.inbox(events);
     let mut faults = Faults::new(&args.fault);
     // Faults for the start come before the first record.
     faults.due(&engine, 0);

@@ -329,3 +329,42 @@ async fn records_that_create_their_topic_are_all_read_back() {
         "{summary:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_front_end_that_falls_behind_holds_records_back_and_loses_none() {
+    let (engine, rx) = common::embedded("demo", Settings::default());
+    let mut inbox = engine.inbox(rx);
+    let n = 200_000u64;
+    engine.send(Command::Burst {
+        draft: Draft {
+            topic: "demo".into(),
+            value: Some(b"{str:100}".to_vec()),
+            ..Default::default()
+        },
+        count: n,
+        rate: None,
+    });
+    // The front end looks away for a while: records wait for it instead
+    // of their events piling up.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let mut queued = 0u64;
+    let mut settled = 0u64;
+    while let Some(e) = inbox.try_recv() {
+        match e {
+            Event::Queued { .. } => queued += 1,
+            Event::Acked(_) | Event::Failed { .. } => settled += 1,
+            _ => {}
+        }
+    }
+    assert!(queued <= 50_001, "{queued} records went out unwatched");
+    assert!(queued < n);
+    // Watched again, the burst goes on to the end.
+    while settled < n {
+        match tokio::time::timeout(common::PATIENCE, inbox.recv()).await {
+            Ok(Some(Event::Acked(_))) => settled += 1,
+            Ok(Some(Event::Failed { message, .. })) => panic!("{message}"),
+            Ok(Some(_)) => {}
+            other => panic!("the burst stopped at {settled}: {other:?}"),
+        }
+    }
+}

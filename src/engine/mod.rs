@@ -237,6 +237,9 @@ pub struct Inbox {
     rx: UnboundedReceiver<Event>,
     /// Events taken since the stream was last found empty.
     streak: u32,
+    /// Where the records' events taken are counted, for the engine to keep
+    /// pace with (Counters::keep_pace).
+    counters: Arc<Counters>,
 }
 
 /// Events in a row that make a flood.
@@ -245,10 +248,6 @@ const FLOOD: u32 = 256;
 const GATHER: Duration = Duration::from_millis(1);
 
 impl Inbox {
-    pub fn new(rx: UnboundedReceiver<Event>) -> Inbox {
-        Inbox { rx, streak: 0 }
-    }
-
     /// The next event; None once the engine is gone. Cancel-safe.
     pub async fn recv(&mut self) -> Option<Event> {
         if self.rx.is_empty() {
@@ -259,6 +258,7 @@ impl Inbox {
         }
         let event = self.rx.recv().await;
         self.streak += 1;
+        self.taken(event.as_ref());
         event
     }
 
@@ -266,7 +266,14 @@ impl Inbox {
     pub fn try_recv(&mut self) -> Option<Event> {
         let event = self.rx.try_recv().ok();
         self.streak += u32::from(event.is_some());
+        self.taken(event.as_ref());
         event
+    }
+
+    fn taken(&self, event: Option<&Event>) {
+        if let Some(Event::Queued { .. } | Event::Acked(_) | Event::Failed { .. }) = event {
+            self.counters.taken.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -279,6 +286,7 @@ impl Inbox {
 pub struct Engine {
     commands: UnboundedSender<Command>,
     faults: UnboundedSender<faults::Fault>,
+    counters: Arc<Counters>,
 }
 
 impl Engine {
@@ -287,8 +295,29 @@ impl Engine {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (faults, fault_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(config, command_rx, fault_rx, events));
-        (Engine { commands, faults }, event_rx)
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(run(config, command_rx, fault_rx, events, counters.clone()));
+        (
+            Engine {
+                commands,
+                faults,
+                counters,
+            },
+            event_rx,
+        )
+    }
+
+    /// The engine's events for a front end that takes them as they come:
+    /// from now on, records wait for it when it falls far behind, so a
+    /// screen that cannot keep up slows the producer instead of piling
+    /// events up in memory.
+    pub fn inbox(&self, rx: UnboundedReceiver<Event>) -> Inbox {
+        self.counters.watched.store(true, Ordering::Relaxed);
+        Inbox {
+            rx,
+            streak: 0,
+            counters: self.counters.clone(),
+        }
     }
 
     pub fn send(&self, command: Command) {
@@ -313,6 +342,7 @@ async fn run(
     mut commands: UnboundedReceiver<Command>,
     fault_rx: UnboundedReceiver<faults::Fault>,
     events: UnboundedSender<Event>,
+    counters: Arc<Counters>,
 ) {
     let notice = |level, text: String| {
         let _ = events.send(Event::Notice { level, text });
@@ -381,7 +411,6 @@ async fn run(
         settings_rx,
         events.clone(),
     ));
-    let counters = Arc::new(Counters::default());
     let verifier = config
         .verify
         .then(|| Verifier::start(&bootstrap, events.clone()));

@@ -2,7 +2,7 @@
 //! delivery reports and client errors into engine events.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,9 +29,33 @@ pub struct Counters {
     pub acked: AtomicU64,
     pub failed: AtomicU64,
     next_id: AtomicU64,
+    /// A front end takes the events through an Inbox, counting in `taken`
+    /// the records' events (queued, acked, failed) it took.
+    pub(crate) watched: AtomicBool,
+    pub(crate) taken: AtomicU64,
 }
 
+/// Records' events a watching front end may leave untaken before new
+/// records wait for it: about 10 MB of events.
+const UNTAKEN_MAX: u64 = 50_000;
+
 impl Counters {
+    /// Waits while the front end is far behind the records' events.
+    async fn keep_pace(&self) {
+        if !self.watched.load(Ordering::Relaxed) {
+            return;
+        }
+        loop {
+            let made = self.sent.load(Ordering::Relaxed)
+                + self.acked.load(Ordering::Relaxed)
+                + self.failed.load(Ordering::Relaxed);
+            if made.saturating_sub(self.taken.load(Ordering::Relaxed)) <= UNTAKEN_MAX {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -328,6 +352,7 @@ impl Producer {
     pub async fn enqueue(&self, draft: &Draft) {
         self.ready(&draft.topic).await;
         let ctx = self.inner.context();
+        ctx.counters.keep_pace().await;
         let id = ctx.counters.next_id();
         let key = serialize("key", draft.key_serializer, draft.key.as_deref());
         let value = serialize("value", draft.value_serializer, draft.value.as_deref());

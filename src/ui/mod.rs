@@ -15,7 +15,7 @@ use hdrhistogram::Histogram;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 
-use crate::engine::{Engine, EngineConfig, Inbox};
+use crate::engine::{Engine, EngineConfig};
 use app::App;
 use theme::Theme;
 
@@ -34,7 +34,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let mut app = App::new(&config.topic, config.settings.clone());
     let (engine, events) = Engine::start(config);
-    let mut events = Inbox::new(events);
+    let mut events = engine.inbox(events);
     let mut screen = terminal::Screen::enter()?;
     let mut keys = EventStream::new();
     let mut frame = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
