@@ -42,6 +42,8 @@ pub async fn run(
     let mut dirty = true;
     let mut figures = Figures::new();
     let mut last_drawn = Instant::now();
+    // When a key press that came too soon after a frame is drawn.
+    let mut key_due: Option<tokio::time::Instant> = None;
 
     while !app.quit {
         // What a key changed is drawn at once, not at the next tick.
@@ -54,8 +56,12 @@ pub async fn run(
                         engine.send(command);
                     }
                     dirty = true;
-                    // A paste arrives as many keys: not a frame each.
+                    // A paste arrives as many keys: not a frame each, but
+                    // one as soon as the gap allows.
                     now = last_drawn.elapsed() >= KEY_FRAME_GAP;
+                    if !now {
+                        key_due.get_or_insert((last_drawn + KEY_FRAME_GAP).into());
+                    }
                 }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
@@ -81,8 +87,10 @@ pub async fn run(
                 None => break,
             },
             _ = frame.tick() => now = dirty,
+            _ = tokio::time::sleep_until(key_due.unwrap_or_else(tokio::time::Instant::now)), if key_due.is_some() => now = dirty,
         }
         if now {
+            key_due = None;
             last_drawn = Instant::now();
             screen.terminal.draw(|f| view::draw(f, &app, &theme))?;
             figures.drawn(last_drawn);
