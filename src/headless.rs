@@ -60,14 +60,27 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
     let mut faults = Faults::new(&args.fault);
-    // Faults for the start come before the first record.
-    faults.due(&engine, 0);
+    let at_start = faults.due(&engine, 0);
 
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     emit(
         &mut out,
         json!({"name": "startup_complete", "topic": topic, "settings": effective}),
     );
+    // Faults for the start are made (or refused) before the first record.
+    let mut answered = 0;
+    while answered < at_start {
+        let Some(event) = events.recv().await else {
+            break;
+        };
+        if let Event::Notice { text, .. } = &event {
+            answered +=
+                usize::from(text.starts_with("fault: ") || text.starts_with("fault not made: "));
+        }
+        if let Some(v) = to_json(event) {
+            emit(&mut out, v);
+        }
+    }
 
     let feeder = engine.clone();
     let (bad_tx, mut bad_rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
@@ -252,8 +265,9 @@ impl Faults {
         }
     }
 
-    /// Makes every fault that is due, in the order given.
-    fn due(&mut self, engine: &Engine, settled: u64) {
+    /// Makes every fault that is due, in the order given; says how many.
+    fn due(&mut self, engine: &Engine, settled: u64) -> usize {
+        let before = self.waiting.len();
         let elapsed = self.start.elapsed();
         self.waiting.retain(|s| {
             let now = match s.when {
@@ -266,6 +280,7 @@ impl Faults {
             }
             !now
         });
+        before - self.waiting.len()
     }
 
     /// Resolves when the next timed fault is due; never if none is waiting.
@@ -278,8 +293,9 @@ impl Faults {
                 _ => None,
             })
             .min();
-        match next {
-            Some(d) => tokio::time::sleep_until(self.start + d).await,
+        // A time past what the clock can count never comes.
+        match next.and_then(|d| self.start.checked_add(d)) {
+            Some(at) => tokio::time::sleep_until(at).await,
             None => std::future::pending().await,
         }
     }

@@ -368,3 +368,25 @@ async fn a_front_end_that_falls_behind_holds_records_back_and_loses_none() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_proxy_refuses_what_it_cannot_read_and_faults_say_why() {
+    let mut settings = Settings::default();
+    settings.set("security.protocol", "SASL_PLAINTEXT").unwrap();
+    let (engine, mut rx) = kprod::engine::Engine::start(kprod::engine::EngineConfig {
+        bootstrap: Some("127.0.0.1:1".into()),
+        topic: "demo".into(),
+        settings,
+        verify: false,
+        proxy: true,
+    });
+    common::events_until(&mut rx, |e| {
+        matches!(e, Event::Notice { level: Level::Error, text } if text.contains("speaks PLAINTEXT only") && text.contains("straight to the cluster"))
+    })
+    .await;
+    engine.send(Command::Fault(kprod::engine::faults::Fault::Up(1)));
+    common::events_until(&mut rx, |e| {
+        matches!(e, Event::Notice { level: Level::Error, text } if text.starts_with("fault not made: broker 1 up: kprod's proxy did not start"))
+    })
+    .await;
+}

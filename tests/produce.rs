@@ -477,6 +477,8 @@ fn faults_given_as_flags_are_made_when_due_and_one_never_due_is_reported() {
             "@100 slow 2 20",
             "--fault",
             "@100000 clear",
+            "--fault",
+            "@1e19s clear",
         ],
         "",
     );
@@ -495,6 +497,7 @@ fn faults_given_as_flags_are_made_when_due_and_one_never_due_is_reported() {
         has("fault never made: @100000 faults cleared") && has("fewer records were settled"),
         "{said:?}"
     );
+    assert!(has("the run ended first"), "{said:?}");
     // The refused requests were retried and every record went out.
     let requests = named(&events, "producer_request");
     let refused = requests.iter().filter(|r| r["outcome"] == "failed").count();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::cluster::Embedded;
-use super::proxy::{self, Proxy};
+use super::proxy::Proxy;
 use super::settings::Settings;
 use super::{Event, Level};
 
@@ -273,6 +273,8 @@ pub(super) struct Makers {
     pub proxy: Option<Arc<Proxy>>,
     /// The cluster's own address.
     pub bootstrap: String,
+    /// Why faults are refused when neither can make them.
+    pub no_faults: String,
 }
 
 /// Makes faults as they come, beside the engine's command loop, so that a
@@ -299,7 +301,7 @@ pub(super) async fn serve(
                 }
             }
             (None, Some(p)) => p.inject(&fault).await,
-            (None, None) => Err(proxy::NOT_RUNNING.into()),
+            (None, None) => Err(makers.no_faults.clone()),
         };
         match made {
             Ok(note) => {

@@ -365,24 +365,26 @@ async fn run(
     };
     // Declared before the producer so it is dropped after it.
     let mut proxy: Option<Arc<proxy::Proxy>> = None;
+    // Why faults cannot be made, when they cannot.
+    let mut no_faults = match (&embedded, &config.bootstrap) {
+        (None, None) => "the embedded cluster did not start".to_string(),
+        _ => proxy::NOT_RUNNING.to_string(),
+    };
     if config.proxy && config.bootstrap.is_some() {
-        if proxy::tls(&config.settings) {
-            notice(
-                Level::Error,
-                format!(
-                    "{}: the producer goes straight to the cluster, and faults cannot be made",
-                    proxy::NO_TLS
-                ),
-            );
-        } else {
-            match proxy::Proxy::start(&bootstrap, events.clone()).await {
-                Ok(p) => proxy = Some(Arc::new(p)),
-                Err(e) => notice(
+        let started = match proxy::not_plaintext(&config.settings) {
+            true => Err(proxy::NOT_PLAINTEXT.to_string()),
+            false => proxy::Proxy::start(&bootstrap, events.clone()).await,
+        };
+        match started {
+            Ok(p) => proxy = Some(Arc::new(p)),
+            Err(e) => {
+                notice(
                     Level::Error,
                     format!(
                         "{e}: the producer goes straight to the cluster, and faults cannot be made"
                     ),
-                ),
+                );
+                no_faults = format!("kprod's proxy did not start: {e}");
             }
         }
     }
@@ -407,6 +409,7 @@ async fn run(
             embedded: embedded.clone(),
             proxy: proxy.clone(),
             bootstrap: bootstrap.clone(),
+            no_faults,
         },
         settings_rx,
         events.clone(),
@@ -559,8 +562,11 @@ async fn run(
                     notice(Level::Error, format!("not applied: {e}"));
                     continue;
                 }
-                if proxy.is_some() && proxy::tls(&next) {
-                    notice(Level::Error, format!("not applied: {}", proxy::NO_TLS));
+                if proxy.is_some() && proxy::not_plaintext(&next) {
+                    notice(
+                        Level::Error,
+                        format!("not applied: {}", proxy::NOT_PLAINTEXT),
+                    );
                     continue;
                 }
                 finish(&mut bursts, producer.as_deref(), &events, &flow).await;

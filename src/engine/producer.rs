@@ -155,6 +155,7 @@ impl ProducerContext for Ctx {
             }
             Err((err, msg)) => {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                self.requests.given_up(msg.topic(), msg.partition());
                 let mut message = err.to_string();
                 if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {
                     message.push_str(&format!(

@@ -35,6 +35,8 @@ use super::{lock, Event, Level};
 /// The largest frame the proxy takes: far above what a producer sends
 /// (message.max.bytes tops at 1 GB but no one sends that through a console).
 const MAX_FRAME: usize = 256 << 20;
+/// How long a leader move may take, all requests included.
+const LEADER_MOVE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a connection to a broker may take before the client is cut off.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -52,7 +54,9 @@ impl Drop for Proxy {
     fn drop(&mut self) {
         self.accept.abort();
         for node in lock(&self.shared.nodes).values() {
-            node.accept.abort();
+            if let Some(accept) = lock(&node.accept).take() {
+                accept.abort();
+            }
         }
     }
 }
@@ -77,16 +81,19 @@ struct Node {
     down: watch::Sender<bool>,
     /// Added to every response from this broker.
     slow_ms: AtomicU64,
-    accept: JoinHandle<()>,
+    /// Taking connections; none while the broker is down, so that the
+    /// producer's connections are refused as a stopped broker's are.
+    accept: Mutex<Option<JoinHandle<()>>>,
+    /// The broker did not answer the last connection made for it.
+    unreachable: std::sync::atomic::AtomicBool,
 }
 
 /// Faults that wait for produce requests.
 #[derive(Default)]
 struct Plan {
-    /// Forward this many produce requests and drop their responses.
-    lose: u32,
-    /// Only those to this broker, when set.
-    lose_at: Option<i32>,
+    /// Forward this many produce requests to each broker and drop their
+    /// responses, by broker id.
+    lose: HashMap<i32, u32>,
     /// Answer this many produce requests with `fail_code` instead of
     /// forwarding them.
     fail: u32,
@@ -180,11 +187,17 @@ impl Proxy {
         };
         match fault {
             Fault::Down(b) => {
-                node(*b)?.down.send_replace(true);
+                let n = node(*b)?;
+                n.down.send_replace(true);
+                if let Some(accept) = lock(&n.accept).take() {
+                    accept.abort();
+                }
                 Ok(" (kprod's proxy cuts its connections and refuses new ones)".into())
             }
             Fault::Up(b) => {
-                node(*b)?.down.send_replace(false);
+                let n = node(*b)?;
+                self.listen_again(&n).await?;
+                n.down.send_replace(false);
                 Ok(String::new())
             }
             Fault::Slow { broker, ms } => {
@@ -194,12 +207,17 @@ impl Proxy {
                 Ok(" (added by kprod's proxy to each response)".into())
             }
             Fault::LoseAcks { broker, count } => {
-                if let Some(b) = broker {
-                    node(*b)?;
+                let ids: Vec<i32> = match broker {
+                    Some(b) => vec![node(*b)?.id],
+                    None => lock(&self.shared.nodes).keys().copied().collect(),
+                };
+                if ids.is_empty() {
+                    return Err("the cluster has not named its brokers yet".into());
                 }
                 let mut plan = lock(&self.shared.plan);
-                plan.lose = *count;
-                plan.lose_at = *broker;
+                for id in ids {
+                    plan.lose.insert(id, *count);
+                }
                 Ok(" (kprod's proxy forwards each request and drops the broker's response)".into())
             }
             Fault::Fail { count, error } => {
@@ -212,13 +230,27 @@ impl Proxy {
                 topic,
                 partition,
                 broker,
-            } => self.move_leader(topic, *partition, *broker).await,
+            } => tokio::time::timeout(
+                LEADER_MOVE_TIMEOUT,
+                self.move_leader(topic, *partition, *broker),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "the cluster did not finish in {} s",
+                    LEADER_MOVE_TIMEOUT.as_secs()
+                ))
+            }),
             Fault::Clear => {
-                let mut plan = lock(&self.shared.plan);
-                let pending = (plan.lose, plan.fail);
-                *plan = Plan::default();
-                drop(plan);
-                for n in lock(&self.shared.nodes).values() {
+                let pending = {
+                    let mut plan = lock(&self.shared.plan);
+                    let pending = (plan.lose.values().sum::<u32>(), plan.fail);
+                    *plan = Plan::default();
+                    pending
+                };
+                let nodes: Vec<Arc<Node>> = lock(&self.shared.nodes).values().cloned().collect();
+                for n in nodes {
+                    self.listen_again(&n).await?;
                     n.down.send_replace(false);
                     n.slow_ms.store(0, Ordering::Relaxed);
                 }
@@ -234,6 +266,29 @@ impl Proxy {
 }
 
 impl Proxy {
+    /// Takes connections for a broker that was down, on the port the
+    /// producer knows.
+    async fn listen_again(&self, node: &Arc<Node>) -> Result<(), String> {
+        if lock(&node.accept).is_some() {
+            return Ok(());
+        }
+        // The old listener closes as its task ends, which may take a moment.
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(node.local).await {
+                Ok(l) => break l,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => return Err(format!("cannot listen on {} again: {e}", node.local)),
+            }
+        };
+        let task = tokio::spawn(accept_loop(listener, self.shared.clone(), Some(node.id)));
+        *lock(&node.accept) = Some(task);
+        Ok(())
+    }
+
     /// Makes `broker` lead the partition as an operator would: the replica
     /// list reordered to put it first (AlterPartitionReassignments; the same
     /// replicas, so no data moves), then a preferred leader election.
@@ -318,9 +373,23 @@ impl Proxy {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        Ok(format!(
-            " (replicas reordered to {} and a preferred leader election held, as kafka-reassign-partitions.sh and kafka-leader-election.sh do; the producer finds the new leader when the old one refuses it)",
-            order.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+        // Told only once the cluster's metadata says so.
+        let (servers, name) = (self.shared.upstream.join(","), topic.to_string());
+        for _ in 0..40 {
+            let (s, n) = (servers.clone(), name.clone());
+            let now = tokio::task::spawn_blocking(move || layout(&s, &n, partition))
+                .await
+                .map_err(|e| e.to_string())??;
+            if now.0 == broker {
+                return Ok(format!(
+                    " (replicas reordered to {} and a preferred leader election held, as kafka-reassign-partitions.sh and kafka-leader-election.sh do; the producer finds the new leader when the old one refuses it)",
+                    order.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Err(format!(
+            "the election was held, but broker {broker} does not lead {topic}-{partition} yet"
         ))
     }
 }
@@ -405,7 +474,10 @@ impl Shared {
         host: &str,
         port: i32,
     ) -> std::io::Result<SocketAddr> {
-        let upstream = format!("{host}:{port}");
+        let upstream = match host.contains(':') {
+            true => format!("[{host}]:{port}"),
+            false => format!("{host}:{port}"),
+        };
         if let Some(node) = lock(&self.nodes).get(&id) {
             *lock(&node.upstream) = upstream;
             return Ok(node.local);
@@ -425,7 +497,12 @@ impl Shared {
             down,
             slow_ms: AtomicU64::new(0),
             // It finds the node by id once this lock is let go.
-            accept: tokio::spawn(accept_loop(listener, self.clone(), Some(id))),
+            accept: Mutex::new(Some(tokio::spawn(accept_loop(
+                listener,
+                self.clone(),
+                Some(id),
+            )))),
+            unreachable: Default::default(),
         });
         nodes.insert(id, node);
         Ok(local)
@@ -482,8 +559,11 @@ impl Shared {
         if request.acks == 0 {
             return (None, Then::Forward);
         }
-        if plan.lose > 0 && (plan.lose_at.is_none() || plan.lose_at == node) {
-            plan.lose -= 1;
+        let lose = node
+            .and_then(|id| plan.lose.get_mut(&id))
+            .filter(|n| **n > 0);
+        if let Some(left) = lose {
+            *left -= 1;
             drop(plan);
             self.notice(
                 Level::Warn,
@@ -495,27 +575,32 @@ impl Shared {
     }
 
     /// The response to pass on (changed or not), or none; `p` is the
-    /// request it answers, when the proxy saw it.
-    async fn on_response(self: &Arc<Self>, p: Option<Pending>, frame: Bytes) -> Option<Bytes> {
+    /// request it answers, when the proxy saw it. Err: a response naming
+    /// brokers could not be rewritten, and the connection must end.
+    async fn on_response(
+        self: &Arc<Self>,
+        p: Option<Pending>,
+        frame: Bytes,
+    ) -> Result<Option<Bytes>, ()> {
         let Some(p) = p else {
-            return Some(frame);
+            return Ok(Some(frame));
         };
         if p.lose {
-            return None;
+            return Ok(None);
         }
         match p.api {
             ApiKey::Metadata | ApiKey::FindCoordinator | ApiKey::Produce => {}
-            _ => return Some(frame),
+            _ => return Ok(Some(frame)),
         }
         match self.readdress(&p, frame.clone()).await {
-            Ok(Some(changed)) => Some(changed),
-            Ok(None) => Some(frame),
+            Ok(Some(changed)) => Ok(Some(changed)),
+            Ok(None) => Ok(Some(frame)),
             Err(e) => {
                 self.notice(
                     Level::Error,
-                    format!("proxy: cannot rewrite a {:?} response (v{}): {e}; the producer may connect past the proxy, and faults would not reach those connections", p.api, p.version),
+                    format!("proxy: cannot rewrite a {:?} response (v{}): {e}; the connection is closed so that the producer does not go past the proxy", p.api, p.version),
                 );
-                Some(frame)
+                Err(())
             }
         }
     }
@@ -758,8 +843,26 @@ async fn connect(shared: &Shared, node: Option<&Node>) -> Option<TcpStream> {
 /// closes it or its broker is taken down.
 async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) {
     let Some(server) = connect(&shared, node.as_deref()).await else {
+        // Said once until it answers again: librdkafka only sees a closed
+        // connection, which it blames on its own settings.
+        let first = node
+            .as_ref()
+            .is_none_or(|n| !n.unreachable.swap(true, Ordering::Relaxed));
+        if first {
+            let (what, at) = match &node {
+                Some(n) => (format!("broker {}", n.id), lock(&n.upstream).clone()),
+                None => ("the bootstrap servers".into(), shared.upstream.join(",")),
+            };
+            shared.notice(
+                Level::Error,
+                format!("proxy: {what} at {at} does not answer: the producer's connection through the proxy is closed"),
+            );
+        }
         return;
     };
+    if let Some(n) = &node {
+        n.unreachable.store(false, Ordering::Relaxed);
+    }
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let (client_read, mut client_write) = client.into_split();
@@ -799,13 +902,26 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
                 );
             let corr = frame.get(4..8).map(|mut c| c.get_i32());
             let p = corr.and_then(|c| lock(&pending).remove(&c));
-            if let Some(out) = shared.on_response(p, frame).await {
-                let _ = to_client.send((due, out));
+            match shared.on_response(p, frame).await {
+                Ok(Some(out)) => {
+                    let _ = to_client.send((due, out));
+                }
+                Ok(None) => {}
+                // Passed on unchanged, it would lead the producer past the
+                // proxy: the connection ends and is made again through it.
+                Err(()) => break,
             }
         }
+        // The broker is done: what it said goes out first (an empty frame
+        // ends the writer), and the connection ends with the writer.
+        let _ = to_client.send((Instant::now(), Bytes::new()));
+        std::future::pending::<()>().await
     };
     let writer = async {
         while let Some((due, frame)) = for_client.recv().await {
+            if frame.is_empty() {
+                break;
+            }
             tokio::time::sleep_until(due).await;
             if client_write.write_all(&frame).await.is_err() {
                 break;
@@ -832,13 +948,12 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
 /// Why a fault cannot be made on a real cluster without the proxy.
 pub const NOT_RUNNING: &str = "on a real cluster faults are made by kprod's proxy, which is not running: start kprod with --proxy (kprod produce --fault starts it itself)";
 
-/// Why the proxy cannot stand in a TLS connection.
-pub const NO_TLS: &str =
-    "kprod's proxy cannot read TLS connections (security.protocol SSL or SASL_SSL)";
+/// Why the proxy cannot stand in the producer's connections.
+pub const NOT_PLAINTEXT: &str = "kprod's proxy speaks PLAINTEXT only: it cannot read TLS (SSL, SASL_SSL), and its own requests to the cluster (its brokers, a leader move) have no SASL credentials";
 
-/// Whether the producer would speak TLS, which the proxy cannot read.
-pub fn tls(settings: &super::settings::Settings) -> bool {
+/// Whether the producer would speak anything but PLAINTEXT.
+pub fn not_plaintext(settings: &super::settings::Settings) -> bool {
     settings
         .get("security.protocol")
-        .is_some_and(|p| p.to_ascii_uppercase().contains("SSL"))
+        .is_some_and(|p| !p.eq_ignore_ascii_case("plaintext"))
 }

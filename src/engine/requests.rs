@@ -139,9 +139,9 @@ struct State {
     /// Sends so far of records not yet delivered, by partition and first
     /// msgid (idempotent producers).
     attempts: HashMap<(String, i32), BTreeMap<u64, u32>>,
-    /// Attempts of failed batches waiting for their retry, by partition
-    /// (producers without msgids).
-    owed: HashMap<(String, i32), VecDeque<u32>>,
+    /// Failed batches waiting for their retry, as (attempt, records), by
+    /// partition (producers without msgids).
+    owed: HashMap<(String, i32), VecDeque<(u32, u32)>>,
 }
 
 /// Pairs the lines of each request; every change comes back as the
@@ -166,10 +166,21 @@ impl Tracker {
                 ..
             } => {
                 let attempt = (*first_msgid == 0).then(|| {
-                    s.owed
-                        .get_mut(&(topic.clone(), *partition))
-                        .and_then(VecDeque::pop_front)
-                        .map_or(1, |before| before + 1)
+                    let Some(owed) = s.owed.get_mut(&(topic.clone(), *partition)) else {
+                        return 1;
+                    };
+                    // librdkafka may rebuild several failed batches as one.
+                    let Some((mut before, mut covered)) = owed.pop_front() else {
+                        return 1;
+                    };
+                    while let Some(&(a, r)) = owed.front() {
+                        if covered + r > *records {
+                            break;
+                        }
+                        owed.pop_front();
+                        (before, covered) = (before.max(a), covered + r);
+                    }
+                    before + 1
                 });
                 s.built.entry(*broker).or_default().push_back(Built {
                     topic: topic.clone(),
@@ -206,12 +217,24 @@ impl Tracker {
                     Outcome::Failed(error.clone())
                 };
                 let key = (topic.clone(), *partition);
-                let r = s.finish(&key, *first_msgid, outcome)?;
+                if error.starts_with("Local: Timed out in queue") {
+                    s.unbuild(&key, *first_msgid);
+                    return None;
+                }
+                let Some(r) = s.finish(&key, *first_msgid, outcome) else {
+                    // Failed before it was sent (timed out in the queue):
+                    // its request never comes.
+                    s.unbuild(&key, *first_msgid);
+                    return None;
+                };
                 let retried = error
                     .rsplit_once("(actions ")
                     .is_some_and(|(_, actions)| actions.contains("Retry"));
                 if r.first_msgid == 0 && retried {
-                    s.owed.entry(key).or_default().push_back(r.attempt);
+                    s.owed
+                        .entry(key)
+                        .or_default()
+                        .push_back((r.attempt, r.records));
                 }
                 Some(r)
             }
@@ -276,18 +299,39 @@ impl Tracker {
         }
     }
 
+    /// A record of the partition failed for good (its delivery report):
+    /// librdkafka said `Retry` of its batch, but will not retry it, so no
+    /// retry is owed any more.
+    pub fn given_up(&self, topic: &str, partition: i32) {
+        self.lock().owed.remove(&(topic.to_string(), partition));
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         super::lock(&self.state)
     }
 }
 
 impl State {
+    /// Forgets the batch of `key` starting at `msgid` (the oldest without
+    /// msgids) that was built but never sent.
+    fn unbuild(&mut self, key: &(String, i32), msgid: u64) {
+        for queue in self.built.values_mut() {
+            let found = queue.iter().position(|b| {
+                (&b.topic, b.partition) == (&key.0, key.1) && (msgid == 0 || b.first_msgid == msgid)
+            });
+            if let Some(at) = found {
+                queue.remove(at);
+                return;
+            }
+        }
+    }
+
     /// Settles the request of `key` whose batch starts at `msgid`. Without
     /// msgids (0): the oldest one out that was answered, or for a local
     /// error (a timeout, a cut connection) the oldest one that was not, as a
     /// lost response leaves a request behind the ones answered after it.
     fn finish(&mut self, key: &(String, i32), msgid: u64, outcome: Outcome) -> Option<Request> {
-        let out = self.out.get_mut(key)?;
+        let out = self.out.get_mut(key).filter(|o| !o.is_empty())?;
         let local = match &outcome {
             Outcome::TimedOut(_) => true,
             Outcome::Failed(e) => e.starts_with("Local:"),
@@ -422,6 +466,30 @@ mod tests {
         assert_eq!(t.wire(&sent(3), 0).unwrap().attempt, 2);
         t.batch(&plain(BUILT));
         assert_eq!(t.wire(&sent(4), 0).unwrap().attempt, 1);
+        // Two failed batches rebuilt as one: one retry; the next is new.
+        let t = Tracker::default();
+        for corr in [20, 21] {
+            t.batch(&plain(BUILT));
+            t.wire(&sent(corr), 0).unwrap();
+        }
+        t.batch(&plain(TIMED_OUT));
+        t.batch(&plain(TIMED_OUT));
+        t.batch(&plain(&BUILT.replace("2 message(s)", "4 message(s)")));
+        assert_eq!(t.wire(&sent(22), 0).unwrap().attempt, 2);
+        t.batch(&plain(BUILT));
+        assert_eq!(t.wire(&sent(23), 0).unwrap().attempt, 1);
+        // A retry librdkafka gives up on (its records failed) is not owed.
+        t.batch(&plain(TIMED_OUT));
+        t.given_up("demo", 3);
+        t.batch(&plain(BUILT));
+        assert_eq!(t.wire(&sent(24), 0).unwrap().attempt, 1);
+        // A batch that times out before it is sent leaves the next request
+        // its own identity.
+        t.batch(&plain(BUILT));
+        let queued = TIMED_OUT.replace("Local: Timed out", "Local: Timed out in queue");
+        assert_eq!(t.batch(&plain(&queued)), None);
+        t.batch(&plain(&BUILT.replace("2 message(s)", "7 message(s)")));
+        assert_eq!(t.wire(&sent(25), 0).unwrap().records, 7);
         // A refusal librdkafka does not retry owes nothing.
         t.batch(&plain(
             &TIMED_OUT.replace("(actions Retry)", "(actions Permanent)"),
