@@ -30,14 +30,25 @@ pub enum Kind {
 pub struct Spec {
     /// The Java client's name, the one users know and kprod shows first.
     pub java: &'static str,
-    /// The librdkafka property it is set through.
-    pub librdkafka: &'static str,
+    /// The librdkafka properties it is set through, all to its value (none:
+    /// kprod honours it itself).
+    pub librdkafka: &'static [&'static str],
     /// The Java client's default (Kafka 3.0+); kprod sets it explicitly so
     /// librdkafka behaves like the Java client unless told otherwise.
     pub default: &'static str,
     pub kind: Kind,
     /// One line a user reads to learn what the knob does.
     pub help: &'static str,
+}
+
+impl Spec {
+    /// The librdkafka properties it maps to, as shown to users.
+    pub fn maps_to(&self) -> String {
+        match self.librdkafka {
+            [] => "(kprod)".into(),
+            names => names.join(" + "),
+        }
+    }
 }
 
 const PARTITIONERS: &[&str] = &[
@@ -53,91 +64,90 @@ const PARTITIONERS: &[&str] = &[
     "rules",
 ];
 
-/// Marks, in `Spec::librdkafka`, a setting kprod honours itself.
-pub const KPROD_ONLY: &str = "(kprod)";
-
 /// The settings shown in the settings pane, in the order shown.
 pub const SPECS: &[Spec] = &[
     Spec {
         java: "acks",
-        librdkafka: "acks",
+        librdkafka: &["acks"],
         default: "all",
         kind: Kind::Acks,
         help: "How many replicas must have the record before the broker acks: 0 (no ack, no offset), 1 (leader), all (every in-sync replica).",
     },
     Spec {
         java: "linger.ms",
-        librdkafka: "queue.buffering.max.ms",
+        librdkafka: &["queue.buffering.max.ms"],
         default: "5",
         kind: Kind::Int { min: 0, max: 900_000 },
         help: "How long a batch may wait for more records before it is sent: more batching, more latency.",
     },
     Spec {
         java: "batch.size",
-        librdkafka: "batch.size",
+        librdkafka: &["batch.size"],
         default: "16384",
         kind: Kind::Int { min: 1, max: 2_147_483_647 },
         help: "Most bytes in one batch per partition; a full batch is sent without waiting for linger.ms.",
     },
     Spec {
         java: "compression.type",
-        librdkafka: "compression.codec",
+        librdkafka: &["compression.codec"],
         default: "none",
         kind: Kind::Choice(&["none", "gzip", "snappy", "lz4", "zstd"]),
         help: "Codec applied to each batch before it goes on the wire.",
     },
     Spec {
         java: "enable.idempotence",
-        librdkafka: "enable.idempotence",
+        librdkafka: &["enable.idempotence"],
         default: "true",
         kind: Kind::Bool,
         help: "Producer id + per-partition sequence numbers so the broker drops duplicates from retries; needs acks=all.",
     },
     Spec {
         java: "retries",
-        librdkafka: "message.send.max.retries",
+        librdkafka: &["message.send.max.retries"],
         default: "2147483647",
         kind: Kind::Int { min: 0, max: 2_147_483_647 },
         help: "How many times a failed produce request is retried (delivery.timeout.ms still bounds the total).",
     },
     Spec {
         java: "retry.backoff.ms",
-        librdkafka: "retry.backoff.ms",
+        librdkafka: &["retry.backoff.ms"],
         default: "100",
         kind: Kind::Int { min: 1, max: 300_000 },
         help: "Wait before retrying a failed produce request.",
     },
     Spec {
         java: "request.timeout.ms",
-        librdkafka: "request.timeout.ms",
+        // librdkafka's request.timeout.ms is only the broker's wait for
+        // replicas; its own wait for the answer is socket.timeout.ms.
+        librdkafka: &["request.timeout.ms", "socket.timeout.ms"],
         default: "30000",
         kind: Kind::Int { min: 10, max: 300_000 },
         help: "How long the producer waits for the broker's answer to one produce request, then retries. librdkafka splits the Java meaning: its request.timeout.ms only tells the broker how long to wait for replicas, and it waits socket.timeout.ms for the answer; kprod sets both.",
     },
     Spec {
         java: "delivery.timeout.ms",
-        librdkafka: "message.timeout.ms",
+        librdkafka: &["message.timeout.ms"],
         default: "120000",
         kind: Kind::Int { min: 0, max: 2_147_483_647 },
         help: "Upper bound on the time from send to ack or failure, retries included; must be >= linger.ms + request.timeout.ms.",
     },
     Spec {
         java: "max.in.flight.requests.per.connection",
-        librdkafka: "max.in.flight.requests.per.connection",
+        librdkafka: &["max.in.flight.requests.per.connection"],
         default: "5",
         kind: Kind::Int { min: 1, max: 1_000_000 },
         help: "Unanswered requests allowed per broker; above 1 with retries and no idempotence, order can break.",
     },
     Spec {
         java: "partitioner",
-        librdkafka: "partitioner",
+        librdkafka: &["partitioner"],
         default: "murmur2_random",
         kind: Kind::Choice(PARTITIONERS),
         help: "Default murmur2_random: keyed records land where the Java client puts them (librdkafka's own default, consistent_random, differs). kprod runs round_robin, uniform_sticky and rules itself.",
     },
     Spec {
         java: "partitioner.rules",
-        librdkafka: KPROD_ONLY,
+        librdkafka: &[],
         default: "",
         kind: Kind::Path,
         help: "Rule file for partitioner=rules ('key starts-with VIP- -> 5'; first match wins, no match: murmur2). Press r to edit it here.",
@@ -187,7 +197,9 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
         "request.required.acks" => "acks",
         other => other,
     };
-    SPECS.iter().find(|s| s.java == alias)
+    SPECS
+        .iter()
+        .find(|s| s.java == alias || s.librdkafka.contains(&alias))
 }
 
 /// Checks one value against its setting's kind and returns the normalised value.
@@ -407,19 +419,16 @@ impl Settings {
     pub fn client_config(&self, bootstrap: &str) -> ClientConfig {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", bootstrap);
-        for s in SPECS.iter().filter(|s| s.librdkafka != KPROD_ONLY) {
-            let value = &self.values[s.java];
-            if s.java == "partitioner" && KPROD_PARTITIONERS.contains(&value.as_str()) {
+        for s in SPECS {
+            let mut value = self.values[s.java].as_str();
+            if s.java == "partitioner" && KPROD_PARTITIONERS.contains(&value) {
                 // kprod picks those partitions itself; records it leaves to
                 // librdkafka (no rule matched) go where the Java client's
                 // default would put them.
-                cfg.set(s.librdkafka, "murmur2_random");
-            } else {
-                cfg.set(s.librdkafka, value);
+                value = "murmur2_random";
             }
-            if s.java == "request.timeout.ms" {
-                // The client's own wait for an answer, as in the Java client.
-                cfg.set("socket.timeout.ms", value);
+            for name in s.librdkafka {
+                cfg.set(*name, value);
             }
         }
         for (k, v) in &self.extras {

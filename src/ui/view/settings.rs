@@ -44,8 +44,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         let mark = if changed { "*" } else { " " };
         let (lib, default) = match spec(name) {
-            Some(s) => (s.librdkafka, s.default),
-            None => (name.as_str(), "-"),
+            Some(s) => (s.maps_to(), s.default),
+            None => (name.clone(), "-"),
         };
         let mut cells = vec![
             Cell::from(format!("{mark}{name}")),
@@ -82,13 +82,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_stateful_widget(table, table_area, &mut state);
 
     frame.render_widget(
-        Paragraph::new(footer_lines(app, wide, theme)).wrap(Wrap { trim: true }),
+        Paragraph::new(footer_lines(app, theme)).wrap(Wrap { trim: true }),
         footer,
     );
 }
 
 /// The selected setting explained, then what stands in the way of applying.
-fn footer_lines<'a>(app: &App, wide: bool, theme: &Theme) -> Vec<Line<'a>> {
+fn footer_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
     let names = app.setting_names();
     let mut lines = Vec::new();
     let problem = app.pending.check().err();
@@ -101,12 +101,11 @@ fn footer_lines<'a>(app: &App, wide: bool, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(name) = names.get(app.setting_row) {
         match spec(name) {
             Some(s) => {
-                if !wide {
-                    lines.push(Line::from(Span::styled(
-                        format!("librdkafka: {} · default {}", s.librdkafka, s.default),
-                        theme.muted(),
-                    )));
-                }
+                // In full: the table's column may cut a long name.
+                lines.push(Line::from(Span::styled(
+                    format!("librdkafka: {} · default {}", s.maps_to(), s.default),
+                    theme.muted(),
+                )));
                 lines.push(Line::from(Span::styled(s.help, theme.text())));
             }
             None => lines.push(Line::from(Span::styled(
