@@ -849,13 +849,16 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
             .as_ref()
             .is_none_or(|n| !n.unreachable.swap(true, Ordering::Relaxed));
         if first {
-            let (what, at) = match &node {
-                Some(n) => (format!("broker {}", n.id), lock(&n.upstream).clone()),
-                None => ("the bootstrap servers".into(), shared.upstream.join(",")),
+            let who = match &node {
+                Some(n) => format!("broker {} at {} does not answer", n.id, lock(&n.upstream)),
+                None => format!(
+                    "no bootstrap server answers ({})",
+                    shared.upstream.join(",")
+                ),
             };
             shared.notice(
                 Level::Error,
-                format!("proxy: {what} at {at} does not answer: the producer's connection through the proxy is closed"),
+                format!("proxy: {who}: the producer's connection through the proxy is closed"),
             );
         }
         return;
