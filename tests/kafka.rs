@@ -736,20 +736,23 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
     );
 }
 
-/// `kprod produce ARGS` against the shared cluster: exit code and events.
-fn produce(cluster: &Cluster, args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+/// `kprod produce -t TOPIC ARGS` against the shared cluster, which must end
+/// well: its events, and its notices one a line.
+fn produce(cluster: &Cluster, topic: &str, args: &[&str]) -> (Vec<serde_json::Value>, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kprod"))
         .arg("produce")
-        .args(["-b", &cluster.bootstrap])
+        .args(["-b", &cluster.bootstrap, "-t", topic])
         .args(args)
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let events = String::from_utf8_lossy(&out.stdout)
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();
-    (out.status.code().unwrap_or(-1), events)
+    let said = notices(&events);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    (events, said)
 }
 
 fn named<'a>(events: &'a [serde_json::Value], name: &str) -> Vec<&'a serde_json::Value> {
@@ -773,11 +776,10 @@ async fn lost_acks_through_the_proxy_duplicate_records_unless_the_producer_is_id
         let name = format!("kprod-lost-acks-{idempotence}");
         create_via_engine(&cluster.bootstrap, &name, 3).await;
         let idem = format!("enable.idempotence={idempotence}");
-        let (code, events) = produce(
+        let (events, said) = produce(
             cluster,
+            &name,
             &[
-                "-t",
-                &name,
                 "--count",
                 "1000",
                 "--fault",
@@ -791,8 +793,6 @@ async fn lost_acks_through_the_proxy_duplicate_records_unless_the_producer_is_id
                 "request.timeout.ms=2000",
             ],
         );
-        let said = notices(&events);
-        assert_eq!(code, 0, "{said}");
         assert!(
             said.contains("fault: every broker loses the acks"),
             "{said}"
@@ -834,11 +834,10 @@ async fn a_failed_request_among_five_in_flight_reorders_records_unless_idempoten
         let name = format!("kprod-reorder-{idempotence}");
         create_via_engine(&cluster.bootstrap, &name, 1).await;
         let idem = format!("enable.idempotence={idempotence}");
-        let (code, events) = produce(
+        let (events, said) = produce(
             cluster,
+            &name,
             &[
-                "-t",
-                &name,
                 "--count",
                 "20000",
                 "--fault",
@@ -856,8 +855,6 @@ async fn a_failed_request_among_five_in_flight_reorders_records_unless_idempoten
                 "retry.backoff.ms=300",
             ],
         );
-        let said = notices(&events);
-        assert_eq!(code, 0, "{said}");
         assert!(
             said.contains("with error 19 in the broker's place"),
             "{said}"
@@ -919,11 +916,10 @@ async fn through_the_proxy_a_slowed_broker_answers_late_and_a_downed_one_loses_n
     };
     let name = "kprod-proxy-down";
     create_via_engine(&cluster.bootstrap, name, 6).await;
-    let (code, events) = produce(
+    let (events, said) = produce(
         cluster,
+        name,
         &[
-            "-t",
-            name,
             "--count",
             "3000",
             "--rate",
@@ -939,8 +935,6 @@ async fn through_the_proxy_a_slowed_broker_answers_late_and_a_downed_one_loses_n
             "acks=all",
         ],
     );
-    let said = notices(&events);
-    assert_eq!(code, 0, "{said}");
     for fault in [
         "fault: broker 2 answers 200 ms late",
         "fault: broker 1 down (kprod's proxy cuts its connections",
@@ -998,14 +992,13 @@ async fn through_the_proxy_a_leader_moves_mid_run_and_the_producer_follows() {
     let before = leader_of(&cluster.bootstrap, name);
     let next = before % 3 + 1;
     let fault = format!("@300 leader {name} 0 {next}");
-    let (code, events) = produce(
+    let (events, said) = produce(
         cluster,
+        name,
         &[
-            "-t", name, "--count", "2000", "--rate", "1000", "--fault", &fault, "-X", "acks=all",
+            "--count", "2000", "--rate", "1000", "--fault", &fault, "-X", "acks=all",
         ],
     );
-    let said = notices(&events);
-    assert_eq!(code, 0, "{said}");
     assert!(
         said.contains(&format!("fault: {name} [0] led by broker {next}")),
         "{said}"

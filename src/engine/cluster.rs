@@ -30,6 +30,21 @@ pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: ever
 /// would show.
 pub const EMBEDDED_NO_DEDUPE: &str = "the embedded cluster drops an idempotent producer's retried batches only when the producer is transactional (librdkafka's rdkafka_mock.c), so it can show duplicates a real broker would drop: see idempotence at work on a real broker (-b, or --local-kafka)";
 
+/// The metadata of every topic and broker of the cluster at `bootstrap`, by
+/// a short-lived client of its own; blocks up to 5 s. No topic is asked for
+/// by name, so none is created by asking.
+pub fn metadata(bootstrap: &str) -> Result<rdkafka::metadata::Metadata, String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let client: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("log_level", "0")
+        .create()
+        .map_err(|e| e.to_string())?;
+    client
+        .fetch_metadata(None, std::time::Duration::from_secs(5))
+        .map_err(|e| format!("cannot read the cluster's metadata: {e}"))
+}
+
 /// librdkafka's mock API takes request kinds by Kafka's ApiKey.
 const PRODUCE_API_KEY: i16 = 0;
 

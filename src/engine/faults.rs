@@ -321,14 +321,8 @@ pub(super) async fn serve(
 async fn topic_known(bootstrap: &str, topic: &str) -> bool {
     let (bootstrap, topic) = (bootstrap.to_string(), topic.to_string());
     tokio::task::spawn_blocking(move || {
-        use rdkafka::consumer::{BaseConsumer, Consumer};
-        let consumer: Result<BaseConsumer, _> = rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", &bootstrap)
-            .create();
-        consumer.is_ok_and(|c| {
-            c.fetch_metadata(None, Duration::from_secs(5))
-                .is_ok_and(|md| md.topics().iter().any(|t| t.name() == topic))
-        })
+        super::cluster::metadata(&bootstrap)
+            .is_ok_and(|md| md.topics().iter().any(|t| t.name() == topic))
     })
     .await
     .unwrap_or(false)

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::cluster::metadata;
 use super::faults::Fault;
 use super::{lock, Event, Level};
 
@@ -439,15 +440,7 @@ async fn call<Q: Encodable, A: Decodable>(
 
 /// The partition's leader and replicas, by the cluster's metadata.
 fn layout(bootstrap: &str, topic: &str, partition: i32) -> Result<(i32, Vec<i32>), String> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("log_level", "0")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let md = consumer
-        .fetch_metadata(None, Duration::from_secs(5))
-        .map_err(|e| format!("cannot read the cluster's metadata: {e}"))?;
+    let md = metadata(bootstrap)?;
     let t = md
         .topics()
         .iter()
@@ -683,22 +676,15 @@ enum Then {
 /// The cluster's brokers as its metadata names them (id, host, port); none
 /// if it does not answer within a few seconds.
 fn brokers(bootstrap: &str) -> Vec<(i32, String, i32)> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let consumer: Result<BaseConsumer, _> = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("log_level", "0")
-        .create();
-    let Ok(consumer) = consumer else {
-        return Vec::new();
-    };
-    match consumer.fetch_metadata(None, Duration::from_secs(5)) {
-        Ok(md) => md
-            .brokers()
-            .iter()
-            .map(|b| (b.id(), b.host().to_string(), b.port()))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    metadata(bootstrap).map_or_else(
+        |_| Vec::new(),
+        |md| {
+            md.brokers()
+                .iter()
+                .map(|b| (b.id(), b.host().to_string(), b.port()))
+                .collect()
+        },
+    )
 }
 
 fn request_header(body: &mut Bytes) -> Option<RequestHeader> {
