@@ -73,10 +73,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         let Some(event) = events.recv().await else {
             break;
         };
-        if let Event::Notice { text, .. } = &event {
-            answered +=
-                usize::from(text.starts_with("fault: ") || text.starts_with("fault not made: "));
-        }
+        answered += usize::from(matches!(event, Event::FaultAnswered));
         if let Some(v) = to_json(event) {
             emit(&mut out, v);
         }
@@ -540,7 +537,7 @@ pub fn to_json(event: Event) -> Option<Value> {
             id,
         } => json!({"name": "verification_issue", "kind": kind.name(), "id": id, "topic": topic,
                     "partition": partition, "offset": offset}),
-        Event::Compared { .. } => return None,
+        Event::Compared { .. } | Event::FaultAnswered => return None,
         Event::ShutdownComplete {
             sent,
             acked,

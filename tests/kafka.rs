@@ -614,7 +614,7 @@ async fn real_kafka_each_codec_round_trips_and_the_java_consumer_reads_it_intact
     };
     let mut topics = Vec::new();
     let mut sent: Vec<Read> = Vec::new();
-    for codec in kprod::engine::compare::CODECS {
+    for codec in kprod::engine::settings::CODECS {
         let name = format!("kprod-codec-{codec}");
         let s = settings(&[&format!("compression.type={codec}"), "linger.ms=20"]);
         let (engine, mut rx, _) = engine(Some(&cluster.bootstrap), &name, s).await;

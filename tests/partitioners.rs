@@ -244,7 +244,7 @@ async fn compare_codecs_runs_all_five_and_shows_what_each_made_of_the_bytes() {
     let labels: Vec<&str> = outcomes.iter().map(|o| o.label.as_str()).collect();
     assert_eq!(
         labels,
-        compare::CODECS
+        kprod::engine::settings::CODECS
             .iter()
             .map(|c| format!("compression.type={c}"))
             .collect::<Vec<_>>()

@@ -136,12 +136,7 @@ fn place(head: &str) -> Option<(i32, String, i32)> {
     let before = &head[..open];
     let colon = before.rfind(": ")?;
     let topic = before[colon + 2..].to_string();
-    let broker = before[..colon]
-        .rsplit(": ")
-        .next()
-        .and_then(|b| b.rsplit('/').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or(-1);
+    let broker = super::requests::broker_id(&before[..colon]).unwrap_or(-1);
     Some((broker, topic, partition))
 }
 

@@ -126,12 +126,10 @@ impl Embedded {
 
     /// What a fault shows on this cluster that a real broker would not.
     pub fn caveat(fault: &Fault, settings: &Settings) -> Option<&'static str> {
+        // kprod has no transactional producer (transactional.id is refused),
+        // so the mock never drops an idempotent retry.
         let idempotent = settings.get("enable.idempotence") == Some("true");
-        let transactional = settings
-            .get("transactional.id")
-            .is_some_and(|t| !t.is_empty());
-        (matches!(fault, Fault::LoseAcks { .. }) && idempotent && !transactional)
-            .then_some(EMBEDDED_NO_DEDUPE)
+        (matches!(fault, Fault::LoseAcks { .. }) && idempotent).then_some(EMBEDDED_NO_DEDUPE)
     }
 
     /// Carries a fault out; says what a user should know about it. A lost

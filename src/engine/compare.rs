@@ -13,9 +13,6 @@ use super::record::Draft;
 use super::settings::Settings;
 use super::Event;
 
-/// The five values of compression.type, for `codecs`.
-pub const CODECS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
-
 /// What the compare prompt looks like.
 pub const SYNTAX: &str =
     "COUNT[@RATE] SETTINGS vs SETTINGS [vs ...], SETTINGS being name=value pairs, `current`, or `codecs` for all five compression types";
@@ -97,7 +94,7 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
     for side in rest.split(" vs ") {
         let side = side.trim();
         if side == "codecs" {
-            for codec in CODECS {
+            for codec in super::settings::CODECS {
                 let mut settings = base.clone();
                 settings
                     .set("compression.type", codec)

@@ -314,6 +314,7 @@ pub(super) async fn serve(
             }
             Err(e) => notice(Level::Error, format!("fault not made: {fault}: {e}")),
         }
+        let _ = events.send(Event::FaultAnswered);
     }
 }
 

@@ -216,6 +216,8 @@ pub enum Event {
         of: usize,
         outcome: Result<compare::Outcome, String>,
     },
+    /// A fault was made or refused; its notices came before.
+    FaultAnswered,
     ShutdownComplete {
         sent: u64,
         acked: u64,
@@ -730,7 +732,6 @@ impl Reachable {
 
 /// Fetches the cluster's topics off the async threads; the answer (or why
 /// there is none, once) arrives as an event.
-/// Whether the cluster has `topic`, asked without creating it.
 fn refresh_topics(
     producer: Arc<Producer>,
     bootstrap: &str,

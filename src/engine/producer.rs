@@ -290,11 +290,9 @@ impl Producer {
     /// threads at most every few seconds; `None` while the cluster does not
     /// know the topic.
     async fn partitions(&self, topic: &str) -> Option<i32> {
-        if let Ok(counts) = self.counts.lock() {
-            if let Some((n, at)) = counts.get(topic) {
-                if at.elapsed() < COUNT_AGE {
-                    return *n;
-                }
+        if let Some((n, at)) = super::lock(&self.counts).get(topic) {
+            if at.elapsed() < COUNT_AGE {
+                return *n;
             }
         }
         let inner = self.inner.clone();
@@ -310,9 +308,7 @@ impl Producer {
         .await
         .ok()
         .flatten();
-        if let Ok(mut counts) = self.counts.lock() {
-            counts.insert(topic.to_string(), (n, Instant::now()));
-        }
+        super::lock(&self.counts).insert(topic.to_string(), (n, Instant::now()));
         n
     }
 
@@ -383,11 +379,8 @@ impl Producer {
             id,
             topic: draft.topic.clone(),
             partition,
-            key_len: key.as_ref().ok().and_then(|k| k.as_ref().map(|b| b.len())),
-            value_len: value
-                .as_ref()
-                .ok()
-                .and_then(|v| v.as_ref().map(|b| b.len())),
+            key_len: size(&key),
+            value_len: size(&value),
         });
         ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
         let refused = |code: &str, message: String| {

@@ -64,10 +64,17 @@ impl Draft {
 impl Filler {
     /// Record `seq` of `draft`.
     pub fn fill(&self, draft: &Draft, seq: u64) -> Draft {
+        // Field by field: the template's own key and value are not copied
+        // for every record.
         Draft {
+            topic: draft.topic.clone(),
             key: self.key.as_ref().map(|t| t.rendered(seq)),
             value: self.value.as_ref().map(|t| t.rendered(seq)),
-            ..draft.clone()
+            key_serializer: draft.key_serializer,
+            value_serializer: draft.value_serializer,
+            headers: draft.headers.clone(),
+            partition: draft.partition,
+            timestamp: draft.timestamp,
         }
     }
 }

@@ -110,7 +110,7 @@ pub fn parse(msg: &str) -> Option<Wire> {
 }
 
 /// `[thrd:...]: HOST:PORT/ID` → ID.
-fn broker_id(head: &str) -> Option<i32> {
+pub(super) fn broker_id(head: &str) -> Option<i32> {
     head.rsplit(": ").next()?.rsplit('/').next()?.parse().ok()
 }
 

@@ -64,6 +64,9 @@ const PARTITIONERS: &[&str] = &[
     "rules",
 ];
 
+/// The values of compression.type.
+pub const CODECS: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
+
 /// The settings shown in the settings pane, in the order shown.
 pub const SPECS: &[Spec] = &[
     Spec {
@@ -91,7 +94,7 @@ pub const SPECS: &[Spec] = &[
         java: "compression.type",
         librdkafka: &["compression.codec"],
         default: "none",
-        kind: Kind::Choice(&["none", "gzip", "snappy", "lz4", "zstd"]),
+        kind: Kind::Choice(CODECS),
         help: "Codec applied to each batch before it goes on the wire.",
     },
     Spec {
@@ -150,7 +153,7 @@ pub const SPECS: &[Spec] = &[
         librdkafka: &[],
         default: "",
         kind: Kind::Path,
-        help: "Rule file for partitioner=rules ('key starts-with VIP- -> 5'; first match wins, no match: murmur2). Press r to edit it here.",
+        help: "Rule file for partitioner=rules ('key starts-with VIP- -> 5'; first match wins, no match: murmur2).",
     },
 ];
 
@@ -189,10 +192,6 @@ pub enum SettingError {
 /// alias) it maps to, so `linger.ms` and `queue.buffering.max.ms` are one row.
 pub fn spec(name: &str) -> Option<&'static Spec> {
     let alias = match name {
-        "queue.buffering.max.ms" => "linger.ms",
-        "compression.codec" => "compression.type",
-        "message.send.max.retries" => "retries",
-        "message.timeout.ms" => "delivery.timeout.ms",
         "max.in.flight" => "max.in.flight.requests.per.connection",
         "request.required.acks" => "acks",
         other => other,
@@ -358,7 +357,7 @@ impl Settings {
         }
         if self.get("partitioner") == Some("rules") && self.get("partitioner.rules") == Some("") {
             return Err(SettingError::Conflict(
-                "partitioner=rules needs a rule file: set partitioner.rules (r in the settings pane edits one)".into(),
+                "partitioner=rules needs a rule file: set partitioner.rules to one".into(),
             ));
         }
         if self.get("enable.idempotence") == Some("true") {

@@ -1064,6 +1064,8 @@ impl App {
                     self.note(Level::Info, "comparison done (v shows it again)".into());
                 }
             }
+            // Its notices told the user.
+            Event::FaultAnswered => {}
             Event::ShutdownComplete { .. } => {
                 if self.quitting {
                     self.quit = true;

@@ -69,12 +69,12 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-/// A pane's frame, styled by whether it has focus.
 /// A pane title's note that it is scrolled back, and how far.
 fn scrolled<'a>(scroll: usize, theme: &Theme) -> Option<Span<'a>> {
     (scroll > 0).then(|| Span::styled(format!("↑{scroll} (End: follow) "), theme.changed()))
 }
 
+/// A pane's frame, styled by whether it has focus.
 fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
