@@ -173,7 +173,7 @@ impl Embedded {
                     }
                 }
                 return Ok(format!(
-                    " (each answered {late_ms} ms late, past request.timeout.ms; the records are appended)"
+                    " (each answered {late_ms} ms late, past request.timeout.ms; the records are appended; the mock answers a connection in order, so the broker's other answers, metadata too, wait as long)"
                 ));
             }
             Fault::Fail { count, error } => {
