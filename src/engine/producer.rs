@@ -227,6 +227,22 @@ pub(crate) fn upper_snake(camel: &str) -> String {
     out
 }
 
+/// librdkafka (2.12) asks for an idempotent producer's id when a metadata
+/// answer arrives, or else on a 500 ms timer. The first answer comes through
+/// the bootstrap connection, which it closes at once for the brokers the
+/// cluster names, so no broker is up to ask and every first record waited
+/// half a second. Asking for metadata until one of the named brokers answers
+/// lets librdkafka ask for the id as soon as that broker is up.
+fn hurry_producer_id(producer: &ThreadedProducer<Ctx>) {
+    for _ in 0..3 {
+        match producer.client().fetch_metadata(None, Duration::from_secs(2)) {
+            Ok(md) if md.orig_broker_id() < 0 => continue,
+            // Answered by a named broker, or unreachable (the engine says so).
+            _ => return,
+        }
+    }
+}
+
 /// How long a topic's partition count is trusted before it is asked again.
 const COUNT_AGE: Duration = Duration::from_secs(5);
 
@@ -276,14 +292,20 @@ impl Producer {
         }
         config.set("debug", debug.join(","));
         config.set_log_level(RDKafkaLogLevel::Debug);
-        config
-            .create_with_context(ctx)
-            .map(|inner| Producer {
-                inner: Arc::new(inner),
-                partitioner,
-                counts: Mutex::new(Default::default()),
-            })
-            .map_err(|e| format!("cannot create the producer: {e}"))
+        let inner: Arc<ThreadedProducer<Ctx>> = Arc::new(
+            config
+                .create_with_context(ctx)
+                .map_err(|e| format!("cannot create the producer: {e}"))?,
+        );
+        if settings.get("enable.idempotence") == Some("true") {
+            let client = inner.clone();
+            std::thread::spawn(move || hurry_producer_id(&client));
+        }
+        Ok(Producer {
+            inner,
+            partitioner,
+            counts: Mutex::new(Default::default()),
+        })
     }
 
     /// The topic's partition count, asked of the cluster off the async
