@@ -545,3 +545,32 @@ fn records_held_up_by_a_fault_fail_at_delivery_timeout_naming_it() {
         );
     }
 }
+
+#[test]
+fn a_small_buffer_memory_holds_records_back_and_loses_none() {
+    // 64 KiB holds about sixty 1,000-byte records: the rest wait for room,
+    // as a Java producer's send blocks, instead of failing.
+    let (code, events, stderr) = produce(
+        &[
+            "--count",
+            "3000",
+            "--value",
+            "{str:1000}",
+            "-X",
+            "buffer.memory=65536",
+            "--quiet",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        named(&events, "startup_complete")[0]["settings"]["buffer.memory"],
+        "65536"
+    );
+    let done = named(&events, "shutdown_complete");
+    assert_eq!(
+        (done[0]["acked"].as_u64(), done[0]["failed"].as_u64()),
+        (Some(3000), Some(0))
+    );
+    assert_eq!(named(&events, "verification_summary")[0]["read_back"], 3000);
+}

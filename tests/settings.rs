@@ -22,6 +22,7 @@ fn java_names_map_to_librdkafka_properties() {
             "max.in.flight.requests.per.connection",
             "max.in.flight.requests.per.connection",
         ),
+        ("buffer.memory", "queue.buffering.max.kbytes"),
         ("partitioner", "partitioner"),
     ];
     for (java, lib) in table {
@@ -92,6 +93,44 @@ fn librdkafka_names_set_the_java_row() {
     s.set("queue.buffering.max.ms", "20").unwrap();
     assert_eq!(s.get("linger.ms"), Some("20"));
     assert_eq!(s.extras().count(), 0);
+}
+
+#[test]
+fn buffer_memory_is_bytes_and_librdkafka_gets_kib() {
+    let mut s = Settings::default();
+    // Java's default, 32 MiB, not librdkafka's 1 GiB.
+    assert_eq!(s.get("buffer.memory"), Some("33554432"));
+    let cfg = s.client_config("127.0.0.1:9092");
+    assert_eq!(cfg.get("queue.buffering.max.kbytes"), Some("32768"));
+    // A part of a KiB is a whole one: the queue is never smaller than asked.
+    s.set("buffer.memory", "1000000").unwrap();
+    let cfg = s.client_config("127.0.0.1:9092");
+    assert_eq!(cfg.get("queue.buffering.max.kbytes"), Some("977"));
+    cfg.create_native_config()
+        .expect("librdkafka accepts the config");
+    // librdkafka's name counts KiB and sets the Java row in bytes.
+    s.set("queue.buffering.max.kbytes", "2048").unwrap();
+    assert_eq!(s.get("buffer.memory"), Some("2097152"));
+    assert_eq!(s.extras().count(), 0);
+    for (name, value, why) in [
+        ("buffer.memory", "1000", "between 1024 and"),
+        ("buffer.memory", "32MB", "not a whole number"),
+        ("queue.buffering.max.kbytes", "lots", "whole number of KiB"),
+        (
+            "queue.buffering.max.kbytes",
+            "9223372036854775807",
+            "whole number of KiB",
+        ),
+        ("queue.buffering.max.kbytes", "0", "between 1024 and"),
+    ] {
+        let err = s.set(name, value).unwrap_err().to_string();
+        assert!(err.contains(why), "{name}={value}: {err}");
+    }
+    assert_eq!(
+        s.get("buffer.memory"),
+        Some("2097152"),
+        "a refusal changes nothing"
+    );
 }
 
 #[test]
@@ -185,7 +224,6 @@ fn unknown_librdkafka_properties_are_checked_by_librdkafka() {
 fn java_settings_librdkafka_cannot_honour_are_refused_not_ignored() {
     for name in [
         "max.block.ms",
-        "buffer.memory",
         "partitioner.class",
         "transactional.id",
         "bootstrap.servers",

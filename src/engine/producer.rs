@@ -235,7 +235,10 @@ pub(crate) fn upper_snake(camel: &str) -> String {
 /// lets librdkafka ask for the id as soon as that broker is up.
 fn hurry_producer_id(producer: &ThreadedProducer<Ctx>) {
     for _ in 0..3 {
-        match producer.client().fetch_metadata(None, Duration::from_secs(2)) {
+        match producer
+            .client()
+            .fetch_metadata(None, Duration::from_secs(2))
+        {
             Ok(md) if md.orig_broker_id() < 0 => continue,
             // Answered by a named broker, or unreachable (the engine says so).
             _ => return,

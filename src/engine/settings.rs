@@ -19,6 +19,12 @@ pub enum Kind {
         min: i64,
         max: i64,
     },
+    /// Bytes under the Java name, in an inclusive range; librdkafka's
+    /// property counts KiB.
+    BytesAsKib {
+        min: i64,
+        max: i64,
+    },
     Bool,
     Choice(&'static [&'static str]),
     /// A file path; empty for none.
@@ -42,6 +48,23 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// What librdkafka is given when this setting is `value`.
+    fn librdkafka_value(&self, value: &str) -> String {
+        match self.kind {
+            Kind::BytesAsKib { .. } => {
+                let bytes: i64 = value.parse().unwrap_or(0);
+                ((bytes + 1023) / 1024).to_string()
+            }
+            // kprod picks those partitions itself; records it leaves to
+            // librdkafka (no rule matched) go where the Java client's default
+            // would put them.
+            Kind::Choice(PARTITIONERS) if KPROD_PARTITIONERS.contains(&value) => {
+                "murmur2_random".into()
+            }
+            _ => value.into(),
+        }
+    }
+
     /// The librdkafka properties it maps to, as shown to users.
     pub fn maps_to(&self) -> String {
         match self.librdkafka {
@@ -142,6 +165,13 @@ pub const SPECS: &[Spec] = &[
         help: "Unanswered requests allowed per broker; above 1 with retries and no idempotence, order can break.",
     },
     Spec {
+        java: "buffer.memory",
+        librdkafka: &["queue.buffering.max.kbytes"],
+        default: "33554432",
+        kind: Kind::BytesAsKib { min: 1024, max: 2_147_483_647 * 1024 },
+        help: "How many bytes of records may wait to be sent; when full, kprod holds the next record back until there is room (the Java client blocks send for the same reason). librdkafka counts this in KiB: kprod sets queue.buffering.max.kbytes to it / 1024, rounded up.",
+    },
+    Spec {
         java: "partitioner",
         librdkafka: &["partitioner"],
         default: "murmur2_random",
@@ -160,8 +190,7 @@ pub const SPECS: &[Spec] = &[
 /// Java settings librdkafka cannot honour, and what to do instead. kprod refuses
 /// them with this reason rather than pass them on or drop them silently.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("max.block.ms", "librdkafka never blocks a send: a full queue fails at once (QueueFull) and kprod waits and retries the enqueue itself; bound the queue with queue.buffering.max.messages / queue.buffering.max.kbytes"),
-    ("buffer.memory", "librdkafka bounds its queue in KiB and messages instead: set queue.buffering.max.kbytes (and queue.buffering.max.messages)"),
+    ("max.block.ms", "librdkafka never blocks a send: a full queue fails at once (QueueFull) and kprod waits and retries the enqueue itself; bound the queue with buffer.memory / queue.buffering.max.messages"),
     ("partitioner.class", "Java partitioner classes cannot run inside librdkafka: set `partitioner` (murmur2_random is what the Java client's default does for keyed records)"),
     ("key.serializer", "kprod serializes in the composer, not through a Java class"),
     ("value.serializer", "kprod serializes in the composer, not through a Java class"),
@@ -201,6 +230,22 @@ pub fn spec(name: &str) -> Option<&'static Spec> {
         .find(|s| s.java == alias || s.librdkafka.contains(&alias))
 }
 
+/// A value given under a librdkafka name that counts KiB, in bytes for the
+/// Java row it sets.
+fn kib_to_bytes(name: &str, value: &str) -> Result<String, SettingError> {
+    value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|kib| kib.checked_mul(1024))
+        .map(|bytes| bytes.to_string())
+        .ok_or_else(|| SettingError::Invalid {
+            name: name.into(),
+            value: value.trim().into(),
+            reason: "a whole number of KiB is needed".into(),
+        })
+}
+
 /// Checks one value against its setting's kind and returns the normalised value.
 pub fn validate(spec: &Spec, raw: &str) -> Result<String, SettingError> {
     let value = raw.trim();
@@ -215,7 +260,7 @@ pub fn validate(spec: &Spec, raw: &str) -> Result<String, SettingError> {
             "0" | "1" => Ok(value.into()),
             _ => Err(invalid("acks is 0, 1 or all (-1)".into())),
         },
-        Kind::Int { min, max } => {
+        Kind::Int { min, max } | Kind::BytesAsKib { min, max } => {
             if value.is_empty() {
                 return Err(invalid("a whole number is needed".into()));
             }
@@ -293,7 +338,11 @@ impl Settings {
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), SettingError> {
         let name = name.trim();
         if let Some(s) = spec(name) {
-            let v = validate(s, value)?;
+            let value = match s.kind {
+                Kind::BytesAsKib { .. } if name != s.java => kib_to_bytes(name, value)?,
+                _ => value.to_string(),
+            };
+            let v = validate(s, &value)?;
             self.values.insert(s.java, v);
             return Ok(());
         }
@@ -419,15 +468,9 @@ impl Settings {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", bootstrap);
         for s in SPECS {
-            let mut value = self.values[s.java].as_str();
-            if s.java == "partitioner" && KPROD_PARTITIONERS.contains(&value) {
-                // kprod picks those partitions itself; records it leaves to
-                // librdkafka (no rule matched) go where the Java client's
-                // default would put them.
-                value = "murmur2_random";
-            }
+            let value = s.librdkafka_value(&self.values[s.java]);
             for name in s.librdkafka {
-                cfg.set(*name, value);
+                cfg.set(*name, &value);
             }
         }
         for (k, v) in &self.extras {
