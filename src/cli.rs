@@ -193,10 +193,8 @@ impl Common {
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(format!("'{text}': a number of records a second above 0")),
-    }
+    crate::engine::pace::rate(text)
+        .ok_or_else(|| format!("'{text}': a number of records a second above 0"))
 }
 
 fn parse_serializer(name: &str) -> Result<Serializer, String> {

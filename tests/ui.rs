@@ -794,7 +794,7 @@ async fn the_log_shows_each_batch_under_its_own_filter() {
 
 #[test]
 fn burst_sizes_take_a_count_a_rate_or_a_rate_for_a_time() {
-    use kprod::ui::app::burst_size;
+    use kprod::engine::pace::burst_size;
     assert_eq!(burst_size("100000"), Ok((100_000, None)));
     assert_eq!(burst_size("5000@250"), Ok((5000, Some(250.0))));
     assert_eq!(burst_size("500/s 2m"), Ok((60_000, Some(500.0))));

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use tokio::sync::mpsc;
 
+use super::pace::MAX_BURST;
 use super::producer::{Counters, Producer};
 use super::record::Draft;
 use super::settings::Settings;
@@ -80,13 +81,11 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
     let count: u64 = count
         .parse()
         .ok()
-        .filter(|n| (1..=10_000_000).contains(n))
-        .ok_or_else(|| format!("'{count}' is not a record count (1 to 10000000): {SYNTAX}"))?;
+        .filter(|n| (1..=MAX_BURST).contains(n))
+        .ok_or_else(|| format!("'{count}' is not a record count (1 to {MAX_BURST}): {SYNTAX}"))?;
     let rate = rate
         .map(|r| {
-            r.parse::<f64>()
-                .ok()
-                .filter(|r| r.is_finite() && *r > 0.0)
+            super::pace::rate(r)
                 .ok_or_else(|| format!("'{r}' is not a rate in records a second: {SYNTAX}"))
         })
         .transpose()?;

@@ -5,6 +5,7 @@ pub mod batches;
 pub mod cluster;
 pub mod compare;
 pub mod faults;
+pub mod pace;
 pub mod partition;
 pub mod producer;
 pub mod proxy;

@@ -13,6 +13,7 @@ use super::action::Action;
 use super::keymap::{self, Scope};
 use crate::engine::compare::{self, Outcome};
 use crate::engine::faults;
+use crate::engine::pace::burst_size;
 use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::record::{Draft, Header};
 use crate::engine::requests::{Outcome as Sent, Request};
@@ -23,8 +24,6 @@ use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
 
 /// Lines the event log keeps; older ones are dropped, totals are not.
 pub const LOG_CAPACITY: usize = 5_000;
-/// The largest burst one prompt accepts.
-pub const MAX_BURST: u64 = 10_000_000;
 
 /// What has focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,8 +376,10 @@ impl Flow {
     }
 
     /// Records a second and MB a second over the last couple of seconds.
+    /// Paused, nothing flows, whatever the last samples say.
     pub fn rate_now(&self) -> (f64, f64) {
         match (self.samples.front(), self.samples.back()) {
+            _ if self.paused_at.is_some() => (0.0, 0.0),
             (Some(a), Some(b)) if b.0 > a.0 => {
                 let secs = (b.0 - a.0).as_secs_f64();
                 (
@@ -1380,55 +1381,6 @@ pub fn check_prompt(
         Ask::Compare => compare::parse(pending, text).map(|_| ()),
         Ask::Fault => faults::parse(text).map(|_| ()),
     }
-}
-
-/// A burst's size and pace: `N` records flat out, `N@R` at R a second, or
-/// `R/s DURATION` (`500/s 60s`, `2000/s 5m`) for a time.
-pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
-    const FORMS: &str = "N, N@RATE or RATE/s DURATION (e.g. 100000, 50000@1000, 500/s 2m)";
-    let text = text.trim();
-    let rate_of = |r: &str| {
-        r.parse::<f64>()
-            .ok()
-            .filter(|r| r.is_finite() && *r > 0.0)
-            .ok_or_else(|| format!("'{r}' is not a rate in records a second: {FORMS}"))
-    };
-    let (count, rate) = if let Some((rate, time)) = text.split_once("/s") {
-        let rate = rate_of(rate.trim())?;
-        let time = time.trim();
-        let (n, unit) = time.split_at(
-            time.find(|c: char| !c.is_ascii_digit() && c != '.')
-                .unwrap_or(time.len()),
-        );
-        let secs = match (n.parse::<f64>(), unit) {
-            (Ok(n), "s" | "") => n,
-            (Ok(n), "m") => n * 60.0,
-            (Ok(n), "h") => n * 3600.0,
-            _ => {
-                return Err(format!(
-                    "'{time}' is not a duration like 30s, 5m or 1h: {FORMS}"
-                ))
-            }
-        };
-        let count = (rate * secs).round();
-        if !(1.0..=MAX_BURST as f64).contains(&count) {
-            return Err(format!(
-                "{rate}/s for {time} is {count} records: between 1 and {MAX_BURST}"
-            ));
-        }
-        (count as u64, Some(rate))
-    } else {
-        let (n, rate) = match text.split_once('@') {
-            Some((n, r)) => (n.trim(), Some(rate_of(r.trim())?)),
-            None => (text, None),
-        };
-        match n.parse::<u64>() {
-            Ok(c) if (1..=MAX_BURST).contains(&c) => (c, rate),
-            Ok(_) => return Err(format!("between 1 and {MAX_BURST} records")),
-            Err(_) => return Err(format!("a whole number of records: {FORMS}")),
-        }
-    };
-    Ok((count, rate))
 }
 
 /// Where the rule editor keeps rules when partitioner.rules names no file.

@@ -1,0 +1,59 @@
+//! How many records a burst sends and how fast, as typed at the console's
+//! prompts and given on the command line.
+
+/// The largest burst one prompt accepts.
+pub const MAX_BURST: u64 = 10_000_000;
+
+/// A rate in records a second: a number above 0.
+pub fn rate(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && *r > 0.0)
+}
+
+/// A burst's size and pace: `N` records flat out, `N@R` at R a second, or
+/// `R/s DURATION` (`500/s 60s`, `2000/s 5m`) for a time.
+pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
+    const FORMS: &str = "N, N@RATE or RATE/s DURATION (e.g. 100000, 50000@1000, 500/s 2m)";
+    let text = text.trim();
+    let rate_of = |r: &str| {
+        rate(r).ok_or_else(|| format!("'{r}' is not a rate in records a second: {FORMS}"))
+    };
+    let (count, rate) = if let Some((rate, time)) = text.split_once("/s") {
+        let rate = rate_of(rate.trim())?;
+        let time = time.trim();
+        let (n, unit) = time.split_at(
+            time.find(|c: char| !c.is_ascii_digit() && c != '.')
+                .unwrap_or(time.len()),
+        );
+        let secs = match (n.parse::<f64>(), unit) {
+            (Ok(n), "s" | "") => n,
+            (Ok(n), "m") => n * 60.0,
+            (Ok(n), "h") => n * 3600.0,
+            _ => {
+                return Err(format!(
+                    "'{time}' is not a duration like 30s, 5m or 1h: {FORMS}"
+                ))
+            }
+        };
+        let count = (rate * secs).round();
+        if !(1.0..=MAX_BURST as f64).contains(&count) {
+            return Err(format!(
+                "{rate}/s for {time} is {count} records: between 1 and {MAX_BURST}"
+            ));
+        }
+        (count as u64, Some(rate))
+    } else {
+        let (n, rate) = match text.split_once('@') {
+            Some((n, r)) => (n.trim(), Some(rate_of(r.trim())?)),
+            None => (text, None),
+        };
+        match n.parse::<u64>() {
+            Ok(c) if (1..=MAX_BURST).contains(&c) => (c, rate),
+            Ok(_) => return Err(format!("between 1 and {MAX_BURST} records")),
+            Err(_) => return Err(format!("a whole number of records: {FORMS}")),
+        }
+    };
+    Ok((count, rate))
+}
