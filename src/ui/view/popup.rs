@@ -125,30 +125,13 @@ fn compare(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let ok: Vec<Option<&Outcome>> = (0..c.labels.len())
         .map(|i| c.outcomes.get(i).and_then(|o| o.as_ref().ok()))
         .collect();
-    let metrics = [
-        "acked",
-        "failed",
-        "records/s",
-        "MB/s",
-        "partitions",
-        "batches",
-        "records/batch",
-        "wire/batch",
-        "record bytes",
-        "wire bytes",
-        "wire/records",
-        "latency p50",
-        "latency p95",
-        "latency p99",
-        "latency max",
-    ];
-    let mut rows: Vec<Row> = metrics
+    let mut rows: Vec<Row> = METRICS
         .iter()
-        .map(|name| {
+        .map(|(name, figure)| {
             let mut cells = vec![Cell::from(Span::styled(*name, theme.muted()))];
             cells.extend(
                 ok.iter()
-                    .map(|o| Cell::from(o.map_or_else(|| "…".to_string(), |o| metric(name, o)))),
+                    .map(|o| Cell::from(o.map_or_else(|| "…".to_string(), figure))),
             );
             Row::new(cells)
         })
@@ -272,37 +255,39 @@ fn topics(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &The
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), right);
 }
 
-/// One row of the comparison for one variant.
-fn metric(name: &str, o: &Outcome) -> String {
-    let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
-    match name {
-        "acked" => o.acked.to_string(),
-        "failed" => o.failed.to_string(),
-        "records/s" => format!("{:.0}", o.records_per_sec()),
-        "MB/s" => format!("{:.2}", o.mb_per_sec()),
-        "partitions" => {
-            let used: Vec<u64> = o.partitions.iter().copied().filter(|n| *n > 0).collect();
-            let (min, max) = (used.iter().min(), used.iter().max());
-            match (min, max) {
-                (Some(min), Some(max)) => format!("{} used, {min}-{max}", used.len()),
-                _ => "none".into(),
-            }
+/// How one variant shows one figure.
+type Figure = fn(&Outcome) -> String;
+
+/// The comparison's rows: each figure's name and how one variant shows it.
+const METRICS: &[(&str, Figure)] = &[
+    ("acked", |o| o.acked.to_string()),
+    ("failed", |o| o.failed.to_string()),
+    ("records/s", |o| format!("{:.0}", o.records_per_sec())),
+    ("MB/s", |o| format!("{:.2}", o.mb_per_sec())),
+    ("partitions", |o| {
+        let used: Vec<u64> = o.partitions.iter().copied().filter(|n| *n > 0).collect();
+        match (used.iter().min(), used.iter().max()) {
+            (Some(min), Some(max)) => format!("{} used, {min}-{max}", used.len()),
+            _ => "none".into(),
         }
-        "batches" => o.batches.to_string(),
-        "records/batch" => format!("{:.1}", o.records_per_batch()),
-        "wire/batch" => bytes(o.wire_bytes / o.batches.max(1)),
-        "record bytes" => bytes(o.record_bytes),
-        "wire bytes" => bytes(o.wire_bytes),
-        "wire/records" if o.record_bytes == 0 => "-".into(),
-        "wire/records" => format!(
-            "{:.0}%",
-            o.wire_bytes as f64 * 100.0 / o.record_bytes as f64
-        ),
-        "latency p50" => ms(o.latency[0]),
-        "latency p95" => ms(o.latency[1]),
-        "latency p99" => ms(o.latency[2]),
-        _ => ms(o.latency[3]),
-    }
+    }),
+    ("batches", |o| o.batches.to_string()),
+    ("records/batch", |o| format!("{:.1}", o.records_per_batch())),
+    ("wire/batch", |o| bytes(o.wire_bytes / o.batches.max(1))),
+    ("record bytes", |o| bytes(o.record_bytes)),
+    ("wire bytes", |o| bytes(o.wire_bytes)),
+    ("wire/records", |o| match o.record_bytes {
+        0 => "-".into(),
+        r => format!("{:.0}%", o.wire_bytes as f64 * 100.0 / r as f64),
+    }),
+    ("latency p50", |o| ms(o.latency[0])),
+    ("latency p95", |o| ms(o.latency[1])),
+    ("latency p99", |o| ms(o.latency[2])),
+    ("latency max", |o| ms(o.latency[3])),
+];
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn prompt_title(ask: &Ask) -> String {

@@ -102,12 +102,7 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> Line<'a> {
     let share = done as f64 / f.target.max(1) as f64;
     const WIDTH: usize = 16;
     let filled = ((share * WIDTH as f64) as usize).min(WIDTH);
-    // Paused, nothing flows: the last samples would say otherwise.
-    let (rate, mb) = if f.paused_at.is_some() {
-        (0.0, 0.0)
-    } else {
-        f.rate_now()
-    };
+    let (rate, mb) = f.rate_now();
     let left_to_send = f.target.saturating_sub(f.sent(t));
     let eta = match f.rate {
         Some(r) => Some(left_to_send as f64 / r),
