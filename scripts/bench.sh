@@ -27,9 +27,13 @@ cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
 KPROD="$ROOT/target/release/kprod"
 LIBS="$(bash "$ROOT/scripts/kafka.sh" fetch)"
 WORK="$(mktemp -d)"
+# Each TUI run has a tmux server of its own (kprod-bench-PID-NAME): a new
+# one on a socket whose server is still exiting fails to start.
 SOCK="kprod-bench-$$"
 cleanup() {
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    for s in "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"-*; do
+        [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null || true
+    done
     bash "$ROOT/scripts/kafka.sh" stop "$WORK/kafka" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
@@ -105,28 +109,28 @@ done
 # The TUI under tmux: a burst of $1 records of 100 bytes, flat out, F1
 # pressed over and over; prints the stats file's path.
 tui_run() {
-    local count=$1 name=$2 stats="$WORK/$2.json"
-    tmux -L "$SOCK" new-session -d -x 120 -y 40 \
+    local count=$1 name=$2 stats="$WORK/$2.json" sock="$SOCK-$2"
+    tmux -L "$sock" new-session -d -x 120 -y 40 \
         "$KPROD -b $BOOT -t tui-$name --no-verify --stats $stats ${X[*]}"
     sleep 3
-    tmux -L "$SOCK" send-keys -t 0 Tab
-    tmux -L "$SOCK" send-keys -t 0 -l '{str:100}'
-    tmux -L "$SOCK" send-keys -t 0 C-r
+    tmux -L "$sock" send-keys -t 0 Tab
+    tmux -L "$sock" send-keys -t 0 -l '{str:100}'
+    tmux -L "$sock" send-keys -t 0 C-r
     sleep 0.3
-    tmux -L "$SOCK" send-keys -t 0 -l "$count"
-    tmux -L "$SOCK" send-keys -t 0 Enter
+    tmux -L "$sock" send-keys -t 0 -l "$count"
+    tmux -L "$sock" send-keys -t 0 Enter
     local pid waited=0
-    pid=$(tmux -L "$SOCK" list-panes -F '#{pane_pid}')
+    pid=$(tmux -L "$sock" list-panes -F '#{pane_pid}')
     grep -q kprod "/proc/$pid/comm" || pid=$(pgrep -P "$pid" -x kprod)
     # Until the burst is done, F1 pressed and timed from outside kprod.
-    python3 "$ROOT/scripts/bench_keys.py" "$SOCK" "$WORK/$name.keys" ||
+    python3 "$ROOT/scripts/bench_keys.py" "$sock" "$WORK/$name.keys" ||
         { say "the TUI burst did not end"; exit 1; }
     grep VmHWM "/proc/$pid/status" | awk '{printf "%.0f", $2/1024}' >"$WORK/$name.hwm"
-    tmux -L "$SOCK" send-keys -t 0 C-c 2>/dev/null || true
+    tmux -L "$sock" send-keys -t 0 C-c 2>/dev/null || true
     sleep 0.5
-    tmux -L "$SOCK" send-keys -t 0 C-c 2>/dev/null || true
+    tmux -L "$sock" send-keys -t 0 C-c 2>/dev/null || true
     while [ ! -s "$stats" ]; do sleep 0.2; done
-    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    tmux -L "$sock" kill-server 2>/dev/null || true
     echo "$stats"
 }
 
