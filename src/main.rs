@@ -7,6 +7,13 @@ use clap::Parser;
 use kprod::cli::{Cli, Sub};
 use kprod::engine::EngineConfig;
 
+/// Every record's bytes are allocated on one thread and freed on another,
+/// several threads at once: mimalloc's per-thread heaps take that without
+/// the arena locks glibc's malloc waited on (a third of kprod's own CPU time
+/// flat out went to malloc and futex waits).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     few_malloc_arenas();
     let cli = Cli::parse();
@@ -87,10 +94,10 @@ fn main() -> ExitCode {
     code
 }
 
-/// glibc's malloc gives each thread that allocates an arena of its own, and a
-/// record is allocated on one thread (the producer's caller) and freed on
-/// another (librdkafka's): with eight arenas, memory crept up with every
-/// million records; with two it stays flat at no cost in speed
+/// glibc's malloc still serves librdkafka, which allocates a message on the
+/// producer's caller's thread and frees it on its own; glibc gives each
+/// thread that allocates an arena of its own, and with eight arenas memory
+/// crept up with every million records; with two it stays flat
 /// (scripts/bench.sh). Must run before any thread starts.
 fn few_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
