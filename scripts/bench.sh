@@ -40,11 +40,6 @@ cleanup() {
 trap cleanup EXIT
 BOOT="$(bash "$ROOT/scripts/kafka.sh" start 1 "$WORK/kafka")"
 say "broker at $BOOT; $N records a run"
-# A new broker's JVM is slow until it has compiled its hot paths: whoever
-# went first ran at half speed. Warm it with records nobody times.
-say "warming the broker up"
-python3 -c "import sys; sys.stdout.write(('x' * 100 + '\n') * $N)" |
-    kcat -P -b "$BOOT" -t warm-up -X acks=all -X linger.ms=5
 
 now() { date +%s.%N; }
 rate() { python3 -c "print(round($1 / ($3 - $2)))"; }
@@ -61,6 +56,11 @@ for l in open(sys.argv[1]):
 X=()
 for s in "${SETTINGS[@]}"; do X+=(-X "$s"); done
 KCAT_X=(-X acks=all -X linger.ms=5 -X batch.size=16384 -X compression.codec=none -X enable.idempotence=true)
+# A new broker's JVM is slow until it has compiled its hot paths: whoever
+# went first ran at half speed. Warm it with records nobody times.
+say "warming the broker up"
+python3 -c "import sys; sys.stdout.write(('x' * 100 + '\n') * $N)" |
+    kcat -P -b "$BOOT" -t warm-up "${KCAT_X[@]}"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "records: $N per run, each figure the median of $ROUNDS runs (all runs in brackets)"
@@ -111,10 +111,11 @@ PY
     echo
 done
 
-# The TUI under tmux: a burst of $1 records of 100 bytes, flat out, F1
-# pressed over and over; prints the stats file's path.
+# The TUI under tmux: a burst of $1 records of 100 bytes, flat out; with
+# $3 = keys, F1 pressed over and over and timed (the timing takes CPU of its
+# own, so throughput runs go without). Prints the stats file's path.
 tui_run() {
-    local count=$1 name=$2 stats="$WORK/$2.json" sock="$SOCK-$2"
+    local count=$1 name=$2 keys=${3:-} stats="$WORK/$2.json" sock="$SOCK-$2"
     tmux -L "$sock" new-session -d -x 120 -y 40 \
         "$KPROD -b $BOOT -t tui-$name --no-verify --stats $stats ${X[*]}"
     sleep 3
@@ -127,9 +128,17 @@ tui_run() {
     local pid waited=0
     pid=$(tmux -L "$sock" list-panes -F '#{pane_pid}')
     grep -q kprod "/proc/$pid/comm" || pid=$(pgrep -P "$pid" -x kprod)
-    # Until the burst is done, F1 pressed and timed from outside kprod.
-    python3 "$ROOT/scripts/bench_keys.py" "$sock" "$WORK/$name.keys" ||
-        { say "the TUI burst did not end"; exit 1; }
+    if [ "$keys" = keys ]; then
+        # Until the burst is done, F1 pressed and timed from outside kprod.
+        python3 "$ROOT/scripts/bench_keys.py" "$sock" "$WORK/$name.keys" ||
+            { say "the TUI burst did not end"; exit 1; }
+    else
+        until tmux -L "$sock" capture-pane -p -t 0 | grep -q "burst done"; do
+            sleep 0.5
+            waited=$((waited + 1))
+            [ "$waited" -lt 2400 ] || { say "the TUI burst did not end"; exit 1; }
+        done
+    fi
     grep VmHWM "/proc/$pid/status" | awk '{printf "%.0f", $2/1024}' >"$WORK/$name.hwm"
     tmux -L "$sock" send-keys -t 0 C-c 2>/dev/null || true
     sleep 0.5
@@ -164,7 +173,7 @@ echo "    c) $(ratio "$tui" "$headless") of the non-interactive mode"
 echo "    peak memory (VmHWM) after $N records: $(cat "$WORK/small-1.hwm") MB"
 echo
 say "the TUI with $BIG records"
-read -r big frame_p50 frame_p99 frame_max key_p50 key_p99 key_max key_n < <(figures "$(tui_run "$BIG" big)")
+read -r big frame_p50 frame_p99 frame_max key_p50 key_p99 key_max key_n < <(figures "$(tui_run "$BIG" big keys)")
 read -r seen_p50 seen_p99 seen_max seen_n <"$WORK/big.keys"
 echo "The TUI producing $BIG records flat out ($big records/s), F1 pressed over and over:"
 echo "  d) frame time: p50 $frame_p50 ms, p99 $frame_p99 ms, max $frame_max ms"
