@@ -178,7 +178,7 @@ impl Common {
         }
         settings.check().map_err(|e| e.to_string())?;
         // A rule file is read now, so a bad one stops kprod before it starts.
-        settings.strategy()?;
+        settings.partitioner()?;
         if self.topic.trim().is_empty() {
             return Err("the topic name is empty".into());
         }

@@ -475,6 +475,11 @@ pub fn to_json(event: Event) -> Option<Value> {
                    "records": b.records, "record_bytes": b.record_bytes, "wire_bytes": b.wire_bytes,
                    "codec": b.codec, "resends": b.resends})
         }
+        Event::Stats { topic, sent } => {
+            json!({"name": "producer_stats", "topic": topic, "batches": sent.batches,
+                   "records": sent.records, "wire_bytes": sent.wire_bytes,
+                   "key_value_bytes": sent.key_value_bytes})
+        }
         Event::Request(r) => {
             let (outcome, error) = match r.outcome {
                 Outcome::InFlight => ("in_flight", None),

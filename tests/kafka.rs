@@ -694,7 +694,7 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
     // behind, and then every partition's batch fills whatever the strategy.
     let plan = kprod::engine::compare::parse(
         &settings(&["linger.ms=50"]),
-        "1000@1000 partitioner=round_robin vs partitioner=uniform_sticky",
+        "1000@1000 partitioner=round_robin vs partitioner=uniform_sticky vs current",
     )
     .unwrap();
     engine.send(Command::Compare {
@@ -706,13 +706,14 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
         },
         plan,
     });
+    // Batches as librdkafka's statistics count them.
     let outcomes = common::compared(&mut rx).await;
-    let [rr, sticky] = &outcomes[..] else {
+    let [rr, sticky, java] = &outcomes[..] else {
         panic!("{outcomes:?}")
     };
-    for o in [rr, sticky] {
+    for o in [rr, sticky, java] {
         assert_eq!(
-            (o.acked, o.failed, o.batch_records),
+            (o.acked, o.failed, o.sent.records),
             (1000, 0, 1000),
             "{o:?}"
         );
@@ -726,14 +727,19 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
         "round robin: {:?}",
         rr.partitions
     );
-    assert!(
-        sticky.batches < rr.batches && sticky.records_per_batch() > rr.records_per_batch(),
-        "sticky {} batches of {:.1} records, round robin {} of {:.1}: {sticky:?} {rr:?}",
-        sticky.batches,
-        sticky.records_per_batch(),
-        rr.batches,
-        rr.records_per_batch()
-    );
+    // The default (the Java client's) is sticky for keyless records too.
+    for (name, o) in [("uniform sticky", sticky), ("the Java default", java)] {
+        assert!(
+            o.sent.batches < rr.sent.batches
+                && o.sent.records_per_batch() > rr.sent.records_per_batch()
+                && o.sent.bytes_per_batch() > rr.sent.bytes_per_batch(),
+            "{name} {} batches of {:.1} records, round robin {} of {:.1}: {o:?} {rr:?}",
+            o.sent.batches,
+            o.sent.records_per_batch(),
+            rr.sent.batches,
+            rr.sent.records_per_batch()
+        );
+    }
 }
 
 /// `kprod produce -t TOPIC ARGS` against the shared cluster, which must end

@@ -1,4 +1,5 @@
-//! kprod's own partitioners (round robin, uniform sticky, rules from a file)
+//! kprod's own partitioners (the Java default's keyless choice, round robin,
+//! uniform sticky, rules from a file)
 //! and the batches librdkafka reports, through the engine on the embedded
 //! cluster, as the settings pane and `-X` reach them.
 
@@ -70,19 +71,13 @@ async fn round_robin_spreads_evenly_and_every_record_is_in_a_reported_batch() {
     assert!(batches >= 6, "{batches} batches for 6 partitions");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn uniform_sticky_fills_one_partition_per_batch_size() {
-    // Keyed records too: uniform sticky ignores keys. 1,000 records of ~40
-    // bytes with batch.size=1000 stick to a partition for ~25 records.
-    let (engine, mut rx) = common::embedded(
-        "demo",
-        settings(&["partitioner=uniform_sticky", "batch.size=1000"]),
-    );
+/// Partitions of a 1,000-record burst of `draft` under `s`, in send order:
+/// how often the partition changed from one record to the next, and which
+/// were used.
+async fn placed(s: Settings, draft: Draft) -> (usize, std::collections::BTreeSet<i32>) {
+    let (engine, mut rx) = common::embedded("demo", s);
     engine.send(Command::Burst {
-        draft: Draft {
-            key: Some(b"same-key".to_vec()),
-            ..keyless("demo")
-        },
+        draft,
         count: 1000,
         rate: None,
     });
@@ -91,17 +86,59 @@ async fn uniform_sticky_fills_one_partition_per_batch_size() {
         .iter()
         .filter_map(|e| match e {
             Event::Acked(a) => Some((a.id, a.partition)),
+            Event::Failed { code, message, .. } => panic!("failed: {code} {message}"),
             _ => None,
         })
         .collect();
     placed.sort();
     let switches = placed.windows(2).filter(|w| w[0].1 != w[1].1).count();
-    let used: std::collections::BTreeSet<i32> = placed.iter().map(|p| p.1).collect();
+    (switches, placed.iter().map(|p| p.1).collect())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uniform_sticky_fills_one_partition_per_batch_size() {
+    // Keyed records too: uniform sticky ignores keys. 1,000 records of ~40
+    // bytes with batch.size=1000 stick to a partition for ~25 records.
+    let (switches, used) = placed(
+        settings(&["partitioner=uniform_sticky", "batch.size=1000"]),
+        Draft {
+            key: Some(b"same-key".to_vec()),
+            ..keyless("demo")
+        },
+    )
+    .await;
     assert!(
         (20..=80).contains(&switches),
         "{switches} partition switches over 1000 records of ~40 B with batch.size=1000"
     );
     assert!(used.len() > 1, "one key, yet spread: {used:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_is_the_java_clients_murmur2_for_keys_and_sticky_per_batch_without() {
+    let s = settings(&["batch.size=1000"]);
+    assert_eq!(s.get("partitioner"), Some("java_default"));
+    // Keyless: ~25 records of ~40 bytes to a partition, then another, as
+    // the Java client's built-in partitioner moves on after batch.size.
+    let (switches, used) = placed(s.clone(), keyless("demo")).await;
+    assert!(
+        (20..=80).contains(&switches) && used.len() > 1,
+        "{switches} partition switches over 1000 keyless records, {used:?}"
+    );
+    // Keyed: one key, one partition, murmur2's as the Java client's ('a'
+    // lands on 4 of 6), however many bytes.
+    let (switches, used) = placed(
+        s,
+        Draft {
+            key: Some(b"a".to_vec()),
+            ..keyless("demo")
+        },
+    )
+    .await;
+    assert_eq!(
+        (switches, used.into_iter().collect::<Vec<_>>()),
+        (0, vec![4])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -209,7 +246,7 @@ async fn compare_shows_sticky_making_fewer_larger_batches_than_round_robin() {
     };
     for o in [rr, sticky] {
         assert_eq!(
-            (o.acked, o.failed, o.batch_records),
+            (o.acked, o.failed, o.sent.records),
             (3000, 0, 3000),
             "{o:?}"
         );
@@ -218,12 +255,13 @@ async fn compare_shows_sticky_making_fewer_larger_batches_than_round_robin() {
     let spread = |o: &compare::Outcome| o.partitions.iter().filter(|n| **n > 0).count();
     assert_eq!(spread(rr), 6);
     assert!(
-        sticky.batches < rr.batches && sticky.records_per_batch() > rr.records_per_batch(),
+        sticky.sent.batches < rr.sent.batches
+            && sticky.sent.records_per_batch() > rr.sent.records_per_batch(),
         "sticky {} batches of {:.1}, round robin {} of {:.1}",
-        sticky.batches,
-        sticky.records_per_batch(),
-        rr.batches,
-        rr.records_per_batch()
+        sticky.sent.batches,
+        sticky.sent.records_per_batch(),
+        rr.sent.batches,
+        rr.sent.records_per_batch()
     );
 }
 
@@ -250,14 +288,14 @@ async fn compare_codecs_runs_all_five_and_shows_what_each_made_of_the_bytes() {
             .collect::<Vec<_>>()
     );
     let none = &outcomes[0];
-    assert!(none.wire_bytes > none.record_bytes, "{none:?}");
+    assert!(none.sent.wire_bytes > none.record_bytes, "{none:?}");
     for o in &outcomes {
-        assert_eq!((o.acked, o.batch_records), (2000, 2000), "{o:?}");
+        assert_eq!((o.acked, o.sent.records), (2000, 2000), "{o:?}");
         assert_eq!(o.record_bytes, none.record_bytes, "same records: {o:?}");
     }
     for o in &outcomes[1..] {
         assert!(
-            o.wire_bytes * 2 < none.wire_bytes,
+            o.sent.wire_bytes * 2 < none.sent.wire_bytes,
             "{} did not shrink: {o:?}",
             o.label
         );

@@ -397,6 +397,43 @@ fn quiet_leaves_out_what_went_well_and_keeps_the_summaries() {
 }
 
 #[test]
+fn librdkafka_statistics_are_told_as_they_come_quiet_or_not() {
+    let (code, events, stderr) = produce(
+        &[
+            "--quiet",
+            "--count",
+            "600",
+            "--rate",
+            "1000",
+            "-X",
+            "statistics.interval.ms=100",
+            "-X",
+            "compression.type=gzip",
+            "--value",
+            "the same words again and again, reading {seq}",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let stats = named(&events, "producer_stats");
+    assert!(
+        stats.len() >= 3,
+        "a report every 100 ms over 0.6 s: {stats:?}"
+    );
+    let sum = |field: &str| -> u64 { stats.iter().map(|s| s[field].as_u64().unwrap()).sum() };
+    assert!(stats.iter().all(|s| s["topic"] == "demo"));
+    let (batches, records) = (sum("batches"), sum("records"));
+    assert!(
+        batches > 0 && (batches..=600).contains(&records),
+        "{batches} batches of {records} records"
+    );
+    assert!(
+        sum("wire_bytes") < sum("key_value_bytes"),
+        "gzip on repetitive values: {stats:?}"
+    );
+}
+
+#[test]
 fn a_line_written_to_stdin_goes_out_before_the_next_is_written() {
     // As a script or a person feeding a pipe would: one line, then wait.
     let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))

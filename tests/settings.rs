@@ -49,7 +49,8 @@ fn java_names_map_to_librdkafka_properties() {
 #[test]
 fn kprods_own_partitioners_leave_librdkafka_on_murmur2_and_need_a_rule_file() {
     let mut s = Settings::default();
-    for p in ["round_robin", "uniform_sticky"] {
+    assert_eq!(s.get("partitioner"), Some("java_default"));
+    for p in ["java_default", "round_robin", "uniform_sticky"] {
         s.set("partitioner", p).unwrap();
         let cfg = s.client_config("b:1");
         assert_eq!(cfg.get("partitioner"), Some("murmur2_random"), "{p}");
@@ -63,7 +64,7 @@ fn kprods_own_partitioners_leave_librdkafka_on_murmur2_and_need_a_rule_file() {
     let err = s.check().unwrap_err().to_string();
     assert!(err.contains("needs a rule file"), "{err}");
     s.set("partitioner.rules", "/no/such/rules.txt").unwrap();
-    let err = s.strategy().unwrap_err();
+    let err = s.partitioner().unwrap_err();
     assert!(err.contains("cannot read /no/such/rules.txt"), "{err}");
 }
 
@@ -183,7 +184,11 @@ fn bad_values_are_refused_with_a_reason() {
             "0",
             "between 1 and",
         ),
-        ("partitioner", "sticky", "one of murmur2_random"),
+        (
+            "partitioner",
+            "sticky",
+            "one of java_default, murmur2_random",
+        ),
     ];
     for (name, value, reason) in table {
         let mut s = Settings::default();

@@ -657,11 +657,27 @@ async fn the_lab_shows_batches_and_what_compression_made_of_them() {
         wire * 3 < raw,
         "gzip on repetitive records: {raw} -> {wire}"
     );
+    // librdkafka's statistics tell the same batches a report later.
+    assert!(c.screen().contains("librdkafka stats: every 1000 ms"));
+    let mut told = 0;
+    c.pump_until(|e| {
+        if let Event::Stats { sent, .. } = e {
+            told += sent.records;
+        }
+        told == 600
+    })
+    .await;
+    assert_eq!(c.app.sent.batches, batches, "{:?}", c.app.sent);
+    assert!(c.app.sent.wire_bytes * 3 < c.app.sent.key_value_bytes);
     let screen = c.screen();
     assert!(
-        screen.contains(&format!("{batches} batches,")) && screen.contains("gzip)"),
+        screen.contains(&format!("stats: {batches} batches,")) && screen.contains("gzip)"),
         "{screen}"
     );
+    // A reset starts the figures again.
+    c.app.focus = Focus::Chart;
+    c.press(KeyCode::Char('r'));
+    assert_eq!(c.app.sent, Default::default());
 }
 
 #[tokio::test(flavor = "multi_thread")]

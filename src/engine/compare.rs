@@ -12,6 +12,7 @@ use super::pace::MAX_BURST;
 use super::producer::{Counters, Producer};
 use super::record::Draft;
 use super::settings::Settings;
+use super::stats::Sent;
 use super::Event;
 
 /// What the compare prompt looks like.
@@ -45,13 +46,11 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Acked records per partition.
     pub partitions: Vec<u64>,
-    pub batches: u64,
-    /// Records in those batches.
-    pub batch_records: u64,
-    /// Keys, values and headers of the batched records.
+    /// The batches, as librdkafka's statistics count them.
+    pub sent: Sent,
+    /// Keys, values and headers of the delivered records: what compression
+    /// works on.
     pub record_bytes: u64,
-    /// The batches on the wire, after compression.
-    pub wire_bytes: u64,
     /// Send-to-ack latency: p50, p95, p99, max.
     pub latency: [Duration; 4],
 }
@@ -63,10 +62,6 @@ impl Outcome {
 
     pub fn mb_per_sec(&self) -> f64 {
         self.record_bytes as f64 / 1_048_576.0 / self.elapsed.as_secs_f64().max(1e-6)
-    }
-
-    pub fn records_per_batch(&self) -> f64 {
-        self.batch_records as f64 / self.batches.max(1) as f64
     }
 }
 
@@ -130,9 +125,15 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
     })
 }
 
+/// How often a compare run's producer has librdkafka report its statistics,
+/// and so how long a run waits after its last ack for the last report.
+const REPORT_EVERY: Duration = Duration::from_millis(100);
+
 /// Sends `count` numbered copies of `draft` with a producer built from the
 /// variant's settings (after one warm-up record, not counted), waits for
-/// every report, and adds up what happened.
+/// every report, and adds up what happened: the batches as librdkafka's
+/// statistics count them, the records' bytes as their delivery reports
+/// tell.
 pub async fn run(
     bootstrap: &str,
     variant: &Variant,
@@ -141,19 +142,25 @@ pub async fn run(
     rate: Option<f64>,
 ) -> Result<Outcome, String> {
     let (events, mut rx) = mpsc::unbounded_channel();
+    let mut settings = variant.settings.clone();
+    settings
+        .set(
+            "statistics.interval.ms",
+            &REPORT_EVERY.as_millis().to_string(),
+        )
+        .map_err(|e| e.to_string())?;
     let producer = Producer::build(
-        &variant.settings,
+        &settings,
         bootstrap,
         events,
         Arc::new(Counters::default()),
         None,
     )?;
     // A new producer first connects, reads metadata and gets its producer
-    // id; one record sent and acked first keeps that out of the figures.
+    // id; one record sent and acked first keeps that out of the figures,
+    // and so does the report that counts its batch.
     producer.enqueue(&draft.numbered(0)).await;
-    while producer.in_flight() > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    settle(&producer).await;
     while rx.try_recv().is_ok() {}
     let collect = tokio::spawn(async move {
         let mut o = Tally::default();
@@ -170,9 +177,7 @@ pub async fn run(
         }
         producer.enqueue(&filler.fill(draft, seq)).await;
     }
-    while producer.in_flight() > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    settle(&producer).await;
     // Dropping the producer ends its event stream once the last report is in.
     tokio::task::spawn_blocking(move || drop(producer))
         .await
@@ -186,10 +191,8 @@ pub async fn run(
         failed: tally.failed,
         elapsed: last.saturating_duration_since(start),
         partitions: tally.partitions,
-        batches: tally.batches,
-        batch_records: tally.batch_records,
+        sent: tally.sent,
         record_bytes: tally.record_bytes,
-        wire_bytes: tally.wire_bytes,
         latency: [
             q(0.50),
             q(0.95),
@@ -199,14 +202,22 @@ pub async fn run(
     })
 }
 
+/// Waits until every record is acked or failed, and then for librdkafka's
+/// statistics to have reported twice more (the first may have been written
+/// just before the last batch was counted).
+async fn settle(producer: &Producer) {
+    while producer.in_flight() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(REPORT_EVERY * 5 / 2).await;
+}
+
 struct Tally {
     acked: u64,
     failed: u64,
     partitions: Vec<u64>,
-    batches: u64,
-    batch_records: u64,
+    sent: Sent,
     record_bytes: u64,
-    wire_bytes: u64,
     latency: Histogram<u64>,
     last: Option<Instant>,
 }
@@ -217,10 +228,8 @@ impl Default for Tally {
             acked: 0,
             failed: 0,
             partitions: Vec::new(),
-            batches: 0,
-            batch_records: 0,
+            sent: Sent::default(),
             record_bytes: 0,
-            wire_bytes: 0,
             latency: Histogram::new(3).expect("3 significant figures is valid"),
             last: None,
         }
@@ -244,12 +253,8 @@ impl Tally {
                 self.failed += 1;
                 self.last = Some(Instant::now());
             }
-            Event::Batch(b) => {
-                self.batches += 1;
-                self.batch_records += u64::from(b.records);
-                self.record_bytes += b.record_bytes;
-                self.wire_bytes += b.wire_bytes;
-            }
+            Event::Stats { sent, .. } => self.sent.add(&sent),
+            Event::Batch(b) => self.record_bytes += b.record_bytes,
             _ => {}
         }
     }

@@ -13,6 +13,7 @@ pub mod record;
 pub mod requests;
 pub mod serde;
 pub mod settings;
+pub mod stats;
 pub mod template;
 pub mod verify;
 
@@ -179,6 +180,12 @@ pub enum Event {
     Acked(Ack),
     /// A batch was delivered; sent before the Acked of its last record.
     Batch(batches::Batch),
+    /// What librdkafka's statistics say a topic's producer sent since its
+    /// report before (every statistics.interval.ms).
+    Stats {
+        topic: String,
+        sent: stats::Sent,
+    },
     /// A produce request went out, or came to an end (answered, refused or
     /// timed out): the same request told again with its outcome.
     Request(requests::Request),

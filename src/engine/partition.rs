@@ -1,28 +1,35 @@
-//! Partitioners kprod runs itself (round robin, uniform sticky, rules from a
-//! file) where librdkafka has none; librdkafka's own partitioners (the Java
-//! client's murmur2 among them) stay inside librdkafka.
+//! Partitioners kprod runs itself where librdkafka has none (the Java
+//! client's sticky choice for keyless records, round robin, uniform sticky,
+//! rules from a file); librdkafka's own partitioners, murmur2 for the Java
+//! client's keyed records among them, stay inside librdkafka.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::record::Draft;
 
-/// The `partitioner` values kprod computes itself; every other value is a
-/// librdkafka partitioner.
-pub const KPROD_PARTITIONERS: &[&str] = &["round_robin", "uniform_sticky", "rules"];
+/// The `partitioner` values kprod computes itself (at least in part); every
+/// other value is a librdkafka partitioner. For the records kprod leaves to
+/// librdkafka, these run its murmur2_random.
+pub const KPROD_PARTITIONERS: &[&str] = &["java_default", "round_robin", "uniform_sticky", "rules"];
 
 /// How a record's partition is chosen when the user did not give one.
 #[derive(Debug)]
 pub enum Strategy {
     /// librdkafka's `partitioner` decides.
     Librdkafka,
+    /// The Java client's default (its BuiltInPartitioner, without the
+    /// adaptive weighting by queue length): a keyed record goes where murmur2
+    /// of its serialized key says, which librdkafka's murmur2_random
+    /// computes; a keyless one sticks to one partition until `batch.size`
+    /// bytes went there, then another is picked at random.
+    JavaDefault,
     /// One record to each partition in turn (the Java RoundRobinPartitioner).
     RoundRobin,
-    /// Every record, keyed or not, to one partition until `batch.size` bytes
-    /// went there, then to another picked at random (the Java
-    /// UniformStickyPartitioner).
-    UniformSticky { batch_size: u64 },
-    /// The first matching rule's partition; no match: librdkafka decides.
+    /// Every record, keyed or not, sticks as keyless records do under
+    /// JavaDefault (the Java UniformStickyPartitioner).
+    UniformSticky,
+    /// The first matching rule's partition; no match: JavaDefault.
     Rules(Rules),
 }
 
@@ -43,6 +50,8 @@ pub enum Choice {
 #[derive(Debug)]
 pub struct Partitioner {
     pub strategy: Strategy,
+    /// Bytes a sticky partition takes before the next is picked.
+    batch_size: u64,
     topics: Mutex<HashMap<String, Turn>>,
 }
 
@@ -54,16 +63,27 @@ struct Turn {
 }
 
 impl Partitioner {
-    pub fn new(strategy: Strategy) -> Partitioner {
+    pub fn new(strategy: Strategy, batch_size: u64) -> Partitioner {
         Partitioner {
             strategy,
+            batch_size: batch_size.max(1),
             topics: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Whether this strategy needs the topic's partition count.
-    pub fn needs_count(&self) -> bool {
+    /// Whether kprod chooses partitions for any record.
+    pub fn chooses(&self) -> bool {
         !matches!(self.strategy, Strategy::Librdkafka)
+    }
+
+    /// Whether kprod may choose `draft`'s partition, and so needs the
+    /// topic's partition count.
+    pub fn needs_count(&self, draft: &Draft) -> bool {
+        match self.strategy {
+            Strategy::Librdkafka => false,
+            Strategy::JavaDefault => draft.key.is_none(),
+            _ => true,
+        }
     }
 
     /// Picks a partition for `draft` (of about `size` bytes) on a topic with
@@ -72,30 +92,23 @@ impl Partitioner {
         if partitions <= 0 {
             return Choice::Default;
         }
-        let mut topics = super::lock(&self.topics);
+        let java_default = || match draft.key {
+            Some(_) => Choice::Default,
+            None => self.sticky(draft, size, partitions),
+        };
         match &self.strategy {
             Strategy::Librdkafka => Choice::Default,
+            Strategy::JavaDefault => java_default(),
             Strategy::RoundRobin => {
+                let mut topics = super::lock(&self.topics);
                 let turn = topics.entry(draft.topic.clone()).or_default();
                 let p = (turn.next % partitions as u64) as i32;
                 turn.next += 1;
                 Choice::Partition(p)
             }
-            Strategy::UniformSticky { batch_size } => {
-                let turn = topics.entry(draft.topic.clone()).or_default();
-                let p = match turn.sticky {
-                    Some(p) if p < partitions && turn.sticky_bytes < *batch_size => p,
-                    previous => {
-                        turn.sticky_bytes = 0;
-                        other_partition(previous, partitions)
-                    }
-                };
-                turn.sticky = Some(p);
-                turn.sticky_bytes += size as u64;
-                Choice::Partition(p)
-            }
+            Strategy::UniformSticky => self.sticky(draft, size, partitions),
             Strategy::Rules(rules) => match rules.route(draft) {
-                None => Choice::Default,
+                None => java_default(),
                 Some(rule) if rule.partition < partitions => Choice::Partition(rule.partition),
                 Some(rule) => Choice::OutOfRange {
                     line: rule.line,
@@ -104,6 +117,35 @@ impl Partitioner {
             },
         }
     }
+
+    /// The topic's sticky partition, moving on once `batch_size` bytes went
+    /// there.
+    fn sticky(&self, draft: &Draft, size: usize, partitions: i32) -> Choice {
+        let mut topics = super::lock(&self.topics);
+        let turn = match topics.get_mut(&draft.topic) {
+            Some(turn) => turn,
+            None => topics.entry(draft.topic.clone()).or_default(),
+        };
+        let p = match turn.sticky {
+            Some(p) if p < partitions && turn.sticky_bytes < self.batch_size => p,
+            previous => {
+                turn.sticky_bytes = 0;
+                other_partition(previous, partitions)
+            }
+        };
+        turn.sticky = Some(p);
+        turn.sticky_bytes += size as u64;
+        Choice::Partition(p)
+    }
+}
+
+/// About what a record of `data` bytes (key, value, header names and
+/// values) with `headers` headers takes in a batch: Kafka's record format
+/// adds lengths, attributes and time and offset deltas, so even an empty
+/// record fills a sticky partition's batch.size in the end, as it does in
+/// the Java client, which counts the same.
+pub fn in_batch(data: usize, headers: usize) -> usize {
+    data + 10 + 2 * headers
 }
 
 /// A random partition other than `previous` when there is a choice, as the
@@ -158,8 +200,8 @@ pub const RULES_SYNTAX: &str = "SUBJECT TEST TEXT -> PARTITION, SUBJECT is key, 
 /// A starting point for a new rule file.
 pub const RULES_EXAMPLE: &str = "\
 # kprod partition rules: the first rule that matches a record picks its
-# partition; a record no rule matches goes where the default partitioner
-# (murmur2, as the Java client) puts it.
+# partition; a record no rule matches goes where the Java client's default
+# partitioner puts it (murmur2 of the key; keyless: sticky per batch).
 #   SUBJECT TEST TEXT -> PARTITION
 #   SUBJECT: key | value | header NAME
 #   TEST:    is | starts-with | ends-with | contains   (SUBJECT=TEXT means is)
@@ -368,24 +410,37 @@ mod tests {
 
     #[test]
     fn round_robin_and_sticky_turns() {
-        let rr = Partitioner::new(Strategy::RoundRobin);
+        let rr = Partitioner::new(Strategy::RoundRobin, 16384);
         let d = draft("k");
         let picks: Vec<_> = (0..7).map(|_| rr.choose(&d, 10, 3)).collect();
         let want: Vec<_> = [0, 1, 2, 0, 1, 2, 0].map(Choice::Partition).to_vec();
         assert_eq!(picks, want);
 
-        let sticky = Partitioner::new(Strategy::UniformSticky { batch_size: 100 });
-        let picks: Vec<i32> = (0..30)
-            .map(|_| match sticky.choose(&d, 10, 4) {
-                Choice::Partition(p) => p,
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        // 100 bytes of 10-byte records: ten in a row, then another partition.
-        for run in picks.chunks(10) {
-            assert!(run.iter().all(|p| *p == run[0]), "{picks:?}");
+        let sticky = Partitioner::new(Strategy::UniformSticky, 100);
+        let java = Partitioner::new(Strategy::JavaDefault, 100);
+        let keyless = Draft {
+            key: None,
+            ..draft("")
+        };
+        for (p, d) in [(&sticky, &d), (&java, &keyless)] {
+            let picks: Vec<i32> = (0..30)
+                .map(|_| match p.choose(d, 10, 4) {
+                    Choice::Partition(p) => p,
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            // 100 bytes of 10-byte records: ten in a row, then another
+            // partition.
+            for run in picks.chunks(10) {
+                assert!(run.iter().all(|p| *p == run[0]), "{picks:?}");
+            }
+            assert_ne!(picks[9], picks[10]);
+            assert_ne!(picks[19], picks[20]);
         }
-        assert_ne!(picks[9], picks[10]);
-        assert_ne!(picks[19], picks[20]);
+        // Keyed records under the Java default are librdkafka's (murmur2),
+        // and an empty key is a key.
+        assert!(!java.needs_count(&d));
+        assert_eq!(java.choose(&draft(""), 10, 4), Choice::Default);
+        assert!(java.needs_count(&keyless));
     }
 }

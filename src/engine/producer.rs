@@ -14,11 +14,12 @@ use rdkafka::{ClientContext, Message, Timestamp};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::batches::{self, Tracker};
-use super::partition::{Choice, Partitioner};
+use super::partition::{self, Choice, Partitioner};
 use super::record::Draft;
 use super::requests;
 use super::serde::Serializer;
 use super::settings::Settings;
+use super::stats;
 use super::verify::{Verifier, ID_HEADER};
 use super::{Ack, Event, Level, Stamp};
 
@@ -82,6 +83,9 @@ pub struct Ctx {
     delivery_timeout: String,
     batches: Tracker,
     requests: requests::Tracker,
+    stats: Mutex<stats::Reader>,
+    /// Whether a report librdkafka wrote could not be read, said once.
+    stats_unread: AtomicBool,
 }
 
 impl ClientContext for Ctx {
@@ -98,6 +102,24 @@ impl ClientContext for Ctx {
         };
         if let Some(r) = request {
             let _ = self.events.send(Event::Request(r));
+        }
+    }
+
+    fn stats_raw(&self, report: &[u8]) {
+        match serde_json::from_slice::<rdkafka::Statistics>(report) {
+            Ok(report) => {
+                for (topic, sent) in super::lock(&self.stats).read(&report) {
+                    let _ = self.events.send(Event::Stats { topic, sent });
+                }
+            }
+            Err(e) => {
+                if !self.stats_unread.swap(true, Ordering::Relaxed) {
+                    let _ = self.events.send(Event::Notice {
+                        level: Level::Warn,
+                        text: format!("librdkafka's statistics could not be read ({e}): the figures taken from them stay empty"),
+                    });
+                }
+            }
         }
     }
 
@@ -276,8 +298,10 @@ impl Producer {
                 .to_string(),
             batches: Tracker::default(),
             requests: requests::Tracker::default(),
+            stats: Mutex::default(),
+            stats_unread: AtomicBool::new(false),
         };
-        let partitioner = Partitioner::new(settings.strategy()?);
+        let partitioner = settings.partitioner()?;
         let mut config = settings.client_config(bootstrap);
         // librdkafka's `msg` and `protocol` debug lines are where batches
         // and requests are told.
@@ -294,6 +318,10 @@ impl Producer {
             }
         }
         config.set("debug", debug.join(","));
+        // Batches per topic and bytes sent come from librdkafka's statistics.
+        if config.get("statistics.interval.ms").is_none() {
+            config.set("statistics.interval.ms", stats::INTERVAL_MS.to_string());
+        }
         config.set_log_level(RDKafkaLogLevel::Debug);
         let inner: Arc<ThreadedProducer<Ctx>> = Arc::new(
             config
@@ -339,7 +367,7 @@ impl Producer {
 
     /// Where kprod's own partitioner sends `draft`, if it is the one in use.
     async fn choose(&self, draft: &Draft, size: usize) -> Choice {
-        if draft.partition.is_some() || !self.partitioner.needs_count() {
+        if draft.partition.is_some() || !self.partitioner.needs_count(draft) {
             return Choice::Default;
         }
         match self.partitions(&draft.topic).await {
@@ -362,8 +390,18 @@ impl Producer {
     }
 
     /// Returns once records for `topic` can go: the verifier (if on) knows
-    /// where its reading starts.
+    /// where its reading starts, and kprod's partitioner (if it chooses)
+    /// the topic's partition count.
     pub async fn ready(&self, topic: &str) {
+        self.watched(topic).await;
+        if self.partitioner.chooses() {
+            self.partitions(topic).await;
+        }
+    }
+
+    /// Returns once the verifier (if on) knows where its reading of `topic`
+    /// starts.
+    async fn watched(&self, topic: &str) {
         if let Some(v) = &self.inner.context().verifier {
             v.watch(topic).await;
         }
@@ -372,7 +410,7 @@ impl Producer {
     /// Hands a record to librdkafka, waiting while its queue is full (the
     /// Java client would block in send() for up to max.block.ms).
     pub async fn enqueue(&self, draft: &Draft) {
-        self.ready(&draft.topic).await;
+        self.watched(&draft.topic).await;
         let ctx = self.inner.context();
         ctx.counters.keep_pace().await;
         let id = ctx.counters.next_id();
@@ -381,18 +419,18 @@ impl Producer {
         let size = |b: &Result<Option<Cow<[u8]>>, String>| {
             b.as_ref().ok().and_then(|b| b.as_ref().map(|b| b.len()))
         };
+        let tag = ctx.verifier.as_ref().map(|v| v.header(id));
         let choice = match (&key, &value) {
             (Ok(_), Ok(_)) => {
                 let headers: usize = draft
                     .headers
                     .iter()
                     .map(|h| h.name.len() + h.value.as_ref().map_or(0, Vec::len))
+                    .chain(tag.as_ref().map(|t| ID_HEADER.len() + t.len()))
                     .sum();
-                self.choose(
-                    draft,
-                    size(&key).unwrap_or(0) + size(&value).unwrap_or(0) + headers,
-                )
-                .await
+                let count = draft.headers.len() + usize::from(tag.is_some());
+                let size = size(&key).unwrap_or(0) + size(&value).unwrap_or(0) + headers;
+                self.choose(draft, partition::in_batch(size, count)).await
             }
             _ => Choice::Default,
         };
@@ -457,7 +495,6 @@ impl Producer {
         if let Some(p) = partition {
             record = record.partition(p);
         }
-        let tag = ctx.verifier.as_ref().map(|v| v.header(id));
         if !draft.headers.is_empty() || tag.is_some() {
             let mut headers = OwnedHeaders::new_with_capacity(draft.headers.len() + 1);
             for h in &draft.headers {

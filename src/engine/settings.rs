@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rdkafka::ClientConfig;
 use thiserror::Error;
 
-use super::partition::{Rules, Strategy, KPROD_PARTITIONERS};
+use super::partition::{Partitioner, Rules, Strategy, KPROD_PARTITIONERS};
 
 /// What values a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,7 @@ impl Spec {
 }
 
 const PARTITIONERS: &[&str] = &[
+    "java_default",
     "murmur2_random",
     "murmur2",
     "consistent_random",
@@ -174,9 +175,9 @@ pub const SPECS: &[Spec] = &[
     Spec {
         java: "partitioner",
         librdkafka: &["partitioner"],
-        default: "murmur2_random",
+        default: "java_default",
         kind: Kind::Choice(PARTITIONERS),
-        help: "Default murmur2_random: keyed records land where the Java client puts them (librdkafka's own default, consistent_random, differs). kprod runs round_robin, uniform_sticky and rules itself.",
+        help: "The default is the Java client's, because that is what the rest of your system does: murmur2 of the serialized key (librdkafka's murmur2_random), so a key lands where Java producers put it; keyless records stick to one partition until batch.size bytes went there. librdkafka's own default, consistent_random (crc32), puts keys elsewhere; its murmur2_random moves keyless records on by time (sticky.partitioning.linger.ms). kprod runs round_robin, uniform_sticky and rules itself.",
     },
     Spec {
         java: "partitioner.rules",
@@ -191,7 +192,7 @@ pub const SPECS: &[Spec] = &[
 /// them with this reason rather than pass them on or drop them silently.
 const UNSUPPORTED: &[(&str, &str)] = &[
     ("max.block.ms", "librdkafka never blocks a send: a full queue fails at once (QueueFull) and kprod waits and retries the enqueue itself; bound the queue with buffer.memory / queue.buffering.max.messages"),
-    ("partitioner.class", "Java partitioner classes cannot run inside librdkafka: set `partitioner` (murmur2_random is what the Java client's default does for keyed records)"),
+    ("partitioner.class", "Java partitioner classes cannot run inside librdkafka: set `partitioner` (java_default is what the Java client's default does)"),
     ("key.serializer", "kprod serializes in the composer, not through a Java class"),
     ("value.serializer", "kprod serializes in the composer, not through a Java class"),
     ("interceptor.classes", "Java interceptor classes cannot run inside librdkafka"),
@@ -483,12 +484,11 @@ impl Settings {
 impl Settings {
     /// The partitioner these settings ask for; a rule file is read and
     /// checked here, so an error names the file and the line.
-    pub fn strategy(&self) -> Result<Strategy, String> {
-        Ok(match self.get("partitioner").unwrap_or("") {
+    pub fn partitioner(&self) -> Result<Partitioner, String> {
+        let strategy = match self.get("partitioner").unwrap_or("") {
+            "java_default" => Strategy::JavaDefault,
             "round_robin" => Strategy::RoundRobin,
-            "uniform_sticky" => Strategy::UniformSticky {
-                batch_size: self.int("batch.size").max(1) as u64,
-            },
+            "uniform_sticky" => Strategy::UniformSticky,
             "rules" => {
                 let path = self.get("partitioner.rules").unwrap_or("");
                 let text = std::fs::read_to_string(path)
@@ -498,7 +498,8 @@ impl Settings {
                 )
             }
             _ => Strategy::Librdkafka,
-        })
+        };
+        Ok(Partitioner::new(strategy, self.int("batch.size") as u64))
     }
 }
 

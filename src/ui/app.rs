@@ -19,6 +19,7 @@ use crate::engine::record::{Draft, Header};
 use crate::engine::requests::{Outcome as Sent, Request};
 use crate::engine::serde::Serializer;
 use crate::engine::settings::{self, Settings, SPECS};
+use crate::engine::stats;
 use crate::engine::template::Template;
 use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
 
@@ -449,6 +450,9 @@ pub struct App {
     pub chart: Vec<u64>,
     /// Delivered batches per partition since the last reset, same indexes.
     pub batches: Vec<BatchStat>,
+    /// What librdkafka's statistics say the chart's topic was sent since the
+    /// last reset.
+    pub sent: stats::Sent,
     /// Compare runs: the latest, or the one under way.
     pub compare: Option<Comparison>,
     /// The latest burst, while it runs and after.
@@ -496,6 +500,7 @@ impl App {
             totals: Totals::default(),
             chart: Vec::new(),
             batches: Vec::new(),
+            sent: stats::Sent::default(),
             compare: None,
             flow: None,
             requests: Requests::default(),
@@ -955,6 +960,11 @@ impl App {
                 }
                 self.requests.record(r);
             }
+            Event::Stats { topic, sent } => {
+                if topic == self.topic {
+                    self.sent.add(&sent);
+                }
+            }
             Event::Batch(b) => {
                 if b.topic == self.topic {
                     let p = b.partition.max(0) as usize;
@@ -1110,6 +1120,7 @@ impl App {
     fn chart_reset(&mut self, n: usize) {
         self.chart = vec![0; n];
         self.batches = vec![BatchStat::default(); n];
+        self.sent = stats::Sent::default();
     }
 
     fn push(&mut self, status: Status, text: String) {

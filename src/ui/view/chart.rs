@@ -1,6 +1,7 @@
 //! The partition lab: acked records per partition since the last reset, one
-//! bar each, with the batches that carried them (how many, how full) and what
-//! compression made of their bytes.
+//! bar each, with the batches that carried them (how many, how full), and
+//! under the bars what librdkafka's statistics say of all the topic's
+//! batches (how many, how large) and what compression made of the records.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -8,7 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::pane;
-use crate::ui::app::{App, BatchStat, Focus};
+use crate::engine::stats;
+use crate::ui::app::{App, Focus};
 use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -31,9 +33,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .saturating_sub(label_w + tail_w)
         .max(1);
     let mut lines: Vec<Line> = Vec::new();
-    let footer = summary(&app.batches);
-    let room = (inner.height as usize).saturating_sub(footer.len());
-    let shown = app.chart.len().min(room);
+    // Bars come first: the lines under them get the rows the bars leave.
+    let height = inner.height as usize;
+    let rows = |t: &String| {
+        t.chars()
+            .count()
+            .max(1)
+            .div_ceil(inner.width.max(1) as usize)
+    };
+    let mut footer = summary(app);
+    while !footer.is_empty() && app.chart.len() + footer.iter().map(rows).sum::<usize>() > height {
+        footer.pop();
+    }
+    let shown = if app.chart.len() <= height {
+        app.chart.len()
+    } else {
+        height.saturating_sub(1)
+    };
     for (p, n) in app.chart.iter().enumerate().take(shown) {
         let b = app.batches.get(p).cloned().unwrap_or_default();
         let batches = if b.batches > 0 {
@@ -75,25 +91,35 @@ fn bar(n: u64, max: u64, width: usize) -> String {
     s
 }
 
-/// Batches and compression over all partitions: the lines under the bars.
-fn summary(stats: &[BatchStat]) -> Vec<String> {
-    let batches: u64 = stats.iter().map(|b| b.batches).sum();
-    if batches == 0 {
-        return vec!["b: batches×records each".into()];
+/// Batches and compression over all partitions, from librdkafka's
+/// statistics: the lines under the bars.
+fn summary(app: &App) -> Vec<String> {
+    let sent = &app.sent;
+    if sent.batches == 0 {
+        let when = match app.applied.get("statistics.interval.ms") {
+            Some("0") => "off (statistics.interval.ms=0)".to_string(),
+            Some(ms) => format!("every {ms} ms"),
+            None => format!("every {} ms", stats::INTERVAL_MS),
+        };
+        return vec![
+            "b: batches×records each".into(),
+            format!("librdkafka stats: {when}"),
+        ];
     }
-    let records: u64 = stats.iter().map(|b| b.records).sum();
-    let raw: u64 = stats.iter().map(|b| b.record_bytes).sum();
-    let wire: u64 = stats.iter().map(|b| b.wire_bytes).sum();
-    let codec = stats
+    let raw: u64 = app.batches.iter().map(|b| b.record_bytes).sum();
+    let wire: u64 = app.batches.iter().map(|b| b.wire_bytes).sum();
+    let codec = app
+        .batches
         .iter()
         .rev()
         .find(|b| !b.codec.is_empty())
         .map_or("", |b| b.codec.as_str());
     vec![
         format!(
-            "{batches} batches, {:.1} records and {} each",
-            records as f64 / batches as f64,
-            bytes(wire / batches)
+            "stats: {} batches, {:.1} records, {} each",
+            sent.batches,
+            sent.records_per_batch(),
+            bytes(sent.bytes_per_batch())
         ),
         format!(
             "records {} → wire {} ({:.0}%, {codec})",

@@ -156,7 +156,7 @@ fn compare(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }));
         rows.push(Row::new(cells));
     }
-    let mut widths = vec![Constraint::Length(14)];
+    let mut widths = vec![Constraint::Length(16)];
     widths.extend(c.labels.iter().map(|_| Constraint::Min(10)));
     let mut header = vec![Cell::from("")];
     header.extend(
@@ -271,14 +271,16 @@ const METRICS: &[(&str, Figure)] = &[
             _ => "none".into(),
         }
     }),
-    ("batches", |o| o.batches.to_string()),
-    ("records/batch", |o| format!("{:.1}", o.records_per_batch())),
-    ("wire/batch", |o| bytes(o.wire_bytes / o.batches.max(1))),
+    ("batches (stats)", |o| o.sent.batches.to_string()),
+    ("records/batch", |o| {
+        format!("{:.1}", o.sent.records_per_batch())
+    }),
+    ("wire/batch", |o| bytes(o.sent.bytes_per_batch())),
     ("record bytes", |o| bytes(o.record_bytes)),
-    ("wire bytes", |o| bytes(o.wire_bytes)),
+    ("wire bytes", |o| bytes(o.sent.wire_bytes)),
     ("wire/records", |o| match o.record_bytes {
         0 => "-".into(),
-        r => format!("{:.0}%", o.wire_bytes as f64 * 100.0 / r as f64),
+        r => format!("{:.0}%", o.sent.wire_bytes as f64 * 100.0 / r as f64),
     }),
     ("latency p50", |o| ms(o.latency[0])),
     ("latency p95", |o| ms(o.latency[1])),
