@@ -51,11 +51,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         height.saturating_sub(1)
     };
     for (p, n) in app.chart.iter().enumerate().take(shown) {
-        let b = app.batches.get(p).cloned().unwrap_or_default();
-        let batches = if b.batches > 0 {
-            format!(" b{}×{:.0}", b.batches, b.records as f64 / b.batches as f64)
-        } else {
-            String::new()
+        let batches = match app.batches.get(p) {
+            Some(b) if b.batches > 0 => {
+                format!(" b{}×{:.0}", b.batches, b.records as f64 / b.batches as f64)
+            }
+            _ => String::new(),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{:<label_w$}", format!("p{p}")), theme.muted()),
