@@ -930,6 +930,10 @@ async fn through_the_proxy_a_slowed_broker_answers_late_and_a_downed_one_loses_n
             "3000",
             "--rate",
             "1000",
+            // Keyed, so every broker leads partitions that records go to
+            // all the time (keyless ones stick to one for a while).
+            "--key",
+            "reading-{seq}",
             "--fault",
             "slow 2 200",
             "--fault",
