@@ -293,7 +293,7 @@ const POLL_GATHER: Duration = Duration::from_millis(1);
 const FLOOD_PER_MS: u64 = 2;
 
 impl Polled {
-    fn start(producer: BaseProducer<Ctx>) -> Polled {
+    fn start(producer: BaseProducer<Ctx>) -> Result<Polled, String> {
         let producer = Arc::new(producer);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -301,13 +301,13 @@ impl Polled {
             std::thread::Builder::new()
                 .name("kprod-poll".into())
                 .spawn(move || serve(&producer, &stop))
-                .ok()
+                .map_err(|e| format!("cannot start the producer's polling thread: {e}"))?
         };
-        Polled {
+        Ok(Polled {
             producer,
             stop,
-            thread,
-        }
+            thread: Some(thread),
+        })
     }
 }
 
@@ -407,7 +407,7 @@ impl Producer {
             config
                 .create_with_context(ctx)
                 .map_err(|e| format!("cannot create the producer: {e}"))?,
-        );
+        )?;
         if settings.get("enable.idempotence") == Some("true") {
             let client = polled.producer.clone();
             std::thread::spawn(move || hurry_producer_id(&client));
