@@ -728,18 +728,8 @@ async fn real_kafka_sticky_makes_fewer_larger_batches_than_round_robin() {
         rr.partitions
     );
     // The default (the Java client's) is sticky for keyless records too.
-    for (name, o) in [("uniform sticky", sticky), ("the Java default", java)] {
-        assert!(
-            o.sent.batches < rr.sent.batches
-                && o.sent.records_per_batch() > rr.sent.records_per_batch()
-                && o.sent.bytes_per_batch() > rr.sent.bytes_per_batch(),
-            "{name} {} batches of {:.1} records, round robin {} of {:.1}: {o:?} {rr:?}",
-            o.sent.batches,
-            o.sent.records_per_batch(),
-            rr.sent.batches,
-            rr.sent.records_per_batch()
-        );
-    }
+    common::fewer_larger_batches(sticky, rr);
+    common::fewer_larger_batches(java, rr);
 }
 
 /// `kprod produce -t TOPIC ARGS` against the shared cluster, which must end

@@ -81,3 +81,24 @@ pub async fn compared(rx: &mut UnboundedReceiver<Event>) -> Vec<kprod::engine::c
     .await;
     outcomes
 }
+
+/// Fails the test unless `sticky` sent fewer and fuller batches (records and
+/// bytes each) than `spread`, as librdkafka's statistics count them.
+pub fn fewer_larger_batches(
+    sticky: &kprod::engine::compare::Outcome,
+    spread: &kprod::engine::compare::Outcome,
+) {
+    let (s, r) = (&sticky.sent, &spread.sent);
+    assert!(
+        s.batches < r.batches
+            && s.records_per_batch() > r.records_per_batch()
+            && s.bytes_per_batch() > r.bytes_per_batch(),
+        "{}: {} batches of {:.1} records, {}: {} of {:.1}",
+        sticky.label,
+        s.batches,
+        s.records_per_batch(),
+        spread.label,
+        r.batches,
+        r.records_per_batch()
+    );
+}
