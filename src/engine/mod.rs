@@ -253,7 +253,7 @@ pub struct Inbox {
 }
 
 /// Events in a row that make a flood.
-const FLOOD: u32 = 32;
+const FLOOD: u32 = 256;
 /// How long a flooded front end lets events gather.
 const GATHER: Duration = Duration::from_millis(1);
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, Headers, OwnedHeaders};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext};
+use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Message, Timestamp};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -86,13 +86,10 @@ pub struct Ctx {
     stats: Mutex<stats::Reader>,
     /// Whether a report librdkafka wrote could not be read, said once.
     stats_unread: AtomicBool,
-    /// Callbacks served, for the polling thread to tell a flood.
-    served: AtomicU64,
 }
 
 impl ClientContext for Ctx {
     fn log(&self, _level: RDKafkaLogLevel, _fac: &str, msg: &str) {
-        self.served.fetch_add(1, Ordering::Relaxed);
         // librdkafka's log lines would scribble over the screen: kprod reads
         // the batch lines it asked for and leaves the rest (errors reach it
         // through error() and delivery reports).
@@ -109,7 +106,6 @@ impl ClientContext for Ctx {
     }
 
     fn stats_raw(&self, report: &[u8]) {
-        self.served.fetch_add(1, Ordering::Relaxed);
         match serde_json::from_slice::<rdkafka::Statistics>(report) {
             Ok(report) => {
                 for (topic, sent) in super::lock(&self.stats).read(&report) {
@@ -146,7 +142,6 @@ impl ProducerContext for Ctx {
     type DeliveryOpaque = Box<InFlight>;
 
     fn delivery(&self, result: &DeliveryResult<'_>, inflight: Box<InFlight>) {
-        self.served.fetch_add(1, Ordering::Relaxed);
         let latency = inflight.sent_at.elapsed();
         let event = match result {
             Ok(msg) => {
@@ -260,7 +255,7 @@ pub(crate) fn upper_snake(camel: &str) -> String {
 /// cluster names, so no broker is up to ask and every first record waited
 /// half a second. Asking for metadata until one of the named brokers answers
 /// lets librdkafka ask for the id as soon as that broker is up.
-fn hurry_producer_id(producer: &BaseProducer<Ctx>) {
+fn hurry_producer_id(producer: &ThreadedProducer<Ctx>) {
     for _ in 0..3 {
         match producer
             .client()
@@ -273,86 +268,12 @@ fn hurry_producer_id(producer: &BaseProducer<Ctx>) {
     }
 }
 
-/// librdkafka's producer and the thread that serves its callbacks (delivery
-/// reports, and the debug lines kprod reads, which come one event each).
-/// Woken for every event, that thread and librdkafka's broker thread took
-/// turns hundreds of thousands of times a second under a flood; so while
-/// events come fast it lets them gather for a millisecond between rounds.
-struct Polled {
-    producer: Arc<BaseProducer<Ctx>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-/// How long the thread waits for events while they come slowly.
-const POLL_WINDOW: Duration = Duration::from_millis(10);
-/// How long events gather under a flood: at most this is added to a
-/// delivery report's way to the front end.
-const POLL_GATHER: Duration = Duration::from_millis(1);
-/// Events a millisecond that make a flood.
-const FLOOD_PER_MS: u64 = 2;
-
-impl Polled {
-    fn start(producer: BaseProducer<Ctx>) -> Result<Polled, String> {
-        let producer = Arc::new(producer);
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (producer, stop) = (producer.clone(), stop.clone());
-            std::thread::Builder::new()
-                .name("kprod-poll".into())
-                .spawn(move || serve(&producer, &stop))
-                .map_err(|e| format!("cannot start the producer's polling thread: {e}"))?
-        };
-        Ok(Polled {
-            producer,
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-fn serve(producer: &BaseProducer<Ctx>, stop: &AtomicBool) {
-    let served = || producer.context().served.load(Ordering::Relaxed);
-    let per = |d: Duration| FLOOD_PER_MS * d.as_millis() as u64;
-    let mut flooded = false;
-    while !stop.load(Ordering::Relaxed) {
-        let before = served();
-        if flooded {
-            // Serve what gathered, one event a call, until none is left.
-            loop {
-                let n = served();
-                producer.poll(Duration::ZERO);
-                if served() == n {
-                    break;
-                }
-            }
-            flooded = served() - before >= per(POLL_GATHER);
-            if flooded {
-                std::thread::sleep(POLL_GATHER);
-            }
-        } else {
-            // Serves each event as it comes, for the whole window.
-            producer.poll(POLL_WINDOW);
-            flooded = served() - before >= per(POLL_WINDOW);
-        }
-    }
-}
-
-impl Drop for Polled {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// How long a topic's partition count is trusted before it is asked again.
 const COUNT_AGE: Duration = Duration::from_secs(5);
 
 /// The producer, shared by the engine loop and the tasks that send bursts.
 pub struct Producer {
-    polled: Polled,
+    inner: Arc<ThreadedProducer<Ctx>>,
     partitioner: Partitioner,
     /// Partition counts for kprod's own partitioners, by topic.
     counts: Mutex<std::collections::HashMap<String, (Option<i32>, Instant)>>,
@@ -379,7 +300,6 @@ impl Producer {
             requests: requests::Tracker::default(),
             stats: Mutex::default(),
             stats_unread: AtomicBool::new(false),
-            served: AtomicU64::new(0),
         };
         let partitioner = settings.partitioner()?;
         let mut config = settings.client_config(bootstrap);
@@ -403,17 +323,17 @@ impl Producer {
             config.set("statistics.interval.ms", stats::INTERVAL_MS.to_string());
         }
         config.set_log_level(RDKafkaLogLevel::Debug);
-        let polled = Polled::start(
+        let inner: Arc<ThreadedProducer<Ctx>> = Arc::new(
             config
                 .create_with_context(ctx)
                 .map_err(|e| format!("cannot create the producer: {e}"))?,
-        )?;
+        );
         if settings.get("enable.idempotence") == Some("true") {
-            let client = polled.producer.clone();
+            let client = inner.clone();
             std::thread::spawn(move || hurry_producer_id(&client));
         }
         Ok(Producer {
-            polled,
+            inner,
             partitioner,
             counts: Mutex::new(Default::default()),
         })
@@ -428,7 +348,7 @@ impl Producer {
                 return *n;
             }
         }
-        let inner = self.polled.producer.clone();
+        let inner = self.inner.clone();
         let name = topic.to_string();
         let n = tokio::task::spawn_blocking(move || {
             let md = inner
@@ -456,21 +376,17 @@ impl Producer {
         }
     }
 
-    fn inner(&self) -> &BaseProducer<Ctx> {
-        &self.polled.producer
-    }
-
     /// Where this producer's events go.
     pub fn events(&self) -> &UnboundedSender<Event> {
-        &self.inner().context().events
+        &self.inner.context().events
     }
 
     pub fn in_flight(&self) -> i32 {
-        self.inner().in_flight_count()
+        self.inner.in_flight_count()
     }
 
     pub fn client(&self) -> &rdkafka::client::Client<Ctx> {
-        self.inner().client()
+        self.inner.client()
     }
 
     /// Returns once records for `topic` can go: the verifier (if on) knows
@@ -486,7 +402,7 @@ impl Producer {
     /// Returns once the verifier (if on) knows where its reading of `topic`
     /// starts.
     async fn watched(&self, topic: &str) {
-        if let Some(v) = &self.inner().context().verifier {
+        if let Some(v) = &self.inner.context().verifier {
             v.watch(topic).await;
         }
     }
@@ -495,7 +411,7 @@ impl Producer {
     /// Java client would block in send() for up to max.block.ms).
     pub async fn enqueue(&self, draft: &Draft) {
         self.watched(&draft.topic).await;
-        let ctx = self.inner().context();
+        let ctx = self.inner.context();
         ctx.counters.keep_pace().await;
         let id = ctx.counters.next_id();
         let key = serialize("key", draft.key_serializer, draft.key.as_deref());
@@ -596,7 +512,7 @@ impl Producer {
             record = record.headers(headers);
         }
         loop {
-            match self.inner().send(record) {
+            match self.inner.send(record) {
                 Ok(()) => return,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
