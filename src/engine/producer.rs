@@ -268,6 +268,14 @@ fn hurry_producer_id(producer: &ThreadedProducer<Ctx>) {
     }
 }
 
+/// A topic's partition count as the cluster last gave it.
+struct Count {
+    n: Option<i32>,
+    at: Instant,
+    /// The cluster is being asked again.
+    asking: bool,
+}
+
 /// How long a topic's partition count is trusted before it is asked again.
 const COUNT_AGE: Duration = Duration::from_secs(5);
 
@@ -276,7 +284,7 @@ pub struct Producer {
     inner: Arc<ThreadedProducer<Ctx>>,
     partitioner: Partitioner,
     /// Partition counts for kprod's own partitioners, by topic.
-    counts: Mutex<std::collections::HashMap<String, (Option<i32>, Instant)>>,
+    counts: Arc<Mutex<std::collections::HashMap<String, Count>>>,
 }
 
 impl Producer {
@@ -335,34 +343,57 @@ impl Producer {
         Ok(Producer {
             inner,
             partitioner,
-            counts: Mutex::new(Default::default()),
+            counts: Arc::default(),
         })
     }
 
     /// The topic's partition count, asked of the cluster off the async
     /// threads at most every few seconds; `None` while the cluster does not
-    /// know the topic.
+    /// know the topic. Only the first ask waits for the answer: after that
+    /// the count known is used while the cluster is asked again, so a slow
+    /// or unreachable cluster holds no record up.
     async fn partitions(&self, topic: &str) -> Option<i32> {
-        if let Some((n, at)) = super::lock(&self.counts).get(topic) {
-            if at.elapsed() < COUNT_AGE {
-                return *n;
+        let known = match super::lock(&self.counts).get_mut(topic) {
+            Some(c) if c.at.elapsed() < COUNT_AGE => return c.n,
+            Some(c) => Some((c.n, !std::mem::replace(&mut c.asking, true))),
+            None => None,
+        };
+        match known {
+            Some((n, again)) => {
+                if again {
+                    tokio::spawn(self.ask_count(topic));
+                }
+                n
             }
+            None => self.ask_count(topic).await,
         }
-        let inner = self.inner.clone();
-        let name = topic.to_string();
-        let n = tokio::task::spawn_blocking(move || {
-            let md = inner
-                .client()
-                .fetch_metadata(Some(&name), Duration::from_secs(2))
-                .ok()?;
-            let t = md.topics().iter().find(|t| t.name() == name)?;
-            (t.error().is_none() && !t.partitions().is_empty()).then(|| t.partitions().len() as i32)
-        })
-        .await
-        .ok()
-        .flatten();
-        super::lock(&self.counts).insert(topic.to_string(), (n, Instant::now()));
-        n
+    }
+
+    /// Asks the cluster for the topic's partition count and keeps the answer.
+    fn ask_count(&self, topic: &str) -> impl std::future::Future<Output = Option<i32>> + 'static {
+        let (inner, counts, name) = (self.inner.clone(), self.counts.clone(), topic.to_string());
+        async move {
+            let asked = name.clone();
+            let n = tokio::task::spawn_blocking(move || {
+                let md = inner
+                    .client()
+                    .fetch_metadata(Some(&asked), Duration::from_secs(2))
+                    .ok()?;
+                let t = md.topics().iter().find(|t| t.name() == asked)?;
+                (t.error().is_none() && !t.partitions().is_empty())
+                    .then(|| t.partitions().len() as i32)
+            })
+            .await
+            .ok()
+            .flatten();
+            let count = Count {
+                n,
+                at: Instant::now(),
+                asking: false,
+            };
+            super::lock(&counts).insert(name, count);
+            n
+        }
     }
 
     /// Where kprod's own partitioner sends `draft`, if it is the one in use.
