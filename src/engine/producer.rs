@@ -89,16 +89,21 @@ pub struct Ctx {
 }
 
 impl ClientContext for Ctx {
-    fn log(&self, _level: RDKafkaLogLevel, _fac: &str, msg: &str) {
+    fn log(&self, _level: RDKafkaLogLevel, fac: &str, msg: &str) {
         // librdkafka's log lines would scribble over the screen: kprod reads
-        // the batch lines it asked for and leaves the rest (errors reach it
-        // through error() and delivery reports).
-        let request = if let Some(line) = batches::parse(msg) {
-            let request = self.requests.batch(&line);
-            self.batches.line(line);
-            request
-        } else {
-            requests::parse(msg).and_then(|wire| self.requests.wire(&wire, now_ms()))
+        // the batch and request lines it asked for and leaves the rest
+        // (errors reach it through error() and delivery reports). A flood
+        // brings several lines a batch, so the facility picks the parser.
+        let request = match fac {
+            "PRODUCE" | "MSGSET" => batches::parse(msg).and_then(|line| {
+                let request = self.requests.batch(&line);
+                self.batches.line(line);
+                request
+            }),
+            "SEND" | "RECV" => {
+                requests::parse(msg).and_then(|wire| self.requests.wire(&wire, now_ms()))
+            }
+            _ => None,
         };
         if let Some(r) = request {
             let _ = self.events.send(Event::Request(r));
