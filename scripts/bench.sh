@@ -2,7 +2,9 @@
 # kprod's benchmark: one local Apache Kafka broker (scripts/kafka.sh), the
 # same records and settings for every producer, figures and ratios printed.
 #   a) kprod produce against kcat -P, 100-byte and 1 KiB records
-#   b) kprod produce against kafka-producer-perf-test (Kafka's own tool)
+#   b) kprod produce against kafka-producer-perf-test (Kafka's own tool),
+#      and (b1) the same at 1 KiB to topics of one partition; with each
+#      producer, the broker's CPU time a million records
 #   c) kprod's TUI under tmux producing flat out against kprod produce
 #   d) frame time and key-press-to-screen while producing flat out, and
 #      peak memory after BENCH_BIG records
@@ -53,8 +55,26 @@ for l in open(sys.argv[1]):
     e = json.loads(l)
     if e['name'] == 'performance': print(round(e['records_per_sec']))" "$1"
 }
+# The broker's CPU time so far, in clock ticks; per_million turns the ticks
+# since $1 into seconds a million records.
+BROKER_PID="$(cat "$WORK/kafka/node-1/pid")"
+TICKS="$(getconf CLK_TCK)"
+broker_cpu() { awk '{print $14 + $15}' "/proc/$BROKER_PID/stat"; }
+per_million() { python3 -c "print(f'{($(broker_cpu) - $1) / $TICKS * 1e6 / $N:.1f}')"; }
+median1() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.1f}')" "$@"; }
 X=()
 for s in "${SETTINGS[@]}"; do X+=(-X "$s"); done
+kprod_file() {
+    "$KPROD" produce -b "$BOOT" -t "$1" --no-verify --quiet "${X[@]}" \
+        --file "$2" >"$WORK/kprod.json" 2>/dev/null
+}
+# kafka-producer-perf-test's records/s by its own clock: topic $1, size $2.
+perf_test() {
+    java -cp "$LIBS/*" org.apache.kafka.tools.ProducerPerformance \
+        --topic "$1" --num-records "$N" --record-size "$2" --throughput -1 \
+        --producer-props bootstrap.servers="$BOOT" "${SETTINGS[@]}" 2>/dev/null | tail -n 1 |
+        sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' | cut -d. -f1
+}
 KCAT_X=(-X acks=all -X linger.ms=5 -X batch.size=16384 -X compression.codec=none -X enable.idempotence=true)
 # A new broker's JVM is slow until it has compiled its hot paths: whoever
 # went first ran at half speed. Warm it with records nobody times.
@@ -79,25 +99,22 @@ for i in range(n):
     o = (i * 7919) % (len(block) - size)
     out.write(block[o:o + size] + "\n")
 PY
-    kcats=() kprods=() owns=() perfs=()
+    kcats=() kprods=() owns=() perfs=() kcat_cpu=() kprod_cpu=() perf_cpu=()
     for round in $(seq "$ROUNDS"); do
         say "$size-byte records, round $round of $ROUNDS"
-        t0=$(now)
+        c0=$(broker_cpu) t0=$(now)
         kcat -P -b "$BOOT" -t "kcat-$size-$round" "${KCAT_X[@]}" -l "$file"
         t1=$(now)
-        kcats+=("$(rate "$N" "$t0" "$t1")")
+        kcats+=("$(rate "$N" "$t0" "$t1")") kcat_cpu+=("$(per_million "$c0")")
 
-        t0=$(now)
-        "$KPROD" produce -b "$BOOT" -t "kprod-$size-$round" --no-verify --quiet "${X[@]}" \
-            --file "$file" >"$WORK/kprod.json" 2>/dev/null
+        c0=$(broker_cpu) t0=$(now)
+        kprod_file "kprod-$size-$round" "$file"
         t1=$(now)
-        kprods+=("$(rate "$N" "$t0" "$t1")")
+        kprods+=("$(rate "$N" "$t0" "$t1")") kprod_cpu+=("$(per_million "$c0")")
         owns+=("$(own "$WORK/kprod.json")")
 
-        perf=$(java -cp "$LIBS/*" org.apache.kafka.tools.ProducerPerformance \
-            --topic "perf-$size-$round" --num-records "$N" --record-size "$size" --throughput -1 \
-            --producer-props bootstrap.servers="$BOOT" "${SETTINGS[@]}" 2>/dev/null | tail -n 1)
-        perfs+=("$(echo "$perf" | sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' | cut -d. -f1)")
+        c0=$(broker_cpu)
+        perfs+=("$(perf_test "perf-$size-$round" "$size")") perf_cpu+=("$(per_million "$c0")")
     done
     kcat_rate=$(median "${kcats[@]}") kprod_rate=$(median "${kprods[@]}")
     own_rate=$(median "${owns[@]}") perf_rate=$(median "${perfs[@]}")
@@ -108,8 +125,36 @@ PY
     echo "  kafka-producer-perf-test, own clock $perf_rate records/s [${perfs[*]}]"
     echo "  kprod produce, own clock            $own_rate records/s [${owns[*]}]"
     echo "    b) $(ratio "$own_rate" "$perf_rate") of kafka-producer-perf-test"
+    echo "  the broker's CPU seconds a million records: kcat $(median1 "${kcat_cpu[@]}")," \
+        "kprod $(median1 "${kprod_cpu[@]}"), perf-test $(median1 "${perf_cpu[@]}")"
     echo
 done
+
+# The Java client puts a batch for every partition that has one ready into
+# each ProduceRequest; librdkafka sends one partition's batch a request. On
+# the broker's six partitions above, perf-test's broker does less work a
+# record. On a topic of one partition both send one batch a request.
+say "1024-byte records to topics of one partition"
+java -cp "$LIBS/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create \
+    --topic one-kprod --partitions 1 >/dev/null
+java -cp "$LIBS/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create \
+    --topic one-perf --partitions 1 >/dev/null
+owns=() perfs=() kprod_cpu=() perf_cpu=()
+for round in $(seq "$ROUNDS"); do
+    c0=$(broker_cpu)
+    kprod_file one-kprod "$WORK/records-1024"
+    owns+=("$(own "$WORK/kprod.json")") kprod_cpu+=("$(per_million "$c0")")
+    c0=$(broker_cpu)
+    perfs+=("$(perf_test one-perf 1024)") perf_cpu+=("$(per_million "$c0")")
+done
+own_rate=$(median "${owns[@]}") perf_rate=$(median "${perfs[@]}")
+echo "1024-byte records to a topic of one partition (one batch a request for both):"
+echo "  kafka-producer-perf-test, own clock $perf_rate records/s [${perfs[*]}]"
+echo "  kprod produce, own clock            $own_rate records/s [${owns[*]}]"
+echo "    b1) $(ratio "$own_rate" "$perf_rate") of kafka-producer-perf-test"
+echo "  the broker's CPU seconds a million records: kprod $(median1 "${kprod_cpu[@]}")," \
+    "perf-test $(median1 "${perf_cpu[@]}")"
+echo
 
 # The TUI under tmux: a burst of $1 records of 100 bytes, flat out; with
 # $3 = keys, F1 pressed over and over and timed (the timing takes CPU of its
