@@ -71,14 +71,26 @@ async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn null_differs_from_empty_on_screen_and_on_the_wire() {
     let mut c = Console::start(100, 30).await;
-    let screen = c.screen();
-    assert!(screen.contains("Key String · 0 B"), "{screen}");
-    c.ctrl('n');
+    // No key until one is typed, as a ProducerRecord without one.
     let screen = c.screen();
     assert!(screen.contains("Key String · null"), "{screen}");
     assert_eq!(c.app.draft().unwrap().key, None);
     c.ctrl('n');
+    let screen = c.screen();
+    assert!(screen.contains("Key String · 0 B"), "{screen}");
     assert_eq!(c.app.draft().unwrap().key, Some(Vec::new()));
+    c.ctrl('n');
+    assert_eq!(c.app.draft().unwrap().key, None);
+    // Typing into a null key makes it a string.
+    c.type_text("k");
+    assert!(c.screen().contains("Key String · 1 B"));
+    assert_eq!(c.app.draft().unwrap().key, Some(b"k".to_vec()));
+    // A null value is a tombstone; typing makes it a string again.
+    c.press(KeyCode::Tab);
+    c.ctrl('n');
+    assert_eq!(c.app.draft().unwrap().value, None);
+    c.type_text("v");
+    assert_eq!(c.app.draft().unwrap().value, Some(b"v".to_vec()));
 }
 
 #[tokio::test(flavor = "multi_thread")]

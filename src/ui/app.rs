@@ -481,7 +481,14 @@ impl App {
         App {
             focus: Focus::Key,
             popup: None,
-            key: Field::new(),
+            // No key until one is typed, as a Java ProducerRecord without
+            // one: keyless records are what the partitioners' stickiness is
+            // about, and an empty key would send every record to one
+            // partition.
+            key: Field {
+                null: true,
+                ..Field::new()
+            },
             value: Field::new(),
             headers,
             partition,
@@ -587,17 +594,14 @@ impl App {
             }
             Some(Popup::Topics { .. }) | Some(Popup::Compare) => {}
             None => match self.focus {
-                Focus::Key => {
-                    single_line_input(&mut self.key.text, key);
-                }
-                Focus::Value => {
-                    self.value.text.input(key);
-                }
+                // What is typed makes a null field a string again.
+                Focus::Key => self.key.null &= !single_line_input(&mut self.key.text, key),
+                Focus::Value => self.value.null &= !self.value.text.input(key),
                 Focus::Headers => {
                     self.headers.input(key);
                 }
                 Focus::Partition => {
-                    single_line_input(&mut self.partition, key);
+                    let _ = single_line_input(&mut self.partition, key);
                 }
                 _ => {}
             },
@@ -1454,11 +1458,10 @@ pub fn new_topic(text: &str, brokers: usize) -> Result<NewTopic, String> {
     })
 }
 
-/// Single-line fields ignore Enter rather than grow a second line.
-fn single_line_input(area: &mut TextArea<'static>, key: KeyEvent) {
-    if key.code != crossterm::event::KeyCode::Enter {
-        area.input(key);
-    }
+/// Single-line fields ignore Enter rather than grow a second line. Returns
+/// whether the text changed.
+fn single_line_input(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
+    key.code != crossterm::event::KeyCode::Enter && area.input(key)
 }
 
 fn step(at: usize, action: Action, n: usize) -> usize {

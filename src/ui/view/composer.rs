@@ -112,9 +112,12 @@ fn draw_field(
         block = block.title_bottom(Line::from(b));
     }
     if field.null {
-        let text = Paragraph::new("null  (Ctrl-N: back to the text)")
-            .style(theme.null())
-            .block(block);
+        let hint = if field.text.is_empty() {
+            "null  (type to give one, Ctrl-N: empty)"
+        } else {
+            "null  (type or Ctrl-N: back to the text)"
+        };
+        let text = Paragraph::new(hint).style(theme.null()).block(block);
         frame.render_widget(text, area);
         return;
     }
