@@ -891,6 +891,32 @@ async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
     assert!(sent < 3000, "{sent}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn on_the_smallest_screen_the_burst_figures_get_a_line_of_their_own() {
+    let mut c = Console::start(80, 24).await;
+    c.app.focus = Focus::Value;
+    c.type_text("v-{seq}");
+    c.ctrl('r');
+    c.type_text("50/s 60s");
+    c.press(KeyCode::Enter);
+    c.pump_acked(20).await;
+    let screen = c.screen();
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("burst "))
+        .unwrap_or_else(|| panic!("no progress line:\n{screen}"));
+    assert!(
+        lines[at].contains("/3000") && lines[at].contains("s left"),
+        "{screen}"
+    );
+    let figures = lines[at + 1];
+    for part in ["rec/s", "(target 50)", "MB/s", "p50", "p95", "p99", "max"] {
+        assert!(figures.contains(part), "{part} missing:\n{screen}");
+    }
+    assert!(lines[at + 2].starts_with("sent "), "{screen}");
+}
+
 /// Settings under which a missing answer shows within a second.
 fn impatient() -> Settings {
     let mut s = Settings::default();

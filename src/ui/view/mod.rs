@@ -26,11 +26,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
-    let status_lines = if app.flow.is_some() { 5 } else { 4 };
+    let status = status::lines(app, area.width, theme);
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Percentage(52),
         Constraint::Min(6),
-        Constraint::Length(status_lines),
+        Constraint::Length(status.len() as u16),
     ])
     .areas(area);
     let [composer_area, settings_area] =
@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         log::draw(frame, log_area, app, theme);
     }
     chart::draw(frame, chart_area, app, theme);
-    status::draw(frame, bottom, app, theme);
+    frame.render_widget(Paragraph::new(status), bottom);
     popup::draw(frame, area, app, theme);
 }
 

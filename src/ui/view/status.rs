@@ -1,16 +1,14 @@
 //! The status bar: where kprod is connected, the topic, the totals, and the
 //! keys that matter where the focus is (or the latest message).
 
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
-use ratatui::Frame;
 
 use crate::ui::app::{App, Flow, Totals};
 use crate::ui::keymap;
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// The status bar's lines for a screen `width` wide.
+pub fn lines<'a>(app: &App, width: u16, theme: &Theme) -> Vec<Line<'a>> {
     let t = app.totals;
     let mut first = vec![
         Span::styled("sent ", theme.muted()),
@@ -36,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // A message shares the line: then the broker list takes its short form.
     let room = match app.flash {
         Some(_) => 0,
-        None => (area.width as usize).saturating_sub(used),
+        None => (width as usize).saturating_sub(used),
     };
     second.push(Span::styled(connection(app, room), theme.text()));
     let mut third = Vec::new();
@@ -55,9 +53,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         third.push(Span::styled(key, theme.key_hint()));
         third.push(Span::styled(format!(" {what}  "), theme.muted()));
     }
-    let mut lines = Vec::with_capacity(4);
+    let mut lines = Vec::with_capacity(6);
     if let Some(f) = &app.flow {
-        lines.push(flow(f, &t, theme));
+        lines.extend(flow(f, &t, width, theme));
     }
     lines.extend([
         Line::from(first),
@@ -65,11 +63,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Line::from(second),
         Line::from(third),
     ]);
-    frame.render_widget(Paragraph::new(lines), area);
+    lines
 }
 
 /// The burst's progress, pace and latency, live; its totals once it ends.
-fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> Line<'a> {
+/// Two lines where one does not fit `width`: the figures go on the second.
+fn flow<'a>(f: &Flow, t: &Totals, width: u16, theme: &Theme) -> Vec<Line<'a>> {
     let done = f.done(t);
     let q = |p: f64| f.latency.value_at_quantile(p) as f64 / 1000.0;
     let latency = if f.latency.is_empty() {
@@ -86,18 +85,19 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> Line<'a> {
     if f.finished(t) {
         let secs = f.active().as_secs_f64().max(1e-3);
         let word = if f.stopped { "stopped" } else { "done" };
-        return Line::from(vec![
+        let head = vec![
             Span::styled(format!("burst {word}: "), theme.title(true)),
             Span::styled(
-                format!(
-                    "{done} of {} in {secs:.1} s · {:.0} rec/s · {:.2} MB/s ·{latency}",
-                    f.target,
-                    done as f64 / secs,
-                    f.bytes as f64 / 1_048_576.0 / secs
-                ),
+                format!("{done} of {} in {secs:.1} s", f.target),
                 theme.text(),
             ),
-        ]);
+        ];
+        let figures = format!(
+            "{:.0} rec/s · {:.2} MB/s ·{latency}",
+            done as f64 / secs,
+            f.bytes as f64 / 1_048_576.0 / secs
+        );
+        return fit(head, figures, width, theme);
     }
     let share = done as f64 / f.target.max(1) as f64;
     const WIDTH: usize = 16;
@@ -115,7 +115,7 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> Line<'a> {
         eta.map(|s| format!(" {s:.0} s left")).unwrap_or_default()
     };
     let goal = f.rate.map(|r| format!(" (target {r})")).unwrap_or_default();
-    Line::from(vec![
+    let head = vec![
         Span::styled("burst ", theme.title(true)),
         Span::styled("█".repeat(filled), theme.bar()),
         Span::styled("░".repeat(WIDTH - filled), theme.muted()),
@@ -124,11 +124,27 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> Line<'a> {
             theme.text(),
         ),
         Span::styled(state, theme.level(crate::engine::Level::Warn)),
-        Span::styled(
-            format!(" · {rate:.0} rec/s{goal} · {mb:.2} MB/s ·{latency}"),
-            theme.text(),
-        ),
-    ])
+    ];
+    fit(
+        head,
+        format!("{rate:.0} rec/s{goal} · {mb:.2} MB/s ·{latency}"),
+        width,
+        theme,
+    )
+}
+
+/// `head · figures` on one line if it fits `width`, else figures on a
+/// line of their own, under the head.
+fn fit<'a>(mut head: Vec<Span<'a>>, figures: String, width: u16, theme: &Theme) -> Vec<Line<'a>> {
+    let used: usize = head.iter().map(|s| s.content.chars().count()).sum();
+    if used + 3 + figures.chars().count() <= width as usize {
+        head.push(Span::styled(format!(" · {figures}"), theme.text()));
+        return vec![Line::from(head)];
+    }
+    vec![
+        Line::from(head),
+        Line::from(Span::styled(format!("      {figures}"), theme.text())),
+    ]
 }
 
 fn connection(app: &App, room: usize) -> String {
