@@ -12,7 +12,6 @@ use std::time::Duration;
 use common::console::Console;
 use common::kafka::{one_at_a_time, Cluster};
 use common::readback::{read_all, Stored};
-use crossterm::event::KeyCode;
 use kprod::engine::record::{Draft, Header};
 use kprod::engine::settings::Settings;
 use kprod::engine::verify::Summary;
@@ -1078,10 +1077,7 @@ async fn the_console_through_the_proxy_shows_lost_acks_retried_and_no_duplicate_
     c.fault("lose-acks 2");
     c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.starts_with("fault: every broker loses the acks")))
         .await;
-    c.ctrl('r');
-    c.type_text("300");
-    c.press(KeyCode::Enter);
-    c.pump_acked(300).await;
+    c.burst("300", 300).await;
     assert!(c.app.requests.timeouts >= 2, "lost acks time out");
     assert!(c.app.requests.retries >= 2, "and are sent again");
     c.pump_until(|e| matches!(e, Event::Verification(s) if s.total().read_back == 300))

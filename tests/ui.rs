@@ -655,10 +655,7 @@ async fn the_lab_shows_batches_and_what_compression_made_of_them() {
     c.ctrl('n'); // focus is on settings: no effect there
     c.app.focus = Focus::Value;
     c.type_text("the same words again and again, record {seq}");
-    c.ctrl('r');
-    c.type_text("600");
-    c.press(KeyCode::Enter);
-    c.pump_acked(600).await;
+    c.burst("600", 600).await;
     let batches: u64 = c.app.batches.iter().map(|b| b.batches).sum();
     let records: u64 = c.app.batches.iter().map(|b| b.records).sum();
     assert_eq!(records, 600, "every acked record counted in a batch");
@@ -796,10 +793,7 @@ async fn the_rule_editor_refuses_a_bad_line_then_saves_and_routes_by_it() {
 async fn the_log_shows_each_batch_under_its_own_filter() {
     let mut c = Console::start(120, 40).await;
     c.type_text("k{seq}");
-    c.ctrl('r');
-    c.type_text("50");
-    c.press(KeyCode::Enter);
-    c.pump_acked(50).await;
+    c.burst("50", 50).await;
     c.app.focus = Focus::Log;
     while c.app.log.filter.name() != "batches" {
         c.press(KeyCode::Char('f'));
@@ -845,10 +839,7 @@ async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
     let mut c = Console::start(120, 40).await;
     c.app.focus = Focus::Value;
     c.type_text(r#"{"id":"{uuid}","n":{seq},"tier":"{choice:gold|silver}"}"#);
-    c.ctrl('r');
-    c.type_text("50/s 60s");
-    c.press(KeyCode::Enter);
-    c.pump_acked(20).await;
+    c.burst("50/s 60s", 20).await;
     let screen = c.screen();
     let line = screen
         .lines()
@@ -896,10 +887,7 @@ async fn on_the_smallest_screen_the_burst_figures_get_a_line_of_their_own() {
     let mut c = Console::start(80, 24).await;
     c.app.focus = Focus::Value;
     c.type_text("v-{seq}");
-    c.ctrl('r');
-    c.type_text("50/s 60s");
-    c.press(KeyCode::Enter);
-    c.pump_acked(20).await;
+    c.burst("50/s 60s", 20).await;
     let screen = c.screen();
     let lines: Vec<&str> = screen.lines().collect();
     let at = lines
@@ -934,10 +922,7 @@ fn impatient() -> Settings {
 async fn a_broker_down_mid_burst_and_back_leaves_nothing_unaccounted_and_lists_the_retries() {
     let mut c = Console::start_with(120, 40, impatient()).await;
     c.type_text("sensor");
-    c.ctrl('r');
-    c.type_text("300@100");
-    c.press(KeyCode::Enter);
-    c.pump_acked(30).await;
+    c.burst("300@100", 30).await;
     // The broker the records go to (one key, one partition, one leader).
     let leader = c.app.requests.recent.back().expect("requests seen").broker;
     // Slowed first, so requests are in flight when it goes down.
@@ -986,10 +971,7 @@ async fn lost_acks_are_retried_counted_and_the_embedded_caveat_is_on_screen() {
     c.fault("lose-acks 2");
     c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.contains("loses the acks")))
         .await;
-    c.ctrl('r');
-    c.type_text("20@20");
-    c.press(KeyCode::Enter);
-    c.pump_acked(20).await;
+    c.burst("20@20", 20).await;
     assert!(c.app.requests.timeouts >= 1, "no timed-out request");
     assert!(c.app.requests.retries >= 1, "no retry");
     // The broker kept both copies: idempotence on, yet the embedded cluster

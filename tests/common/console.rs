@@ -88,6 +88,15 @@ impl Console {
         .await;
     }
 
+    /// Starts a burst the way a user does (Ctrl-R, its size, Enter) and
+    /// feeds events until `acked` of its records were acked.
+    pub async fn burst(&mut self, size: &str, acked: usize) {
+        self.ctrl('r');
+        self.type_text(size);
+        self.press(KeyCode::Enter);
+        self.pump_acked(acked).await;
+    }
+
     /// Feeds engine events to the app for a while, whatever they are.
     pub async fn pump_for(&mut self, time: std::time::Duration) {
         let until = tokio::time::Instant::now() + time;
