@@ -841,16 +841,18 @@ async fn a_paced_burst_shows_progress_pauses_resumes_and_stops() {
     c.type_text(r#"{"id":"{uuid}","n":{seq},"tier":"{choice:gold|silver}"}"#);
     c.burst("50/s 60s", 20).await;
     let screen = c.screen();
-    let line = screen
-        .lines()
-        .find(|l| l.starts_with("burst "))
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("burst "))
         .unwrap_or_else(|| panic!("no progress line:\n{screen}"));
     assert!(
-        line.contains("/3000")
-            && line.contains("(target 50)")
-            && line.contains("s left")
-            && line.contains("p99"),
-        "{line}"
+        lines[at].contains("/3000") && lines[at].contains("s left"),
+        "{screen}"
+    );
+    assert!(
+        lines[at + 1].contains("(target 50)") && lines[at + 1].contains("p99"),
+        "the figures under the progress:\n{screen}"
     );
 
     c.ctrl('p');

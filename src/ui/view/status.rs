@@ -55,7 +55,7 @@ pub fn lines<'a>(app: &App, width: u16, theme: &Theme) -> Vec<Line<'a>> {
     }
     let mut lines = Vec::with_capacity(6);
     if let Some(f) = &app.flow {
-        lines.extend(flow(f, &t, width, theme));
+        lines.extend(flow(f, &t, theme));
     }
     lines.extend([
         Line::from(first),
@@ -67,8 +67,10 @@ pub fn lines<'a>(app: &App, width: u16, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 /// The burst's progress, pace and latency, live; its totals once it ends.
-/// Two lines where one does not fit `width`: the figures go on the second.
-fn flow<'a>(f: &Flow, t: &Totals, width: u16, theme: &Theme) -> Vec<Line<'a>> {
+/// Two lines at any width: on one, the figures did not fit 80 columns, and
+/// a line that fits only while the figures are short made the panes above
+/// jump a row up and down as they changed.
+fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
     let done = f.done(t);
     let q = |p: f64| f.latency.value_at_quantile(p) as f64 / 1000.0;
     let latency = if f.latency.is_empty() {
@@ -97,7 +99,7 @@ fn flow<'a>(f: &Flow, t: &Totals, width: u16, theme: &Theme) -> Vec<Line<'a>> {
             done as f64 / secs,
             f.bytes as f64 / 1_048_576.0 / secs
         );
-        return fit(head, figures, width, theme);
+        return [Line::from(head), figures_line(figures, theme)];
     }
     let share = done as f64 / f.target.max(1) as f64;
     const WIDTH: usize = 16;
@@ -125,26 +127,13 @@ fn flow<'a>(f: &Flow, t: &Totals, width: u16, theme: &Theme) -> Vec<Line<'a>> {
         ),
         Span::styled(state, theme.level(crate::engine::Level::Warn)),
     ];
-    fit(
-        head,
-        format!("{rate:.0} rec/s{goal} · {mb:.2} MB/s ·{latency}"),
-        width,
-        theme,
-    )
+    let figures = format!("{rate:.0} rec/s{goal} · {mb:.2} MB/s ·{latency}");
+    [Line::from(head), figures_line(figures, theme)]
 }
 
-/// `head · figures` on one line if it fits `width`, else figures on a
-/// line of their own, under the head.
-fn fit<'a>(mut head: Vec<Span<'a>>, figures: String, width: u16, theme: &Theme) -> Vec<Line<'a>> {
-    let used: usize = head.iter().map(|s| s.content.chars().count()).sum();
-    if used + 3 + figures.chars().count() <= width as usize {
-        head.push(Span::styled(format!(" · {figures}"), theme.text()));
-        return vec![Line::from(head)];
-    }
-    vec![
-        Line::from(head),
-        Line::from(Span::styled(format!("      {figures}"), theme.text())),
-    ]
+/// The burst's figures, under its progress.
+fn figures_line<'a>(figures: String, theme: &Theme) -> Line<'a> {
+    Line::from(Span::styled(format!("      {figures}"), theme.text()))
 }
 
 fn connection(app: &App, room: usize) -> String {
