@@ -77,7 +77,7 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
         String::new()
     } else {
         format!(
-            " p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} ms",
+            " · p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} ms",
             q(0.5),
             q(0.95),
             q(0.99),
@@ -95,7 +95,7 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
             ),
         ];
         let figures = format!(
-            "{:.0} rec/s · {:.2} MB/s ·{latency}",
+            "{:.0} rec/s · {:.2} MB/s{latency}",
             done as f64 / secs,
             f.bytes as f64 / 1_048_576.0 / secs
         );
@@ -127,7 +127,7 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
         ),
         Span::styled(state, theme.level(crate::engine::Level::Warn)),
     ];
-    let figures = format!("{rate:.0} rec/s{goal} · {mb:.2} MB/s ·{latency}");
+    let figures = format!("{rate:.0} rec/s{goal} · {mb:.2} MB/s{latency}");
     [Line::from(head), figures_line(figures, theme)]
 }
 
