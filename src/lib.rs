@@ -1,8 +1,11 @@
-//! kprod: an interactive Kafka producer console. The engine talks to Kafka;
-//! the TUI is a front end over it.
+//! kprod: an interactive Kafka producer console. The engine (the
+//! kprod-engine crate) talks to Kafka; the TUI and `kprod produce` are front
+//! ends over it.
+
+/// The engine under the name the front ends have always used for it.
+pub use kprod_engine as engine;
 
 pub mod cli;
-pub mod engine;
 pub mod headless;
 pub mod lines;
 pub mod ui;

@@ -347,7 +347,7 @@ fn unquote(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::record::Header;
+    use crate::record::Header;
 
     fn draft(key: &str) -> Draft {
         Draft {

@@ -254,7 +254,7 @@ impl Embedded {
 
 /// The launcher kept in the repo, built into the binary so an installed
 /// kprod can start Kafka without a checkout.
-const KAFKA_SCRIPT: &str = include_str!("../../scripts/kafka.sh");
+const KAFKA_SCRIPT: &str = include_str!("../../../scripts/kafka.sh");
 
 /// A real Apache Kafka cluster on loopback for one kprod run; stopped when
 /// dropped.
