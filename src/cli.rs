@@ -194,7 +194,6 @@ impl Common {
 
 fn parse_rate(text: &str) -> Result<f64, String> {
     crate::engine::pace::rate(text)
-        .ok_or_else(|| format!("'{text}': a number of records a second above 0"))
 }
 
 fn parse_serializer(name: &str) -> Result<Serializer, String> {

@@ -79,10 +79,7 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
         .filter(|n| (1..=MAX_BURST).contains(n))
         .ok_or_else(|| format!("'{count}' is not a record count (1 to {MAX_BURST}): {SYNTAX}"))?;
     let rate = rate
-        .map(|r| {
-            super::pace::rate(r)
-                .ok_or_else(|| format!("'{r}' is not a rate in records a second: {SYNTAX}"))
-        })
+        .map(|r| super::pace::rate(r).map_err(|e| format!("{e}: {SYNTAX}")))
         .transpose()?;
     let mut variants = Vec::new();
     for side in rest.split(" vs ") {

@@ -4,12 +4,21 @@
 /// The largest burst one prompt accepts.
 pub const MAX_BURST: u64 = 10_000_000;
 
-/// A rate in records a second: a number above 0.
-pub fn rate(text: &str) -> Option<f64> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|r| r.is_finite() && *r > 0.0)
+/// The slowest pace kprod keeps: one record a day. Below it the wait for a
+/// record no longer fits in a clock's duration (`1e-300` would be 1e300
+/// seconds), and nobody means it.
+pub const MIN_RATE: f64 = 1.0 / 86_400.0;
+
+/// A rate in records a second: a number from one a day upwards.
+pub fn rate(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    match text.parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= MIN_RATE => Ok(r),
+        Ok(r) if r.is_finite() && r > 0.0 => Err(format!(
+            "'{text}' records a second is slower than one a day ({MIN_RATE:.7}/s), the slowest kprod paces"
+        )),
+        _ => Err(format!("'{text}' is not a rate: a number of records a second above 0")),
+    }
 }
 
 /// A burst's size and pace: `N` records flat out, `N@R` at R a second, or
@@ -17,9 +26,7 @@ pub fn rate(text: &str) -> Option<f64> {
 pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
     const FORMS: &str = "N, N@RATE or RATE/s DURATION (e.g. 100000, 50000@1000, 500/s 2m)";
     let text = text.trim();
-    let rate_of = |r: &str| {
-        rate(r).ok_or_else(|| format!("'{r}' is not a rate in records a second: {FORMS}"))
-    };
+    let rate_of = |r: &str| rate(r).map_err(|e| format!("{e}: {FORMS}"));
     let (count, rate) = if let Some((rate, time)) = text.split_once("/s") {
         let rate = rate_of(rate.trim())?;
         let time = time.trim();
