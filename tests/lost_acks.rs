@@ -79,10 +79,10 @@ async fn kprod_through_a_stalled_connection_loses_nothing_and_counts_every_dupli
             "the producer closed the stalled connection: {said}"
         );
         assert_eq!(named("producer_send_error").count(), 0, "{said}");
-        let end = named("shutdown_complete").last().unwrap();
+        let end = named("shutdown_complete").next_back().unwrap();
         assert_eq!(end["acked"], COUNT, "{end}");
         assert_eq!(end["failed"], 0, "{end}");
-        let v = named("verification_summary").last().unwrap();
+        let v = named("verification_summary").next_back().unwrap();
         let seen = stored(&cluster.bootstrap, &name);
         assert_eq!(seen.len() as u64, COUNT, "every record is in the topic");
         let dup = duplicates(&seen);
