@@ -105,7 +105,7 @@ struct Plan {
 struct Pending {
     api: ApiKey,
     version: i16,
-    /// Drop the response: the ack is lost.
+    /// The response is lost, and the connection stalls behind it.
     lose: bool,
 }
 
@@ -505,8 +505,15 @@ impl Shared {
         lock(&self.nodes).get(&id).cloned()
     }
 
-    /// What to do with a request, and what its response needs.
-    fn on_request(&self, node: Option<i32>, frame: &Bytes) -> (Option<(i32, Pending)>, Then) {
+    /// What to do with a request, and what its response needs; `may_lose`
+    /// is false on a connection that has lost an ack already, since nothing
+    /// after that one reaches the producer anyway.
+    fn on_request(
+        &self,
+        node: Option<i32>,
+        frame: &Bytes,
+        may_lose: bool,
+    ) -> (Option<(i32, Pending)>, Then) {
         let mut body = frame.slice(4..);
         let Some(header) = request_header(&mut body) else {
             return (None, Then::Forward);
@@ -553,6 +560,7 @@ impl Shared {
             return (None, Then::Forward);
         }
         let lose = node
+            .filter(|_| may_lose)
             .and_then(|id| plan.lose.get_mut(&id))
             .filter(|n| **n > 0);
         if let Some(left) = lose {
@@ -560,7 +568,7 @@ impl Shared {
             drop(plan);
             self.notice(
                 Level::Warn,
-                format!("proxy: a produce request to {at} ({parts}) goes through and its response will be dropped: the producer cannot tell whether it was written"),
+                format!("proxy: a produce request to {at} ({parts}) goes through and its response will be dropped: the broker appends, and the connection stalls with every later response held behind the lost one, as TCP holds them, until the producer gives up (request.timeout.ms) and closes it; the producer cannot tell whether it was written"),
             );
             return (pending(true), Then::Forward);
         }
@@ -578,9 +586,6 @@ impl Shared {
         let Some(p) = p else {
             return Ok(Some(frame));
         };
-        if p.lose {
-            return Ok(None);
-        }
         match p.api {
             ApiKey::Metadata | ApiKey::FindCoordinator | ApiKey::Produce => {}
             _ => return Ok(Some(frame)),
@@ -859,21 +864,39 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
     let mut client_read = BufReader::with_capacity(64 << 10, client_read);
     let mut server_read = BufReader::with_capacity(64 << 10, server_read);
     let pending: Mutex<HashMap<i32, Pending>> = Mutex::new(HashMap::new());
+    // A lost ack stalls the connection as a lost segment stalls TCP: the
+    // broker goes on reading requests and answering them, and nothing it
+    // says after the lost response reaches the producer, until the producer
+    // gives up on the connection and closes it. Dropping the one response
+    // and passing later ones would answer out of order, which no network
+    // can do.
+    let lost = std::sync::atomic::AtomicBool::new(false);
+    let stalled: Mutex<Option<Instant>> = Mutex::new(None);
+    let held = AtomicU64::new(0);
     // Frames for the producer, each not before its time.
     let (to_client, mut for_client) = mpsc::unbounded_channel::<(Instant, Bytes)>();
     let id = node.as_ref().map(|n| n.id);
 
+    // True when the producer closed its side (or it broke), false when the
+    // broker would take no more.
     let upward = async {
         while let Ok(Some(frame)) = read_frame(&mut client_read).await {
-            let (waits, then) = shared.on_request(id, &frame);
+            let (waits, then) = shared.on_request(id, &frame, !lost.load(Ordering::Relaxed));
             if let Some((corr, p)) = waits {
+                if p.lose {
+                    lost.store(true, Ordering::Relaxed);
+                }
                 lock(&pending).insert(corr, p);
             }
             match then {
                 Then::Forward => {
                     if server_write.write_all(&frame).await.is_err() {
-                        break;
+                        return false;
                     }
+                }
+                // Behind a lost ack this answer would never arrive either.
+                Then::Answer(_) if lost.load(Ordering::Relaxed) => {
+                    held.fetch_add(1, Ordering::Relaxed);
                 }
                 Then::Answer(reply) => {
                     let _ = to_client.send((Instant::now(), reply));
@@ -881,9 +904,14 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
                 Then::Drop => {}
             }
         }
+        true
     };
     let downward = async {
         while let Ok(Some(frame)) = read_frame(&mut server_read).await {
+            if lock(&stalled).is_some() {
+                held.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             let due = Instant::now()
                 + Duration::from_millis(
                     node.as_ref()
@@ -891,6 +919,11 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
                 );
             let corr = frame.get(4..8).map(|mut c| c.get_i32());
             let p = corr.and_then(|c| lock(&pending).remove(&c));
+            // The broker has appended and answered; the answer is lost.
+            if p.as_ref().is_some_and(|p| p.lose) {
+                *lock(&stalled) = Some(Instant::now());
+                continue;
+            }
             match shared.on_response(p, frame).await {
                 Ok(Some(out)) => {
                     let _ = to_client.send((due, out));
@@ -926,11 +959,26 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
             None => std::future::pending().await,
         }
     };
-    tokio::select! {
-        _ = upward => {}
-        _ = downward => {}
-        _ = writer => {}
-        _ = taken_down => {}
+    let producer_closed = tokio::select! {
+        closed = upward => closed,
+        _ = downward => false,
+        _ = writer => false,
+        _ = taken_down => false,
+    };
+    let since = *lock(&stalled);
+    if let (Some(since), true) = (since, producer_closed) {
+        let held = match held.load(Ordering::Relaxed) {
+            0 => "no later response was held behind it".to_string(),
+            n => format!("the {n} later response(s) held behind it never reached the producer"),
+        };
+        shared.notice(
+            Level::Info,
+            format!(
+                "proxy: the producer gave up on its connection to {} {:.1} s after the lost ack and closed it; {held}",
+                broker_name(id),
+                since.elapsed().as_secs_f64()
+            ),
+        );
     }
 }
 
