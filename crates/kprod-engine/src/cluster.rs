@@ -72,7 +72,7 @@ impl Embedded {
     fn embedded_caveat(fault: &Fault, settings: &Settings) -> Option<&'static str> {
         // kprod has no transactional producer (transactional.id is refused),
         // so the mock never drops an idempotent retry.
-        let idempotent = settings.get("enable.idempotence") == Some("true");
+        let idempotent = settings.idempotent();
         (matches!(fault, Fault::LoseAcks { .. }) && idempotent).then_some(EMBEDDED_NO_DEDUPE)
     }
 
@@ -80,11 +80,7 @@ impl Embedded {
     /// ack is answered after the client gave up on it: 2 s past its
     /// request.timeout.ms.
     fn make(&self, fault: &Fault, settings: &Settings) -> Result<String, String> {
-        let late_ms = settings
-            .get("request.timeout.ms")
-            .and_then(|t| t.parse::<u32>().ok())
-            .unwrap_or(30_000)
-            .saturating_add(2_000);
+        let late_ms = settings.request_timeout_ms().saturating_add(2_000);
         let m = &self.mock;
         let said = |e: crate::mock::MockError| e.to_string();
         match fault {

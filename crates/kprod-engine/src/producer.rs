@@ -323,7 +323,7 @@ impl Producer {
                 .create_with_context(ctx)
                 .map_err(|e| format!("cannot create the producer: {e}"))?,
         );
-        if settings.get("enable.idempotence") == Some("true") {
+        if settings.idempotent() {
             let client = inner.clone();
             std::thread::spawn(move || hurry_producer_id(&client));
         }
