@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use common::kafka::{one_at_a_time, Cluster};
 use common::readback::read_all;
-use kprod::engine::{faults, proxy::Proxy, Event};
+use kprod::engine::connection::Connection;
+use kprod::engine::faults;
+use kprod::engine::settings::Settings;
+use kprod::engine::{proxy::Proxy, Event};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 
@@ -108,7 +111,12 @@ async fn the_java_producer_through_the_same_fault_agrees() {
         let name = format!("java-stall-{idempotence}");
         create(&cluster.bootstrap, &name).await;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let proxy = Proxy::start(&cluster.bootstrap, tx).await.unwrap();
+        let proxy = Proxy::start(
+            &Connection::new(&cluster.bootstrap, &Settings::default()),
+            tx,
+        )
+        .await
+        .unwrap();
         proxy
             .inject(&faults::parse("lose-acks 2").unwrap())
             .await

@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 
+pub use crate::debuglog::Line;
+
 /// One batch the broker accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -21,123 +23,6 @@ pub struct Batch {
     pub codec: String,
     /// How many times it was sent again before it was delivered.
     pub resends: u32,
-}
-
-/// A line from librdkafka's `msg` debug context that kprod uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Line {
-    /// `Produce MessageSet with N message(s) (B bytes, ..., MsgId I, ...)`.
-    Sent {
-        broker: i32,
-        topic: String,
-        partition: i32,
-        records: u32,
-        wire_bytes: u64,
-        first_msgid: u64,
-        codec: String,
-        /// The idempotent producer's id and epoch (`PID{Id:I,Epoch:E}`).
-        pid: Option<(i64, i16)>,
-    },
-    /// `MessageSet with N message(s) (MsgId I, BaseSeq S) delivered`.
-    Delivered {
-        topic: String,
-        partition: i32,
-        records: u32,
-        first_msgid: u64,
-    },
-    /// `MessageSet ... (MsgId I, BaseSeq S) encountered error: E (actions A)`.
-    Failed {
-        topic: String,
-        partition: i32,
-        first_msgid: u64,
-        /// librdkafka's error text and what it does about it.
-        error: String,
-    },
-}
-
-/// Reads the lines kprod needs from a librdkafka debug message; others: None.
-pub fn parse(msg: &str) -> Option<Line> {
-    if let Some(at) = msg.find("]: Produce MessageSet with ") {
-        let (broker, topic, partition) = place(&msg[..at + 1])?;
-        let rest = &msg[at + "]: Produce MessageSet with ".len()..];
-        let records = rest.split(' ').next()?.parse().ok()?;
-        let inside = rest
-            .split_once("message(s) (")?
-            .1
-            .trim_end()
-            .strip_suffix(')')?;
-        let fields: Vec<&str> = inside.split(", ").collect();
-        let wire_bytes = fields.first()?.strip_suffix(" bytes")?.parse().ok()?;
-        let first_msgid = fields
-            .iter()
-            .find_map(|f| f.strip_prefix("MsgId "))?
-            .parse()
-            .ok()?;
-        let codec = fields.last()?.to_string();
-        let pid = fields.iter().find_map(|f| {
-            let inside = f.strip_prefix("PID{Id:")?.strip_suffix('}')?;
-            let (id, epoch) = inside.split_once(",Epoch:")?;
-            Some((id.parse().ok()?, epoch.parse().ok()?))
-        });
-        return Some(Line::Sent {
-            broker,
-            topic,
-            partition,
-            records,
-            wire_bytes,
-            first_msgid,
-            codec,
-            pid,
-        });
-    }
-    if let Some((head, error)) = msg.split_once(") encountered error: ") {
-        let (topic, partition, _, first_msgid) = message_set(head)?;
-        return Some(Line::Failed {
-            topic,
-            partition,
-            first_msgid,
-            error: error.trim_end().to_string(),
-        });
-    }
-    if msg.ends_with(") delivered") {
-        let (topic, partition, records, first_msgid) = message_set(msg)?;
-        return Some(Line::Delivered {
-            topic,
-            partition,
-            records,
-            first_msgid,
-        });
-    }
-    None
-}
-
-/// `... TOPIC [P]: MessageSet with N message(s) (MsgId I, ...` → (TOPIC, P,
-/// N, I), as the delivered and error lines begin.
-fn message_set(msg: &str) -> Option<(String, i32, u32, u64)> {
-    let at = msg.find("]: MessageSet with ")?;
-    let (_, topic, partition) = place(&msg[..at + 1])?;
-    let rest = &msg[at + "]: MessageSet with ".len()..];
-    let records = rest.split(' ').next()?.parse().ok()?;
-    let first_msgid = rest
-        .split_once("(MsgId ")?
-        .1
-        .split(',')
-        .next()?
-        .parse()
-        .ok()?;
-    Some((topic, partition, records, first_msgid))
-}
-
-/// `... HOST:PORT/ID: TOPIC [P]` → (ID, TOPIC, P). Topic names have no
-/// spaces, so the last ": " before ` [P]` starts the topic.
-fn place(head: &str) -> Option<(i32, String, i32)> {
-    let open = head.rfind(" [")?;
-    let partition = head[open + 2..].strip_suffix(']')?.parse().ok()?;
-    let before = &head[..open];
-    let colon = before.rfind(": ")?;
-    let topic = before[colon + 2..].to_string();
-    let broker = super::requests::broker_id(&before[..colon]).unwrap_or(-1);
-    Some((broker, topic, partition))
 }
 
 #[derive(Debug, Default)]
@@ -247,43 +132,17 @@ impl Tracker {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Part>> {
-        super::lock(&self.parts)
+        crate::sync::lock(&self.parts)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::debuglog::parse_batch as parse;
 
     const SENT: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo.x-1 [3]: Produce MessageSet with 2 message(s) (151 bytes, ApiVersion 7, MsgVersion 2, MsgId 1, BaseSeq 0, PID{Id:0,Epoch:0}, lz4)";
     const DONE: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo.x-1 [3]: MessageSet with 2 message(s) (MsgId 1, BaseSeq 0) delivered";
-
-    #[test]
-    fn reads_librdkafkas_lines() {
-        assert_eq!(
-            parse(SENT),
-            Some(Line::Sent {
-                broker: 2,
-                topic: "demo.x-1".into(),
-                partition: 3,
-                records: 2,
-                wire_bytes: 151,
-                first_msgid: 1,
-                codec: "lz4".into(),
-                pid: Some((0, 0))
-            })
-        );
-        assert_eq!(
-            parse(DONE),
-            Some(Line::Delivered {
-                topic: "demo.x-1".into(),
-                partition: 3,
-                records: 2,
-                first_msgid: 1
-            })
-        );
-        assert_eq!(parse("[thrd:main]: something else"), None);
-    }
 
     #[test]
     fn pairs_batches_with_acks_and_counts_resends() {

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use std::ffi::{c_int, CStr, CString};
+use futures::future::BoxFuture;
 
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, Producer as _};
-use rdkafka_sys as rdsys;
-
-use super::faults::Fault;
-use super::settings::Settings;
+use crate::connection::Connection;
+use crate::event::NewTopic;
+use crate::faults::{Fault, Injector};
+use crate::metadata;
+use crate::mock::MockCluster;
+use crate::settings::Settings;
 
 /// Brokers in the embedded cluster.
 pub const EMBEDDED_BROKERS: i32 = 3;
@@ -30,74 +30,21 @@ pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: ever
 /// would show.
 pub const EMBEDDED_NO_DEDUPE: &str = "the embedded cluster drops an idempotent producer's retried batches only when the producer is transactional (librdkafka's rdkafka_mock.c), so it can show duplicates a real broker would drop: see idempotence at work on a real broker (-b, or --local-kafka)";
 
-/// The metadata of every topic and broker of the cluster at `bootstrap`, by
-/// a short-lived client of its own; blocks up to 5 s. No topic is asked for
-/// by name, so none is created by asking.
-pub fn metadata(bootstrap: &str) -> Result<rdkafka::metadata::Metadata, String> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let client: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("log_level", "0")
-        .create()
-        .map_err(|e| e.to_string())?;
-    client
-        .fetch_metadata(None, std::time::Duration::from_secs(5))
-        .map_err(|e| format!("cannot read the cluster's metadata: {e}"))
-}
-
 /// librdkafka's mock API takes request kinds by Kafka's ApiKey.
 const PRODUCE_API_KEY: i16 = 0;
 
 /// The embedded cluster, alive as long as this value is.
 pub struct Embedded {
-    mock: *mut rdsys::RDKafkaMockCluster,
-    /// The client the mock cluster lives in; outlives `mock` (see Drop).
-    _client: BaseProducer,
-}
-
-// SAFETY: the mock cluster's API is thread-safe: every call posts an
-// operation to the cluster's own thread and waits for its reply, so the
-// engine loop and the fault loop may both call it.
-unsafe impl Send for Embedded {}
-unsafe impl Sync for Embedded {}
-
-impl Drop for Embedded {
-    fn drop(&mut self) {
-        // SAFETY: `mock` came from rd_kafka_mock_cluster_new and is destroyed
-        // once, before the client it was made in.
-        unsafe { rdsys::rd_kafka_mock_cluster_destroy(self.mock) }
-    }
-}
-
-/// A librdkafka error code as a result.
-fn checked(err: rdsys::rd_kafka_resp_err_t) -> Result<(), String> {
-    if err == rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-        return Ok(());
-    }
-    // SAFETY: rd_kafka_err2str returns a static string for any code.
-    let text = unsafe { CStr::from_ptr(rdsys::rd_kafka_err2str(err)) };
-    Err(text.to_string_lossy().into_owned())
+    mock: MockCluster,
 }
 
 impl Embedded {
     /// Starts 3 brokers with `demo` (6 partitions, replication factor 3) and,
     /// if another topic is asked for, that topic the same way.
     pub fn start(topic: &str) -> Result<Embedded, String> {
-        let client: BaseProducer = ClientConfig::new()
-            .create()
+        let mock = MockCluster::start(EMBEDDED_BROKERS)
             .map_err(|e| format!("cannot start the embedded cluster: {e}"))?;
-        // SAFETY: the client's handle is valid while `client` lives, and the
-        // cluster is destroyed before it (Drop).
-        let mock = unsafe {
-            rdsys::rd_kafka_mock_cluster_new(client.client().native_ptr(), EMBEDDED_BROKERS)
-        };
-        if mock.is_null() {
-            return Err("cannot start the embedded cluster: librdkafka refused".into());
-        }
-        let embedded = Embedded {
-            mock,
-            _client: client,
-        };
+        let embedded = Embedded { mock };
         embedded.create_topic(DEMO_TOPIC, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)?;
         if topic != DEMO_TOPIC {
             embedded.create_topic(topic, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)?;
@@ -106,12 +53,9 @@ impl Embedded {
     }
 
     fn create_topic(&self, topic: &str, partitions: i32, replication: i32) -> Result<(), String> {
-        let name = CString::new(topic).map_err(|_| format!("topic '{topic}' has a NUL byte"))?;
-        // SAFETY: `mock` is live, `name` outlives the call.
-        checked(unsafe {
-            rdsys::rd_kafka_mock_topic_create(self.mock, name.as_ptr(), partitions, replication)
-        })
-        .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
+        self.mock
+            .create_topic(topic, partitions, replication)
+            .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
     }
 
     fn broker(&self, id: i32) -> Result<i32, String> {
@@ -125,34 +69,24 @@ impl Embedded {
     }
 
     /// What a fault shows on this cluster that a real broker would not.
-    pub fn caveat(fault: &Fault, settings: &Settings) -> Option<&'static str> {
+    fn embedded_caveat(fault: &Fault, settings: &Settings) -> Option<&'static str> {
         // kprod has no transactional producer (transactional.id is refused),
         // so the mock never drops an idempotent retry.
-        let idempotent = settings.get("enable.idempotence") == Some("true");
+        let idempotent = settings.idempotent();
         (matches!(fault, Fault::LoseAcks { .. }) && idempotent).then_some(EMBEDDED_NO_DEDUPE)
     }
 
     /// Carries a fault out; says what a user should know about it. A lost
     /// ack is answered after the client gave up on it: 2 s past its
     /// request.timeout.ms.
-    pub fn inject(&self, fault: &Fault, settings: &Settings) -> Result<String, String> {
-        let late_ms = settings
-            .get("request.timeout.ms")
-            .and_then(|t| t.parse::<u32>().ok())
-            .unwrap_or(30_000)
-            .saturating_add(2_000);
-        let m = self.mock;
-        // SAFETY (every call below): `mock` is live; strings outlive calls.
+    fn make(&self, fault: &Fault, settings: &Settings) -> Result<String, String> {
+        let late_ms = settings.request_timeout_ms().saturating_add(2_000);
+        let m = &self.mock;
+        let said = |e: crate::mock::MockError| e.to_string();
         match fault {
-            Fault::Down(b) => {
-                checked(unsafe { rdsys::rd_kafka_mock_broker_set_down(m, self.broker(*b)?) })?
-            }
-            Fault::Up(b) => {
-                checked(unsafe { rdsys::rd_kafka_mock_broker_set_up(m, self.broker(*b)?) })?
-            }
-            Fault::Slow { broker, ms } => checked(unsafe {
-                rdsys::rd_kafka_mock_broker_set_rtt(m, self.broker(*broker)?, *ms as c_int)
-            })?,
+            Fault::Down(b) => m.set_down(self.broker(*b)?).map_err(said)?,
+            Fault::Up(b) => m.set_up(self.broker(*b)?).map_err(said)?,
+            Fault::Slow { broker, ms } => m.set_rtt(self.broker(*broker)?, *ms).map_err(said)?,
             Fault::LoseAcks { broker, count } => {
                 let brokers = match broker {
                     Some(b) => vec![self.broker(*b)?],
@@ -160,33 +94,17 @@ impl Embedded {
                 };
                 for b in brokers {
                     for _ in 0..*count {
-                        checked(unsafe {
-                            rdsys::rd_kafka_mock_broker_push_request_error_rtts(
-                                m,
-                                b,
-                                PRODUCE_API_KEY,
-                                1,
-                                rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR as c_int,
-                                late_ms as c_int,
-                            )
-                        })?;
+                        m.push_late_answer(b, PRODUCE_API_KEY, late_ms)
+                            .map_err(said)?;
                     }
                 }
                 return Ok(format!(
                     " (each answered {late_ms} ms late, past request.timeout.ms; the records are appended; the mock answers a connection in order, so the broker's other answers, metadata too, wait as long)"
                 ));
             }
+            // The mock takes librdkafka's codes, which are Kafka's.
             Fault::Fail { count, error } => {
-                // The mock takes librdkafka's codes, which are Kafka's.
-                let codes = vec![c_int::from(error.code); *count as usize];
-                unsafe {
-                    rdsys::rd_kafka_mock_push_request_errors_array(
-                        m,
-                        PRODUCE_API_KEY,
-                        codes.len(),
-                        codes.as_ptr().cast(),
-                    )
-                }
+                m.push_errors(PRODUCE_API_KEY, &vec![error.code; *count as usize])
             }
             Fault::Leader {
                 topic,
@@ -194,31 +112,19 @@ impl Embedded {
                 broker,
             } => {
                 let b = self.broker(*broker)?;
-                let name = CString::new(topic.as_str())
-                    .map_err(|_| "topic name has a NUL byte".to_string())?;
-                checked(unsafe {
-                    rdsys::rd_kafka_mock_partition_set_leader(m, name.as_ptr(), *partition, b)
+                m.set_leader(topic, *partition, b).map_err(|e| match e {
+                    crate::mock::MockError::NulByte(_) => "topic name has a NUL byte".to_string(),
+                    e => e.to_string(),
                 })?;
             }
             Fault::Clear => {
                 let mut waiting = 0;
                 for b in 1..=EMBEDDED_BROKERS {
-                    let mut count: usize = 0;
-                    unsafe {
-                        checked(rdsys::rd_kafka_mock_broker_set_up(m, b))?;
-                        checked(rdsys::rd_kafka_mock_broker_set_rtt(m, b, 0))?;
-                        if rdsys::rd_kafka_mock_broker_error_stack_cnt(
-                            m,
-                            b,
-                            PRODUCE_API_KEY,
-                            &mut count,
-                        ) == rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
-                        {
-                            waiting += count;
-                        }
-                    }
+                    m.set_up(b).map_err(said)?;
+                    m.set_rtt(b, 0).map_err(said)?;
+                    waiting += m.waiting(b, PRODUCE_API_KEY).unwrap_or(0);
                 }
-                unsafe { rdsys::rd_kafka_mock_clear_request_errors(m, PRODUCE_API_KEY) };
+                m.clear_errors(PRODUCE_API_KEY);
                 if waiting > 0 {
                     return Ok(format!(
                         "; {waiting} lost ack(s) still wait on their brokers: the embedded cluster cannot take them back"
@@ -229,8 +135,21 @@ impl Embedded {
         Ok(String::new())
     }
 
+    /// Whether the cluster has `topic`, by its metadata.
+    async fn topic_known(&self, topic: &str) -> bool {
+        let (connection, topic) = (
+            Connection::new(&self.bootstrap_servers(), &Settings::default()),
+            topic.to_string(),
+        );
+        tokio::task::spawn_blocking(move || {
+            metadata::query(&connection).is_ok_and(|md| md.topic(&topic).is_some())
+        })
+        .await
+        .unwrap_or(false)
+    }
+
     /// Creates a topic as asked, refusing what the mock cannot model.
-    pub fn create(&self, topic: &super::NewTopic) -> Result<(), String> {
+    pub fn create(&self, topic: &NewTopic) -> Result<(), String> {
         if topic.min_insync_replicas.is_some() {
             return Err(EMBEDDED_NO_ISR.into());
         }
@@ -245,10 +164,29 @@ impl Embedded {
 
     /// The address other clients (kcat, scripts) can connect to.
     pub fn bootstrap_servers(&self) -> String {
-        // SAFETY: `mock` is live; the string is the cluster's own.
-        unsafe { CStr::from_ptr(rdsys::rd_kafka_mock_cluster_bootstraps(self.mock)) }
-            .to_string_lossy()
-            .into_owned()
+        self.mock.bootstrap_servers()
+    }
+}
+
+impl Injector for Embedded {
+    fn inject<'a>(
+        &'a self,
+        fault: &'a Fault,
+        settings: &'a Settings,
+    ) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(async move {
+            // The mock makes a topic it is told about: ask first.
+            if let Fault::Leader { topic, .. } = fault {
+                if !self.topic_known(topic).await {
+                    return Err("the cluster has no such topic".into());
+                }
+            }
+            self.make(fault, settings)
+        })
+    }
+
+    fn caveat(&self, fault: &Fault, settings: &Settings) -> Option<&'static str> {
+        Embedded::embedded_caveat(fault, settings)
     }
 }
 

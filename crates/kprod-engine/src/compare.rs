@@ -2,18 +2,13 @@
 //! the other, each by a producer of its own, and what each did: where records
 //! landed, how they were batched and compressed, how fast and how late.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use tokio::sync::mpsc;
+use crate::pace::MAX_BURST;
+use crate::settings::Settings;
+use crate::stats::Sent;
 
-use super::pace::MAX_BURST;
-use super::producer::{Counters, Producer};
-use super::record::Draft;
-use super::settings::Settings;
-use super::stats::Sent;
-use super::Event;
+// Running a comparison needs a producer: burst::compare does it.
 
 /// What the compare prompt looks like.
 pub const SYNTAX: &str =
@@ -79,13 +74,13 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
         .filter(|n| (1..=MAX_BURST).contains(n))
         .ok_or_else(|| format!("'{count}' is not a record count (1 to {MAX_BURST}): {SYNTAX}"))?;
     let rate = rate
-        .map(|r| super::pace::rate(r).map_err(|e| format!("{e}: {SYNTAX}")))
+        .map(|r| crate::pace::rate(r).map_err(|e| format!("{e}: {SYNTAX}")))
         .transpose()?;
     let mut variants = Vec::new();
     for side in rest.split(" vs ") {
         let side = side.trim();
         if side == "codecs" {
-            for codec in super::settings::CODECS {
+            for codec in crate::settings::CODECS {
                 let mut settings = base.clone();
                 settings
                     .set("compression.type", codec)
@@ -120,141 +115,6 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
         rate,
         variants,
     })
-}
-
-/// How often a compare run's producer has librdkafka report its statistics,
-/// and so how long a run waits after its last ack for the last report.
-const REPORT_EVERY: Duration = Duration::from_millis(100);
-
-/// Sends `count` numbered copies of `draft` with a producer built from the
-/// variant's settings (after one warm-up record, not counted), waits for
-/// every report, and adds up what happened: the batches as librdkafka's
-/// statistics count them, the records' bytes as their delivery reports
-/// tell.
-pub async fn run(
-    bootstrap: &str,
-    variant: &Variant,
-    draft: &Draft,
-    count: u64,
-    rate: Option<f64>,
-) -> Result<Outcome, String> {
-    let (events, mut rx) = mpsc::unbounded_channel();
-    let mut settings = variant.settings.clone();
-    settings
-        .set(
-            "statistics.interval.ms",
-            &REPORT_EVERY.as_millis().to_string(),
-        )
-        .map_err(|e| e.to_string())?;
-    let producer = Producer::build(
-        &settings,
-        bootstrap,
-        events,
-        Arc::new(Counters::default()),
-        None,
-    )?;
-    // A new producer first connects, reads metadata and gets its producer
-    // id; one record sent and acked first keeps that out of the figures,
-    // and so does the report that counts its batch.
-    producer.enqueue(&draft.numbered(0)).await;
-    settle(&producer).await;
-    while rx.try_recv().is_ok() {}
-    let collect = tokio::spawn(async move {
-        let mut o = Tally::default();
-        while let Some(event) = rx.recv().await {
-            o.add(event);
-        }
-        o
-    });
-    let filler = draft.filler()?;
-    let start = Instant::now();
-    for seq in 0..count {
-        if let Some(r) = rate {
-            super::pace(start.into(), seq, r).await;
-        }
-        producer.enqueue(&filler.fill(draft, seq)).await;
-    }
-    settle(&producer).await;
-    // Dropping the producer ends its event stream once the last report is in.
-    tokio::task::spawn_blocking(move || drop(producer))
-        .await
-        .map_err(|e| e.to_string())?;
-    let tally = collect.await.map_err(|e| e.to_string())?;
-    let last = tally.last.unwrap_or(start);
-    let q = |p: f64| Duration::from_micros(tally.latency.value_at_quantile(p));
-    Ok(Outcome {
-        label: variant.label.clone(),
-        acked: tally.acked,
-        failed: tally.failed,
-        elapsed: last.saturating_duration_since(start),
-        partitions: tally.partitions,
-        sent: tally.sent,
-        record_bytes: tally.record_bytes,
-        latency: [
-            q(0.50),
-            q(0.95),
-            q(0.99),
-            Duration::from_micros(tally.latency.max()),
-        ],
-    })
-}
-
-/// Waits until every record is acked or failed, and then for librdkafka's
-/// statistics to have reported twice more (the first may have been written
-/// just before the last batch was counted).
-async fn settle(producer: &Producer) {
-    while producer.in_flight() > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    tokio::time::sleep(REPORT_EVERY * 5 / 2).await;
-}
-
-struct Tally {
-    acked: u64,
-    failed: u64,
-    partitions: Vec<u64>,
-    sent: Sent,
-    record_bytes: u64,
-    latency: Histogram<u64>,
-    last: Option<Instant>,
-}
-
-impl Default for Tally {
-    fn default() -> Self {
-        Tally {
-            acked: 0,
-            failed: 0,
-            partitions: Vec::new(),
-            sent: Sent::default(),
-            record_bytes: 0,
-            latency: Histogram::new(3).expect("3 significant figures is valid"),
-            last: None,
-        }
-    }
-}
-
-impl Tally {
-    fn add(&mut self, event: Event) {
-        match event {
-            Event::Acked(a) => {
-                self.acked += 1;
-                let p = a.partition.max(0) as usize;
-                if self.partitions.len() <= p {
-                    self.partitions.resize(p + 1, 0);
-                }
-                self.partitions[p] += 1;
-                let _ = self.latency.record(a.latency.as_micros() as u64);
-                self.last = Some(Instant::now());
-            }
-            Event::Failed { .. } => {
-                self.failed += 1;
-                self.last = Some(Instant::now());
-            }
-            Event::Stats { sent, .. } => self.sent.add(&sent),
-            Event::Batch(b) => self.record_bytes += b.record_bytes,
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,15 +5,11 @@
 //! (proxy.rs).
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use futures::future::BoxFuture;
 
-use super::cluster::Embedded;
-use super::proxy::Proxy;
-use super::settings::Settings;
-use super::{Event, Level};
+use crate::settings::Settings;
 
 /// What `parse` takes, for prompts, help and errors.
 pub const FAULT_SYNTAX: &str =
@@ -266,67 +262,21 @@ pub fn parse(text: &str) -> Result<Fault, String> {
     Ok(fault)
 }
 
-/// What carries faults out: the embedded cluster, or kprod's proxy in front
-/// of a real one (neither: faults are refused, saying why).
-pub(super) struct Makers {
-    pub embedded: Option<Arc<Embedded>>,
-    pub proxy: Option<Arc<Proxy>>,
-    /// The cluster's own address.
-    pub bootstrap: String,
-    /// Why faults are refused when neither can make them.
-    pub no_faults: String,
-}
+/// What carries faults out: the embedded cluster (cluster.rs) or kprod's
+/// proxy in front of a real one (proxy.rs).
+pub trait Injector: Send + Sync {
+    /// Carries a fault out under the producer's current settings; Ok says
+    /// what a user should know about it, to follow the fault's own words.
+    fn inject<'a>(
+        &'a self,
+        fault: &'a Fault,
+        settings: &'a Settings,
+    ) -> BoxFuture<'a, Result<String, String>>;
 
-/// Makes faults as they come, beside the engine's command loop, so that a
-/// fault lands at once even while that loop waits for records to drain.
-pub(super) async fn serve(
-    mut faults: mpsc::UnboundedReceiver<Fault>,
-    makers: Makers,
-    settings: watch::Receiver<Settings>,
-    events: mpsc::UnboundedSender<Event>,
-) {
-    let notice = |level, text: String| {
-        let _ = events.send(Event::Notice { level, text });
-    };
-    while let Some(fault) = faults.recv().await {
-        let settings = settings.borrow().clone();
-        let made = match (&makers.embedded, &makers.proxy) {
-            (Some(cluster), _) => {
-                // The mock makes a topic it is told about: ask first.
-                match &fault {
-                    Fault::Leader { topic, .. } if !topic_known(&makers.bootstrap, topic).await => {
-                        Err("the cluster has no such topic".into())
-                    }
-                    _ => cluster.inject(&fault, &settings),
-                }
-            }
-            (None, Some(p)) => p.inject(&fault).await,
-            (None, None) => Err(makers.no_faults.clone()),
-        };
-        match made {
-            Ok(note) => {
-                notice(Level::Warn, format!("fault: {fault}{note}"));
-                if makers.embedded.is_some() {
-                    if let Some(caveat) = Embedded::caveat(&fault, &settings) {
-                        notice(Level::Warn, caveat.into());
-                    }
-                }
-            }
-            Err(e) => notice(Level::Error, format!("fault not made: {fault}: {e}")),
-        }
-        let _ = events.send(Event::FaultAnswered);
+    /// What the fault shows here that a real broker would not.
+    fn caveat(&self, _fault: &Fault, _settings: &Settings) -> Option<&'static str> {
+        None
     }
-}
-
-/// Whether the cluster at `bootstrap` has `topic`, by its metadata.
-async fn topic_known(bootstrap: &str, topic: &str) -> bool {
-    let (bootstrap, topic) = (bootstrap.to_string(), topic.to_string());
-    tokio::task::spawn_blocking(move || {
-        super::cluster::metadata(&bootstrap)
-            .is_ok_and(|md| md.topics().iter().any(|t| t.name() == topic))
-    })
-    .await
-    .unwrap_or(false)
 }
 
 /// When `kprod produce --fault` makes its fault.

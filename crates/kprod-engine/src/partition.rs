@@ -100,7 +100,7 @@ impl Partitioner {
             Strategy::Librdkafka => Choice::Default,
             Strategy::JavaDefault => java_default(),
             Strategy::RoundRobin => {
-                let mut topics = super::lock(&self.topics);
+                let mut topics = crate::sync::lock(&self.topics);
                 let turn = topics.entry(draft.topic.clone()).or_default();
                 let p = (turn.next % partitions as u64) as i32;
                 turn.next += 1;
@@ -121,7 +121,7 @@ impl Partitioner {
     /// The topic's sticky partition, moving on once `batch_size` bytes went
     /// there.
     fn sticky(&self, draft: &Draft, size: usize, partitions: i32) -> Choice {
-        let mut topics = super::lock(&self.topics);
+        let mut topics = crate::sync::lock(&self.topics);
         let turn = match topics.get_mut(&draft.topic) {
             Some(turn) => turn,
             None => topics.entry(draft.topic.clone()).or_default(),

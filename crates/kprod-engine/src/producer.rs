@@ -13,15 +13,19 @@ use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProd
 use rdkafka::{ClientContext, Message, Timestamp};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::batches::{self, Tracker};
-use super::partition::{self, Choice, Partitioner};
-use super::record::Draft;
-use super::requests;
-use super::serde::Serializer;
-use super::settings::Settings;
-use super::stats;
-use super::verify::{Verifier, ID_HEADER};
-use super::{Ack, Event, Level, Stamp};
+use crate::batches::Tracker;
+use crate::clock::now_ms;
+use crate::connection::Connection;
+use crate::debuglog::{self, Debug};
+use crate::event::{Ack, Event, Level, Stamp};
+use crate::metadata::{self, Counts};
+use crate::partition::{self, Choice, Partitioner};
+use crate::record::Draft;
+use crate::requests;
+use crate::serde::Serializer;
+use crate::stats;
+use crate::sync::lock;
+use crate::verify::{Verifier, ID_HEADER};
 
 /// Records counted since the engine started; totals a front end can trust.
 #[derive(Debug, Default)]
@@ -92,18 +96,15 @@ impl ClientContext for Ctx {
     fn log(&self, _level: RDKafkaLogLevel, fac: &str, msg: &str) {
         // librdkafka's log lines would scribble over the screen: kprod reads
         // the batch and request lines it asked for and leaves the rest
-        // (errors reach it through error() and delivery reports). A flood
-        // brings several lines a batch, so the facility picks the parser.
-        let request = match fac {
-            "PRODUCE" | "MSGSET" => batches::parse(msg).and_then(|line| {
+        // (errors reach it through error() and delivery reports).
+        let request = match debuglog::read(fac, msg) {
+            Some(Debug::Batch(line)) => {
                 let request = self.requests.batch(&line);
                 self.batches.line(line);
                 request
-            }),
-            "SEND" | "RECV" => {
-                requests::parse(msg).and_then(|wire| self.requests.wire(&wire, now_ms()))
             }
-            _ => None,
+            Some(Debug::Wire(wire)) => self.requests.wire(&wire, now_ms()),
+            None => None,
         };
         if let Some(r) = request {
             let _ = self.events.send(Event::Request(r));
@@ -113,7 +114,7 @@ impl ClientContext for Ctx {
     fn stats_raw(&self, report: &[u8]) {
         match serde_json::from_slice::<rdkafka::Statistics>(report) {
             Ok(report) => {
-                for (topic, sent) in super::lock(&self.stats).read(&report) {
+                for (topic, sent) in lock(&self.stats).read(&report) {
                     let _ = self.events.send(Event::Stats { topic, sent });
                 }
             }
@@ -220,12 +221,6 @@ fn serialize<'a>(
         .transpose()
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 fn stamp(ts: Timestamp) -> Option<Stamp> {
     match ts {
         Timestamp::CreateTime(ms) if ms >= 0 => Some(Stamp::CreateTime(ms)),
@@ -262,44 +257,31 @@ pub(crate) fn upper_snake(camel: &str) -> String {
 /// lets librdkafka ask for the id as soon as that broker is up.
 fn hurry_producer_id(producer: &ThreadedProducer<Ctx>) {
     for _ in 0..3 {
-        match producer
-            .client()
-            .fetch_metadata(None, Duration::from_secs(2))
-        {
-            Ok(md) if md.orig_broker_id() < 0 => continue,
+        match metadata::ask(producer.client(), None, Duration::from_secs(2)) {
+            Ok(md) if md.answered_by < 0 => continue,
             // Answered by a named broker, or unreachable (the engine says so).
             _ => return,
         }
     }
 }
 
-/// A topic's partition count as the cluster last gave it.
-struct Count {
-    n: Option<i32>,
-    at: Instant,
-    /// The cluster is being asked again.
-    asking: bool,
-}
-
-/// How long a topic's partition count is trusted before it is asked again.
-const COUNT_AGE: Duration = Duration::from_secs(5);
-
 /// The producer, shared by the engine loop and the tasks that send bursts.
 pub struct Producer {
     inner: Arc<ThreadedProducer<Ctx>>,
     partitioner: Partitioner,
     /// Partition counts for kprod's own partitioners, by topic.
-    counts: Arc<Mutex<std::collections::HashMap<String, Count>>>,
+    counts: Counts,
 }
 
 impl Producer {
+    /// A producer on `connection`, under its settings.
     pub fn build(
-        settings: &Settings,
-        bootstrap: &str,
+        connection: &Connection,
         events: UnboundedSender<Event>,
         counters: Arc<Counters>,
         verifier: Option<Arc<Verifier>>,
     ) -> Result<Producer, String> {
+        let settings = connection.settings();
         let ctx = Ctx {
             events,
             counters,
@@ -315,7 +297,7 @@ impl Producer {
             stats_unread: AtomicBool::new(false),
         };
         let partitioner = settings.partitioner()?;
-        let mut config = settings.client_config(bootstrap);
+        let mut config = connection.producer_config();
         // librdkafka's `msg` and `protocol` debug lines are where batches
         // and requests are told.
         let mut debug: Vec<String> = config
@@ -341,64 +323,26 @@ impl Producer {
                 .create_with_context(ctx)
                 .map_err(|e| format!("cannot create the producer: {e}"))?,
         );
-        if settings.get("enable.idempotence") == Some("true") {
+        if settings.idempotent() {
             let client = inner.clone();
             std::thread::spawn(move || hurry_producer_id(&client));
         }
+        let client = inner.clone();
+        let counts = Counts::new(Arc::new(move |topic: &str| {
+            let md = metadata::ask(client.client(), Some(topic), Duration::from_secs(2)).ok()?;
+            let t = md.topic(topic)?;
+            (!t.layout.is_empty()).then_some(t.partitions)
+        }));
         Ok(Producer {
             inner,
             partitioner,
-            counts: Arc::default(),
+            counts,
         })
     }
 
-    /// The topic's partition count, asked of the cluster off the async
-    /// threads at most every few seconds; `None` while the cluster does not
-    /// know the topic. Only the first ask waits for the answer: after that
-    /// the count known is used while the cluster is asked again, so a slow
-    /// or unreachable cluster holds no record up.
+    /// The topic's partition count (see metadata::Counts).
     async fn partitions(&self, topic: &str) -> Option<i32> {
-        let known = match super::lock(&self.counts).get_mut(topic) {
-            Some(c) if c.at.elapsed() < COUNT_AGE => return c.n,
-            Some(c) => Some((c.n, !std::mem::replace(&mut c.asking, true))),
-            None => None,
-        };
-        match known {
-            Some((n, again)) => {
-                if again {
-                    tokio::spawn(self.ask_count(topic));
-                }
-                n
-            }
-            None => self.ask_count(topic).await,
-        }
-    }
-
-    /// Asks the cluster for the topic's partition count and keeps the answer.
-    fn ask_count(&self, topic: &str) -> impl std::future::Future<Output = Option<i32>> + 'static {
-        let (inner, counts, name) = (self.inner.clone(), self.counts.clone(), topic.to_string());
-        async move {
-            let asked = name.clone();
-            let n = tokio::task::spawn_blocking(move || {
-                let md = inner
-                    .client()
-                    .fetch_metadata(Some(&asked), Duration::from_secs(2))
-                    .ok()?;
-                let t = md.topics().iter().find(|t| t.name() == asked)?;
-                (t.error().is_none() && !t.partitions().is_empty())
-                    .then(|| t.partitions().len() as i32)
-            })
-            .await
-            .ok()
-            .flatten();
-            let count = Count {
-                n,
-                at: Instant::now(),
-                asking: false,
-            };
-            super::lock(&counts).insert(name, count);
-            n
-        }
+        self.counts.get(topic).await
     }
 
     /// Where kprod's own partitioner sends `draft`, if it is the one in use.

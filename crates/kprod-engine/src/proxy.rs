@@ -29,9 +29,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::cluster::metadata;
-use super::faults::Fault;
-use super::{lock, Event, Level};
+use crate::connection::Connection;
+use crate::event::{Event, Level};
+use crate::faults::{Fault, Injector};
+use crate::metadata;
+use crate::settings::Settings;
+use crate::sync::lock;
 
 /// The largest frame the proxy takes: far above what a producer sends
 /// (message.max.bytes tops at 1 GB but no one sends that through a console).
@@ -65,6 +68,8 @@ impl Drop for Proxy {
 struct Shared {
     /// The cluster's own bootstrap servers.
     upstream: Vec<String>,
+    /// How the proxy's own clients reach the cluster.
+    connection: Connection,
     /// Every broker the cluster has told the producer about, by node id.
     nodes: Mutex<HashMap<i32, Arc<Node>>>,
     plan: Mutex<Plan>,
@@ -110,11 +115,13 @@ struct Pending {
 }
 
 impl Proxy {
-    /// Listens on loopback for `bootstrap` (the cluster's host:port list).
+    /// Listens on loopback for the cluster `connection` reaches (its
+    /// host:port list).
     pub async fn start(
-        bootstrap: &str,
+        connection: &Connection,
         events: mpsc::UnboundedSender<Event>,
     ) -> Result<Proxy, String> {
+        let bootstrap = connection.bootstrap();
         let upstream: Vec<String> = bootstrap
             .split(',')
             .map(|s| s.trim().to_string())
@@ -131,6 +138,7 @@ impl Proxy {
             .map_err(|e| format!("the proxy cannot listen on loopback: {e}"))?;
         let shared = Arc::new(Shared {
             upstream,
+            connection: connection.clone(),
             nodes: Mutex::new(HashMap::new()),
             plan: Mutex::new(Plan::default()),
             events,
@@ -139,10 +147,10 @@ impl Proxy {
         // Learn the brokers now, so a fault can name one before the producer
         // has asked; an unreachable cluster is learnt later, as it answers.
         let (learnt_tx, learnt) = watch::channel(false);
-        let servers = bootstrap.to_string();
+        let side = connection.clone();
         let learner = shared.clone();
         tokio::spawn(async move {
-            let brokers = tokio::task::spawn_blocking(move || brokers(&servers))
+            let brokers = tokio::task::spawn_blocking(move || brokers(&side))
                 .await
                 .unwrap_or_default();
             for (id, host, port) in brokers {
@@ -299,10 +307,10 @@ impl Proxy {
         partition: i32,
         broker: i32,
     ) -> Result<String, String> {
-        let servers = self.shared.upstream.join(",");
+        let side = self.shared.connection.clone();
         let name = topic.to_string();
         let (leader, replicas) =
-            tokio::task::spawn_blocking(move || layout(&servers, &name, partition))
+            tokio::task::spawn_blocking(move || layout(&side, &name, partition))
                 .await
                 .map_err(|e| e.to_string())??;
         if !replicas.contains(&broker) {
@@ -375,7 +383,7 @@ impl Proxy {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         // Told only once the cluster's metadata says so.
-        let (servers, name) = (self.shared.upstream.join(","), topic.to_string());
+        let (servers, name) = (self.shared.connection.clone(), topic.to_string());
         for _ in 0..40 {
             let (s, n) = (servers.clone(), name.clone());
             let now = tokio::task::spawn_blocking(move || layout(&s, &n, partition))
@@ -439,19 +447,16 @@ async fn call<Q: Encodable, A: Decodable>(
 }
 
 /// The partition's leader and replicas, by the cluster's metadata.
-fn layout(bootstrap: &str, topic: &str, partition: i32) -> Result<(i32, Vec<i32>), String> {
-    let md = metadata(bootstrap)?;
-    let t = md
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic)
-        .ok_or("the cluster has no such topic")?;
+fn layout(connection: &Connection, topic: &str, partition: i32) -> Result<(i32, Vec<i32>), String> {
+    let md = metadata::query(connection)
+        .map_err(|e| format!("cannot read the cluster's metadata: {e}"))?;
+    let t = md.topic(topic).ok_or("the cluster has no such topic")?;
     let p = t
-        .partitions()
+        .layout
         .iter()
-        .find(|p| p.id() == partition)
-        .ok_or_else(|| format!("{topic} has {} partitions", t.partitions().len()))?;
-    Ok((p.leader(), p.replicas().to_vec()))
+        .find(|p| p.id == partition)
+        .ok_or_else(|| format!("{topic} has {} partitions", t.layout.len()))?;
+    Ok((p.leader, p.replicas.clone()))
 }
 
 impl Shared {
@@ -680,13 +685,13 @@ enum Then {
 
 /// The cluster's brokers as its metadata names them (id, host, port); none
 /// if it does not answer within a few seconds.
-fn brokers(bootstrap: &str) -> Vec<(i32, String, i32)> {
-    metadata(bootstrap).map_or_else(
+fn brokers(connection: &Connection) -> Vec<(i32, String, i32)> {
+    metadata::query(connection).map_or_else(
         |_| Vec::new(),
         |md| {
-            md.brokers()
-                .iter()
-                .map(|b| (b.id(), b.host().to_string(), b.port()))
+            md.brokers
+                .into_iter()
+                .map(|b| (b.id, b.host, b.port))
                 .collect()
         },
     )
@@ -988,8 +993,18 @@ pub const NOT_RUNNING: &str = "on a real cluster faults are made by kprod's prox
 /// Why the proxy cannot stand in the producer's connections.
 pub const NOT_PLAINTEXT: &str = "kprod's proxy speaks PLAINTEXT only: it cannot read TLS (SSL, SASL_SSL), and its own requests to the cluster (its brokers, a leader move) have no SASL credentials";
 
+impl Injector for Proxy {
+    fn inject<'a>(
+        &'a self,
+        fault: &'a Fault,
+        _settings: &'a Settings,
+    ) -> futures::future::BoxFuture<'a, Result<String, String>> {
+        Box::pin(Proxy::inject(self, fault))
+    }
+}
+
 /// Whether the producer would speak anything but PLAINTEXT.
-pub fn not_plaintext(settings: &super::settings::Settings) -> bool {
+pub fn not_plaintext(settings: &Settings) -> bool {
     settings
         .get("security.protocol")
         .is_some_and(|p| !p.eq_ignore_ascii_case("plaintext"))

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::batches::Line;
+pub use crate::debuglog::{Line, Wire};
 
 /// One produce request: a batch of one partition sent to its leader once.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,60 +58,6 @@ impl Request {
     pub fn is_retry(&self) -> bool {
         self.attempt > 1
     }
-}
-
-/// `HOST:PORT/ID: Sent ProduceRequest (v7, 1234 bytes @ 0, CorrId 5)`.
-const SENT: &str = ": Sent ProduceRequest (";
-/// `HOST:PORT/ID: Received ProduceResponse (v7, 55 bytes, CorrId 5, rtt 1.23ms)`.
-const RECEIVED: &str = ": Received ProduceResponse (";
-
-/// A request line from librdkafka's `protocol` debug context.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Wire {
-    Sent { broker: i32, corr: i32, bytes: u64 },
-    Received { broker: i32, corr: i32, rtt_ms: f64 },
-}
-
-/// Reads a ProduceRequest or ProduceResponse line; others: None.
-pub fn parse(msg: &str) -> Option<Wire> {
-    let (at, sent) = match (msg.find(SENT), msg.find(RECEIVED)) {
-        (Some(at), _) => (at, true),
-        (_, Some(at)) => (at, false),
-        _ => return None,
-    };
-    let broker = broker_id(&msg[..at])?;
-    let inside = msg[at..].split_once(" (")?.1.strip_suffix(')')?;
-    let fields: Vec<&str> = inside.split(", ").collect();
-    let corr = fields
-        .iter()
-        .find_map(|f| f.strip_prefix("CorrId "))?
-        .parse()
-        .ok()?;
-    if sent {
-        let bytes = fields.get(1)?.split(' ').next()?.parse().ok()?;
-        Some(Wire::Sent {
-            broker,
-            corr,
-            bytes,
-        })
-    } else {
-        let rtt_ms = fields
-            .iter()
-            .find_map(|f| f.strip_prefix("rtt "))?
-            .strip_suffix("ms")?
-            .parse()
-            .ok()?;
-        Some(Wire::Received {
-            broker,
-            corr,
-            rtt_ms,
-        })
-    }
-}
-
-/// `[thrd:...]: HOST:PORT/ID` → ID.
-pub(super) fn broker_id(head: &str) -> Option<i32> {
-    head.rsplit(": ").next()?.rsplit('/').next()?.parse().ok()
 }
 
 /// A batch built and waiting for its request to go out.
@@ -307,7 +253,7 @@ impl Tracker {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        super::lock(&self.state)
+        crate::sync::lock(&self.state)
     }
 }
 
@@ -354,7 +300,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batches;
+    use crate::debuglog::{parse_batch, parse_wire as parse};
 
     const BUILT: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo [3]: Produce MessageSet with 2 message(s) (151 bytes, ApiVersion 7, MsgVersion 2, MsgId 1, BaseSeq 0, PID{Id:1000,Epoch:0}, none)";
     const SENT_LINE: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: Sent ProduceRequest (v7, 219 bytes @ 0, CorrId 9)";
@@ -363,33 +309,9 @@ mod tests {
     const DELIVERED: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo [3]: MessageSet with 2 message(s) (MsgId 1, BaseSeq 0) delivered";
 
     #[test]
-    fn reads_request_lines() {
-        assert_eq!(
-            parse(SENT_LINE),
-            Some(Wire::Sent {
-                broker: 2,
-                corr: 9,
-                bytes: 219
-            })
-        );
-        assert_eq!(
-            parse(RECEIVED_LINE),
-            Some(Wire::Received {
-                broker: 2,
-                corr: 9,
-                rtt_ms: 3.51
-            })
-        );
-        assert_eq!(
-            parse("[thrd:x]: 127.0.0.1:1/1: Sent MetadataRequest (v12, 30 bytes @ 0, CorrId 2)"),
-            None
-        );
-    }
-
-    #[test]
     fn a_timed_out_request_and_its_retry() {
         let t = Tracker::default();
-        let line = |l: &str| batches::parse(l).unwrap();
+        let line = |l: &str| parse_batch(l).unwrap();
         let wire = |l: &str| parse(l).unwrap();
 
         assert_eq!(t.batch(&line(BUILT)), None);
@@ -432,7 +354,7 @@ mod tests {
     fn without_msgids_requests_settle_in_order_and_a_retry_follows_its_failure() {
         let t = Tracker::default();
         let plain = |l: &str| {
-            batches::parse(
+            parse_batch(
                 &l.replace(
                     "MsgId 1, BaseSeq 0, PID{Id:1000,Epoch:0}",
                     "MsgId 0, BaseSeq -1",

@@ -390,6 +390,16 @@ impl Settings {
         }
     }
 
+    /// enable.idempotence.
+    pub fn idempotent(&self) -> bool {
+        self.get("enable.idempotence") == Some("true")
+    }
+
+    /// request.timeout.ms.
+    pub fn request_timeout_ms(&self) -> u32 {
+        u32::try_from(self.int("request.timeout.ms")).unwrap_or(30_000)
+    }
+
     fn int(&self, name: &str) -> i64 {
         self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
     }

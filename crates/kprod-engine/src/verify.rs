@@ -12,11 +12,14 @@ use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
-use super::{Event, Level};
+use crate::connection::Connection;
+use crate::event::{Event, Level};
+use crate::metadata;
+pub use crate::verdict::{IssueKind, PartitionCounts, Summary};
 
 /// The header that carries `<run>-<n>`: this kprod run and the record's number.
 pub const ID_HEADER: &str = "kprod.id";
@@ -25,80 +28,6 @@ pub const ID_HEADER: &str = "kprod.id";
 const CATCH_UP: Duration = Duration::from_secs(30);
 /// How often a changed summary is reported while records flow.
 const SUMMARY_EVERY: Duration = Duration::from_millis(500);
-
-/// What the verifier found wrong with one record, reported as it is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssueKind {
-    /// Acked, but the reader went past its offset without seeing it.
-    Missing,
-    /// Read back more than once.
-    Duplicated,
-    /// Read back at another offset than its ack reported.
-    Misplaced,
-    /// Read back after a record of the same key that was sent later.
-    Reordered,
-}
-
-impl IssueKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            IssueKind::Missing => "MISSING",
-            IssueKind::Duplicated => "DUPLICATE",
-            IssueKind::Misplaced => "MISPLACED",
-            IssueKind::Reordered => "REORDERED",
-        }
-    }
-}
-
-/// Counts for one partition.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PartitionCounts {
-    pub topic: String,
-    pub partition: i32,
-    pub acked: u64,
-    /// Distinct records of this run read back.
-    pub read_back: u64,
-    pub missing: u64,
-    /// Extra copies read back.
-    pub duplicated: u64,
-    pub misplaced: u64,
-    pub reordered: u64,
-    /// Acked but above the partition's high watermark when verified: on the
-    /// leader's log, not yet committed, so no consumer can read it (Kafka 4
-    /// holds the high watermark while the ISR is below min.insync.replicas).
-    pub uncommitted: u64,
-}
-
-/// The verifier's findings so far, or at the end (`complete`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub partitions: Vec<PartitionCounts>,
-    /// The readers reached the end of what was written and every acked
-    /// record without a place was looked for.
-    pub complete: bool,
-}
-
-impl Summary {
-    pub fn total(&self) -> PartitionCounts {
-        let mut t = PartitionCounts::default();
-        for p in &self.partitions {
-            t.acked += p.acked;
-            t.read_back += p.read_back;
-            t.missing += p.missing;
-            t.duplicated += p.duplicated;
-            t.misplaced += p.misplaced;
-            t.reordered += p.reordered;
-            t.uncommitted += p.uncommitted;
-        }
-        t
-    }
-
-    /// Nothing acked was lost or misplaced.
-    pub fn no_loss(&self) -> bool {
-        let t = self.total();
-        t.missing == 0 && t.misplaced == 0
-    }
-}
 
 enum Msg {
     Acked {
@@ -132,7 +61,7 @@ enum Msg {
 /// The verifier's handle: cheap to call from librdkafka's delivery thread.
 pub struct Verifier {
     run: String,
-    bootstrap: String,
+    connection: Connection,
     tx: UnboundedSender<Msg>,
     events: UnboundedSender<Event>,
     watched: Mutex<HashSet<String>>,
@@ -146,7 +75,7 @@ impl Drop for Verifier {
 }
 
 impl Verifier {
-    pub fn start(bootstrap: &str, events: UnboundedSender<Event>) -> Arc<Verifier> {
+    pub fn start(connection: &Connection, events: UnboundedSender<Event>) -> Arc<Verifier> {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(State::default().run(rx, events.clone()));
         let nanos = std::time::SystemTime::now()
@@ -154,7 +83,7 @@ impl Verifier {
             .map_or(0, |d| d.as_nanos());
         Arc::new(Verifier {
             run: format!("{:x}", nanos ^ (std::process::id() as u128) << 64),
-            bootstrap: bootstrap.to_string(),
+            connection: connection.clone(),
             tx,
             events,
             watched: Mutex::new(HashSet::new()),
@@ -179,7 +108,7 @@ impl Verifier {
         let (ready_tx, ready_rx) = oneshot::channel();
         let reader = Reader {
             run: self.run.clone(),
-            bootstrap: self.bootstrap.clone(),
+            connection: self.connection.clone(),
             topic: topic.to_string(),
             tx: self.tx.clone(),
             events: self.events.clone(),
@@ -208,8 +137,8 @@ impl Verifier {
             .iter()
             .cloned()
             .collect();
-        let bootstrap = self.bootstrap.clone();
-        let ends = tokio::task::spawn_blocking(move || ends(&bootstrap, &topics))
+        let connection = self.connection.clone();
+        let ends = tokio::task::spawn_blocking(move || ends(&connection, &topics))
             .await
             .unwrap_or_default();
         let (reply, answer) = oneshot::channel();
@@ -219,21 +148,19 @@ impl Verifier {
 }
 
 /// The end offset of every partition of `topics`, as the brokers say now.
-fn ends(bootstrap: &str, topics: &[String]) -> HashMap<(String, i32), i64> {
+fn ends(connection: &Connection, topics: &[String]) -> HashMap<(String, i32), i64> {
     let mut out = HashMap::new();
-    let Ok(consumer) = consumer(bootstrap) else {
+    let Ok(consumer) = consumer(connection) else {
         return out;
     };
     for topic in topics {
-        let Ok(md) = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) else {
+        let Ok(md) = metadata::ask(consumer.client(), Some(topic), metadata::TIMEOUT) else {
             continue;
         };
-        for t in md.topics() {
-            for p in t.partitions() {
-                if let Ok((_, high)) =
-                    consumer.fetch_watermarks(topic, p.id(), Duration::from_secs(5))
-                {
-                    out.insert((topic.clone(), p.id()), high);
+        for t in &md.topics {
+            for p in &t.layout {
+                if let Ok((_, high)) = consumer.fetch_watermarks(topic, p.id, metadata::TIMEOUT) {
+                    out.insert((topic.clone(), p.id), high);
                 }
             }
         }
@@ -241,21 +168,14 @@ fn ends(bootstrap: &str, topics: &[String]) -> HashMap<(String, i32), i64> {
     out
 }
 
-fn consumer(bootstrap: &str) -> rdkafka::error::KafkaResult<BaseConsumer> {
-    ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "kprod-verifier")
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false")
-        .set("fetch.wait.max.ms", "100")
-        .create()
+fn consumer(connection: &Connection) -> rdkafka::error::KafkaResult<BaseConsumer> {
+    connection.verifier_config().create()
 }
 
 /// Reads one topic on its own thread and passes what it reads to the state.
 struct Reader {
     run: String,
-    bootstrap: String,
+    connection: Connection,
     topic: String,
     tx: UnboundedSender<Msg>,
     events: UnboundedSender<Event>,
@@ -264,7 +184,7 @@ struct Reader {
 
 impl Reader {
     fn run(self, ready: oneshot::Sender<()>) {
-        let consumer = match consumer(&self.bootstrap) {
+        let consumer = match consumer(&self.connection) {
             Ok(c) => c,
             Err(e) => {
                 self.tell(format!("verifier: cannot read '{}' back: {e}", self.topic));
@@ -341,20 +261,15 @@ impl Reader {
 
     /// Each partition's end offset now: where this run's records will start.
     fn starts(&self, consumer: &BaseConsumer) -> Option<Vec<(i32, i64)>> {
-        let md = consumer
-            .fetch_metadata(Some(&self.topic), Duration::from_secs(5))
-            .ok()?;
-        let t = md.topics().first()?;
-        if t.error().is_some() {
-            return None;
-        }
-        t.partitions()
+        let md = metadata::ask(consumer.client(), Some(&self.topic), metadata::TIMEOUT).ok()?;
+        let t = md.topic(&self.topic)?;
+        t.layout
             .iter()
             .map(|p| {
                 consumer
-                    .fetch_watermarks(&self.topic, p.id(), Duration::from_secs(5))
+                    .fetch_watermarks(&self.topic, p.id, metadata::TIMEOUT)
                     .ok()
-                    .map(|(_, high)| (p.id(), high))
+                    .map(|(_, high)| (p.id, high))
             })
             .collect()
     }

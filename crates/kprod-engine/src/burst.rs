@@ -1,0 +1,240 @@
+//! The one burst loop: numbered copies of a draft, paced or flat out, held
+//! and ended by the front end's Pause, Resume and Stop; and a comparison,
+//! which sends the same burst with a producer of its own per variant.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use tokio::sync::mpsc;
+
+use crate::clock::pace;
+use crate::compare::{Outcome, Variant};
+use crate::connection::Connection;
+use crate::event::Event;
+use crate::producer::{Counters, Producer};
+use crate::record::{Draft, Filler};
+use crate::stats::Sent;
+
+/// Whether bursts go on, wait, or end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// Set by Pause, Resume and Stop, read before every record.
+#[derive(Debug, Default)]
+pub struct Flow {
+    state: AtomicU8,
+}
+
+impl Flow {
+    pub fn get(&self) -> State {
+        match self.state.load(Ordering::Relaxed) {
+            1 => State::Paused,
+            2 => State::Stopped,
+            _ => State::Running,
+        }
+    }
+
+    pub fn set(&self, state: State) {
+        let n = match state {
+            State::Running => 0,
+            State::Paused => 1,
+            State::Stopped => 2,
+        };
+        self.state.store(n, Ordering::Relaxed);
+    }
+}
+
+/// Sends `count` copies of `draft` filled by `filler` (`{seq}` 0..count),
+/// at most `rate` a second when given, as `flow` allows.
+pub async fn send(
+    producer: &Producer,
+    draft: &Draft,
+    filler: &Filler,
+    count: u64,
+    rate: Option<f64>,
+    flow: &Flow,
+) {
+    let mut start = tokio::time::Instant::now();
+    for seq in 0..count {
+        match flow.get() {
+            State::Stopped => break,
+            State::Paused => {
+                // The time paused does not count against the rate.
+                let held = tokio::time::Instant::now();
+                while flow.get() == State::Paused {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                if flow.get() == State::Stopped {
+                    break;
+                }
+                start += held.elapsed();
+            }
+            State::Running => {}
+        }
+        if let Some(r) = rate {
+            pace(start, seq, r).await;
+        }
+        producer.enqueue(&filler.fill(draft, seq)).await;
+        // An enqueue that never waits never yields: give the front end's
+        // task its turn on this thread.
+        tokio::task::consume_budget().await;
+    }
+}
+
+/// A burst the engine runs: it starts once records can flow, so the rate
+/// counts from then.
+pub async fn run(
+    producer: Arc<Producer>,
+    draft: Draft,
+    count: u64,
+    rate: Option<f64>,
+    flow: Arc<Flow>,
+) {
+    producer.ready(&draft.topic).await;
+    let filler = match draft.filler() {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = producer.events().send(Event::Notice {
+                level: crate::event::Level::Error,
+                text: format!("burst not sent: {e}"),
+            });
+            return;
+        }
+    };
+    send(&producer, &draft, &filler, count, rate, &flow).await;
+}
+
+/// How often a compare run's producer has librdkafka report its statistics,
+/// and so how long a run waits after its last ack for the last report.
+const REPORT_EVERY: Duration = Duration::from_millis(100);
+
+/// Sends `count` numbered copies of `draft` with a producer built from the
+/// variant's settings (after one warm-up record, not counted), waits for
+/// every report, and adds up what happened: the batches as librdkafka's
+/// statistics count them, the records' bytes as their delivery reports
+/// tell.
+pub async fn compare(
+    connection: &Connection,
+    variant: &Variant,
+    draft: &Draft,
+    count: u64,
+    rate: Option<f64>,
+) -> Result<Outcome, String> {
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let mut settings = variant.settings.clone();
+    settings
+        .set(
+            "statistics.interval.ms",
+            &REPORT_EVERY.as_millis().to_string(),
+        )
+        .map_err(|e| e.to_string())?;
+    let producer = Producer::build(
+        &connection.with_settings(&settings),
+        events,
+        Arc::new(Counters::default()),
+        None,
+    )?;
+    // A new producer first connects, reads metadata and gets its producer
+    // id; one record sent and acked first keeps that out of the figures,
+    // and so does the report that counts its batch.
+    producer.enqueue(&draft.numbered(0)).await;
+    settle(&producer).await;
+    while rx.try_recv().is_ok() {}
+    let collect = tokio::spawn(async move {
+        let mut o = Tally::default();
+        while let Some(event) = rx.recv().await {
+            o.add(event);
+        }
+        o
+    });
+    let filler = draft.filler()?;
+    let start = Instant::now();
+    send(&producer, draft, &filler, count, rate, &Flow::default()).await;
+    settle(&producer).await;
+    // Dropping the producer ends its event stream once the last report is in.
+    tokio::task::spawn_blocking(move || drop(producer))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tally = collect.await.map_err(|e| e.to_string())?;
+    let last = tally.last.unwrap_or(start);
+    let q = |p: f64| Duration::from_micros(tally.latency.value_at_quantile(p));
+    Ok(Outcome {
+        label: variant.label.clone(),
+        acked: tally.acked,
+        failed: tally.failed,
+        elapsed: last.saturating_duration_since(start),
+        partitions: tally.partitions,
+        sent: tally.sent,
+        record_bytes: tally.record_bytes,
+        latency: [
+            q(0.50),
+            q(0.95),
+            q(0.99),
+            Duration::from_micros(tally.latency.max()),
+        ],
+    })
+}
+
+/// Waits until every record is acked or failed, and then for librdkafka's
+/// statistics to have reported twice more (the first may have been written
+/// just before the last batch was counted).
+async fn settle(producer: &Producer) {
+    while producer.in_flight() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(REPORT_EVERY * 5 / 2).await;
+}
+
+struct Tally {
+    acked: u64,
+    failed: u64,
+    partitions: Vec<u64>,
+    sent: Sent,
+    record_bytes: u64,
+    latency: Histogram<u64>,
+    last: Option<Instant>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            acked: 0,
+            failed: 0,
+            partitions: Vec::new(),
+            sent: Sent::default(),
+            record_bytes: 0,
+            latency: Histogram::new(3).expect("3 significant figures is valid"),
+            last: None,
+        }
+    }
+}
+
+impl Tally {
+    fn add(&mut self, event: Event) {
+        match event {
+            Event::Acked(a) => {
+                self.acked += 1;
+                let p = a.partition.max(0) as usize;
+                if self.partitions.len() <= p {
+                    self.partitions.resize(p + 1, 0);
+                }
+                self.partitions[p] += 1;
+                let _ = self.latency.record(a.latency.as_micros() as u64);
+                self.last = Some(Instant::now());
+            }
+            Event::Failed { .. } => {
+                self.failed += 1;
+                self.last = Some(Instant::now());
+            }
+            Event::Stats { sent, .. } => self.sent.add(&sent),
+            Event::Batch(b) => self.record_bytes += b.record_bytes,
+            _ => {}
+        }
+    }
+}

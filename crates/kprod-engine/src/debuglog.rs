@@ -1,0 +1,257 @@
+//! The one reader of librdkafka's debug lines. The `msg` context says when a
+//! partition's batch is built, delivered or refused; the `protocol` context
+//! says when a produce request goes out and when its response comes. Batches
+//! (batches.rs) and requests (requests.rs) are both told from what this
+//! reads, in the order librdkafka wrote it.
+
+/// A line kprod uses, by what it tells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Debug {
+    Batch(Line),
+    Wire(Wire),
+}
+
+/// Reads a debug line of librdkafka's facility `fac`; lines kprod does not
+/// use: None. A flood brings several lines a batch, so the facility picks
+/// the reader before any text is looked at.
+pub fn read(fac: &str, msg: &str) -> Option<Debug> {
+    match fac {
+        "PRODUCE" | "MSGSET" => parse_batch(msg).map(Debug::Batch),
+        "SEND" | "RECV" => parse_wire(msg).map(Debug::Wire),
+        _ => None,
+    }
+}
+
+/// A line from librdkafka's `msg` debug context that kprod uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// `Produce MessageSet with N message(s) (B bytes, ..., MsgId I, ...)`.
+    Sent {
+        broker: i32,
+        topic: String,
+        partition: i32,
+        records: u32,
+        wire_bytes: u64,
+        first_msgid: u64,
+        codec: String,
+        /// The idempotent producer's id and epoch (`PID{Id:I,Epoch:E}`).
+        pid: Option<(i64, i16)>,
+    },
+    /// `MessageSet with N message(s) (MsgId I, BaseSeq S) delivered`.
+    Delivered {
+        topic: String,
+        partition: i32,
+        records: u32,
+        first_msgid: u64,
+    },
+    /// `MessageSet ... (MsgId I, BaseSeq S) encountered error: E (actions A)`.
+    Failed {
+        topic: String,
+        partition: i32,
+        first_msgid: u64,
+        /// librdkafka's error text and what it does about it.
+        error: String,
+    },
+}
+
+/// Reads the lines kprod needs from a librdkafka debug message; others: None.
+pub fn parse_batch(msg: &str) -> Option<Line> {
+    if let Some(at) = msg.find("]: Produce MessageSet with ") {
+        let (broker, topic, partition) = place(&msg[..at + 1])?;
+        let rest = &msg[at + "]: Produce MessageSet with ".len()..];
+        let records = rest.split(' ').next()?.parse().ok()?;
+        let inside = rest
+            .split_once("message(s) (")?
+            .1
+            .trim_end()
+            .strip_suffix(')')?;
+        let fields: Vec<&str> = inside.split(", ").collect();
+        let wire_bytes = fields.first()?.strip_suffix(" bytes")?.parse().ok()?;
+        let first_msgid = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("MsgId "))?
+            .parse()
+            .ok()?;
+        let codec = fields.last()?.to_string();
+        let pid = fields.iter().find_map(|f| {
+            let inside = f.strip_prefix("PID{Id:")?.strip_suffix('}')?;
+            let (id, epoch) = inside.split_once(",Epoch:")?;
+            Some((id.parse().ok()?, epoch.parse().ok()?))
+        });
+        return Some(Line::Sent {
+            broker,
+            topic,
+            partition,
+            records,
+            wire_bytes,
+            first_msgid,
+            codec,
+            pid,
+        });
+    }
+    if let Some((head, error)) = msg.split_once(") encountered error: ") {
+        let (topic, partition, _, first_msgid) = message_set(head)?;
+        return Some(Line::Failed {
+            topic,
+            partition,
+            first_msgid,
+            error: error.trim_end().to_string(),
+        });
+    }
+    if msg.ends_with(") delivered") {
+        let (topic, partition, records, first_msgid) = message_set(msg)?;
+        return Some(Line::Delivered {
+            topic,
+            partition,
+            records,
+            first_msgid,
+        });
+    }
+    None
+}
+
+/// `... TOPIC [P]: MessageSet with N message(s) (MsgId I, ...` → (TOPIC, P,
+/// N, I), as the delivered and error lines begin.
+fn message_set(msg: &str) -> Option<(String, i32, u32, u64)> {
+    let at = msg.find("]: MessageSet with ")?;
+    let (_, topic, partition) = place(&msg[..at + 1])?;
+    let rest = &msg[at + "]: MessageSet with ".len()..];
+    let records = rest.split(' ').next()?.parse().ok()?;
+    let first_msgid = rest
+        .split_once("(MsgId ")?
+        .1
+        .split(',')
+        .next()?
+        .parse()
+        .ok()?;
+    Some((topic, partition, records, first_msgid))
+}
+
+/// `... HOST:PORT/ID: TOPIC [P]` → (ID, TOPIC, P). Topic names have no
+/// spaces, so the last ": " before ` [P]` starts the topic.
+fn place(head: &str) -> Option<(i32, String, i32)> {
+    let open = head.rfind(" [")?;
+    let partition = head[open + 2..].strip_suffix(']')?.parse().ok()?;
+    let before = &head[..open];
+    let colon = before.rfind(": ")?;
+    let topic = before[colon + 2..].to_string();
+    let broker = broker_id(&before[..colon]).unwrap_or(-1);
+    Some((broker, topic, partition))
+}
+
+/// `HOST:PORT/ID: Sent ProduceRequest (v7, 1234 bytes @ 0, CorrId 5)`.
+const SENT: &str = ": Sent ProduceRequest (";
+/// `HOST:PORT/ID: Received ProduceResponse (v7, 55 bytes, CorrId 5, rtt 1.23ms)`.
+const RECEIVED: &str = ": Received ProduceResponse (";
+
+/// A request line from librdkafka's `protocol` debug context.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wire {
+    Sent { broker: i32, corr: i32, bytes: u64 },
+    Received { broker: i32, corr: i32, rtt_ms: f64 },
+}
+
+/// Reads a ProduceRequest or ProduceResponse line; others: None.
+pub fn parse_wire(msg: &str) -> Option<Wire> {
+    let (at, sent) = match (msg.find(SENT), msg.find(RECEIVED)) {
+        (Some(at), _) => (at, true),
+        (_, Some(at)) => (at, false),
+        _ => return None,
+    };
+    let broker = broker_id(&msg[..at])?;
+    let inside = msg[at..].split_once(" (")?.1.strip_suffix(')')?;
+    let fields: Vec<&str> = inside.split(", ").collect();
+    let corr = fields
+        .iter()
+        .find_map(|f| f.strip_prefix("CorrId "))?
+        .parse()
+        .ok()?;
+    if sent {
+        let bytes = fields.get(1)?.split(' ').next()?.parse().ok()?;
+        Some(Wire::Sent {
+            broker,
+            corr,
+            bytes,
+        })
+    } else {
+        let rtt_ms = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("rtt "))?
+            .strip_suffix("ms")?
+            .parse()
+            .ok()?;
+        Some(Wire::Received {
+            broker,
+            corr,
+            rtt_ms,
+        })
+    }
+}
+
+/// `[thrd:...]: HOST:PORT/ID` → ID.
+fn broker_id(head: &str) -> Option<i32> {
+    head.rsplit(": ").next()?.rsplit('/').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SENT: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo.x-1 [3]: Produce MessageSet with 2 message(s) (151 bytes, ApiVersion 7, MsgVersion 2, MsgId 1, BaseSeq 0, PID{Id:0,Epoch:0}, lz4)";
+    const DONE: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: demo.x-1 [3]: MessageSet with 2 message(s) (MsgId 1, BaseSeq 0) delivered";
+    const SENT_LINE: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: Sent ProduceRequest (v7, 219 bytes @ 0, CorrId 9)";
+    const RECEIVED_LINE: &str = "[thrd:127.0.0.1:40533/bootstrap]: 127.0.0.1:40533/2: Received ProduceResponse (v7, 60 bytes, CorrId 9, rtt 3.51ms)";
+
+    #[test]
+    fn reads_librdkafkas_lines() {
+        assert_eq!(
+            parse_batch(SENT),
+            Some(Line::Sent {
+                broker: 2,
+                topic: "demo.x-1".into(),
+                partition: 3,
+                records: 2,
+                wire_bytes: 151,
+                first_msgid: 1,
+                codec: "lz4".into(),
+                pid: Some((0, 0))
+            })
+        );
+        assert_eq!(
+            parse_batch(DONE),
+            Some(Line::Delivered {
+                topic: "demo.x-1".into(),
+                partition: 3,
+                records: 2,
+                first_msgid: 1
+            })
+        );
+        assert_eq!(parse_batch("[thrd:main]: something else"), None);
+    }
+
+    #[test]
+    fn reads_request_lines() {
+        assert_eq!(
+            parse_wire(SENT_LINE),
+            Some(Wire::Sent {
+                broker: 2,
+                corr: 9,
+                bytes: 219
+            })
+        );
+        assert_eq!(
+            parse_wire(RECEIVED_LINE),
+            Some(Wire::Received {
+                broker: 2,
+                corr: 9,
+                rtt_ms: 3.51
+            })
+        );
+        assert_eq!(
+            parse_wire(
+                "[thrd:x]: 127.0.0.1:1/1: Sent MetadataRequest (v12, 30 bytes @ 0, CorrId 2)"
+            ),
+            None
+        );
+    }
+}

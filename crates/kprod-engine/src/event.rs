@@ -1,0 +1,217 @@
+//! The engine's vocabulary: the commands front ends send, the events it
+//! sends back, and the plain data they carry. A leaf: it imports only data
+//! types, so every other module can use it without a cycle.
+
+use std::time::Duration;
+
+use crate::batches::Batch;
+use crate::compare;
+use crate::faults::Fault;
+use crate::record::Draft;
+use crate::requests::Request;
+use crate::settings::Settings;
+use crate::stats::Sent;
+use crate::verdict::{IssueKind, Summary};
+
+/// How the engine connects.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// `None` starts the embedded cluster.
+    pub bootstrap: Option<String>,
+    /// The topic the user starts on (created on the embedded cluster).
+    pub topic: String,
+    pub settings: Settings,
+    /// Tag every record with an id header and read the topic back.
+    pub verify: bool,
+    /// Send through kprod's fault-injecting proxy (a real cluster only: the
+    /// embedded one makes its faults itself).
+    pub proxy: bool,
+}
+
+/// What a front end asks of the engine.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Send one record.
+    Send(Draft),
+    /// Send these records in order, then say so on `taken`. A reader waits
+    /// for that before it sends more, so a large input never piles up in
+    /// the command queue, and one wake-up carries many records.
+    Feed {
+        drafts: Vec<Draft>,
+        taken: std::sync::mpsc::SyncSender<()>,
+    },
+    /// Send `count` copies with their generators filled in (`{seq}` is
+    /// 0..count); at most `rate` records a second when given.
+    Burst {
+        draft: Draft,
+        count: u64,
+        rate: Option<f64>,
+    },
+    /// Send the same burst under each variant, one after the other, each
+    /// by a producer of its own; a `Compared` event for each.
+    Compare {
+        draft: Draft,
+        plan: compare::Plan,
+    },
+    /// Make the network misbehave (see faults.rs).
+    Fault(Fault),
+    /// Hold every running burst where it is; `Resume` goes on from there,
+    /// keeping its rate.
+    Pause,
+    Resume,
+    /// End every running burst after the record being sent.
+    Stop,
+    /// Rebuild the producer with these settings once nothing is in flight.
+    Apply(Settings),
+    /// Ask the cluster for its topics again.
+    RefreshTopics,
+    CreateTopic(NewTopic),
+    /// Send every burst to its end and wait until each record was acked or
+    /// failed.
+    Drain,
+    /// Drain, read back to the end and report the final verification.
+    Verify,
+    /// Deliver or fail what is in flight, then stop.
+    Shutdown,
+}
+
+/// When the broker says a record was written (CreateTime: the producer's
+/// stamp kept; LogAppendTime: the broker's clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    CreateTime(i64),
+    LogAppendTime(i64),
+}
+
+/// A delivery report for a record the broker accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub id: u64,
+    pub topic: String,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub partition: i32,
+    /// `None` with acks=0: the broker never says.
+    pub offset: Option<i64>,
+    pub timestamp: Option<Stamp>,
+    /// The CreateTime the producer gave the record.
+    pub created: i64,
+    pub latency: Duration,
+}
+
+/// A topic as the cluster describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: i32,
+    /// Leader, replicas and in-sync replicas of each partition.
+    pub layout: Vec<PartitionInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub id: i32,
+    /// -1 when the partition has no leader.
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+}
+
+/// What the cluster said it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterInfo {
+    /// Broker ids that answered in the metadata.
+    pub brokers: Vec<i32>,
+    pub topics: Vec<TopicInfo>,
+}
+
+/// A topic to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopic {
+    pub name: String,
+    pub partitions: i32,
+    pub replication: i32,
+    pub min_insync_replicas: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// What the engine reports, in the order it happens.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Connected {
+        bootstrap: String,
+        embedded: bool,
+        /// Where kprod's proxy listens, when the producer goes through it.
+        proxy: Option<String>,
+        /// Records carry the id header and are read back.
+        verify: bool,
+    },
+    Topics(ClusterInfo),
+    Queued {
+        id: u64,
+        topic: String,
+        partition: Option<i32>,
+        key_len: Option<usize>,
+        value_len: Option<usize>,
+    },
+    Acked(Ack),
+    /// A batch was delivered; sent before the Acked of its last record.
+    Batch(Batch),
+    /// What librdkafka's statistics say a topic's producer sent since its
+    /// report before (every statistics.interval.ms).
+    Stats {
+        topic: String,
+        sent: Sent,
+    },
+    /// A produce request went out, or came to an end (answered, refused or
+    /// timed out): the same request told again with its outcome.
+    Request(Request),
+    Failed {
+        id: u64,
+        topic: String,
+        key: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+        partition: Option<i32>,
+        code: String,
+        message: String,
+        latency: Duration,
+    },
+    /// The producer was rebuilt; `changes` says what changed.
+    Applied {
+        settings: Settings,
+        changes: Vec<String>,
+    },
+    Notice {
+        level: Level,
+        text: String,
+    },
+    /// The verifier's counts so far (or final, when `complete`).
+    Verification(Summary),
+    /// One record the verifier found wrong, as soon as it is found.
+    VerifyIssue {
+        kind: IssueKind,
+        topic: String,
+        partition: i32,
+        offset: Option<i64>,
+        id: u64,
+    },
+    /// One variant of a comparison is done (`index` of `of`, from 0).
+    Compared {
+        index: usize,
+        of: usize,
+        outcome: Result<compare::Outcome, String>,
+    },
+    /// A fault was made or refused; its notices came before.
+    FaultAnswered,
+    ShutdownComplete {
+        sent: u64,
+        acked: u64,
+        failed: u64,
+    },
+}

@@ -1,0 +1,565 @@
+//! The engine's main loop: it takes front ends' commands, builds and rebuilds
+//! the producer, runs bursts and comparisons, makes faults beside it, and
+//! tells everything as events.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use tokio::sync::watch;
+
+use crate::burst::{self, Flow, State};
+use crate::cluster::{self, Embedded};
+use crate::connection::Connection;
+use crate::event::{Command, EngineConfig, Event, Level, NewTopic};
+use crate::faults::{Fault, Injector};
+use crate::metadata;
+use crate::producer::{upper_snake, Counters, Producer};
+use crate::proxy;
+use crate::settings::Settings;
+use crate::verify::Verifier;
+
+/// A front end's side of the event stream. Under a flood of records it
+/// waits a moment before it looks again and then takes what gathered, so
+/// the engine is not made to wake it for every record (that waking cost
+/// half of `kprod produce`'s throughput).
+pub struct Inbox {
+    rx: UnboundedReceiver<Event>,
+    /// Events taken since the stream was last found empty.
+    streak: u32,
+    /// Where the records' events taken are counted, for the engine to keep
+    /// pace with (Counters::keep_pace).
+    counters: Arc<Counters>,
+}
+
+/// Events in a row that make a flood. A batch's delivery report brings
+/// one event a record, so at 1 KiB records a flood comes in runs of about
+/// 15: a larger figure left the front end woken for every batch.
+const FLOOD: u32 = 16;
+/// How long a flooded front end lets events gather.
+const GATHER: Duration = Duration::from_millis(1);
+
+impl Inbox {
+    /// The next event; None once the engine is gone. Cancel-safe.
+    pub async fn recv(&mut self) -> Option<Event> {
+        if self.rx.is_empty() {
+            if self.streak >= FLOOD {
+                tokio::time::sleep(GATHER).await;
+            }
+            self.streak = 0;
+        }
+        let event = self.rx.recv().await;
+        self.streak += 1;
+        self.taken(event.as_ref());
+        event
+    }
+
+    /// An event already waiting, if any.
+    pub fn try_recv(&mut self) -> Option<Event> {
+        let event = self.rx.try_recv().ok();
+        self.streak += u32::from(event.is_some());
+        self.taken(event.as_ref());
+        event
+    }
+
+    fn taken(&self, event: Option<&Event>) {
+        if let Some(Event::Queued { .. } | Event::Acked(_) | Event::Failed { .. }) = event {
+            self.counters.taken.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+}
+
+/// The front ends' handle on a running engine.
+#[derive(Clone)]
+pub struct Engine {
+    commands: UnboundedSender<Command>,
+    faults: UnboundedSender<Fault>,
+    counters: Arc<Counters>,
+}
+
+impl Engine {
+    /// Starts the engine on the current tokio runtime.
+    pub fn start(config: EngineConfig) -> (Engine, UnboundedReceiver<Event>) {
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (faults, fault_rx) = mpsc::unbounded_channel();
+        let (events, event_rx) = mpsc::unbounded_channel();
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(run(config, command_rx, fault_rx, events, counters.clone()));
+        (
+            Engine {
+                commands,
+                faults,
+                counters,
+            },
+            event_rx,
+        )
+    }
+
+    /// The engine's events for a front end that takes them as they come:
+    /// from now on, records wait for it when it falls far behind, so a
+    /// screen that cannot keep up slows the producer instead of piling
+    /// events up in memory.
+    pub fn inbox(&self, rx: UnboundedReceiver<Event>) -> Inbox {
+        self.counters.watched.store(true, Ordering::Relaxed);
+        Inbox {
+            rx,
+            streak: 0,
+            counters: self.counters.clone(),
+        }
+    }
+
+    pub fn send(&self, command: Command) {
+        // A closed channel means the engine already stopped; nothing to tell.
+        let _ = match command {
+            // A fault lands at once, even while the engine waits for records
+            // to drain.
+            Command::Fault(f) => self.faults.send(f).map_err(drop),
+            c => self.commands.send(c).map_err(drop),
+        };
+    }
+}
+
+/// How long metadata requests may take before the user is told.
+const METADATA_TIMEOUT: Duration = metadata::TIMEOUT;
+/// How often the topic list is read again, so a broker that comes up (or a
+/// topic that appears) is noticed without the user asking.
+const METADATA_REFRESH: Duration = Duration::from_secs(3);
+
+async fn run(
+    config: EngineConfig,
+    mut commands: UnboundedReceiver<Command>,
+    fault_rx: UnboundedReceiver<Fault>,
+    events: UnboundedSender<Event>,
+    counters: Arc<Counters>,
+) {
+    let notice = |level, text: String| {
+        let _ = events.send(Event::Notice { level, text });
+    };
+    // Declared before the producer so it is dropped after it.
+    let mut embedded: Option<Arc<Embedded>> = None;
+    let bootstrap = match &config.bootstrap {
+        Some(servers) => servers.clone(),
+        None => match Embedded::start(&config.topic) {
+            Ok(cluster) => {
+                let servers = cluster.bootstrap_servers();
+                embedded = Some(Arc::new(cluster));
+                servers
+            }
+            Err(e) => {
+                notice(Level::Error, e);
+                String::new()
+            }
+        },
+    };
+    let connection = Connection::new(&bootstrap, &config.settings);
+    // Declared before the producer so it is dropped after it.
+    let mut proxy: Option<Arc<proxy::Proxy>> = None;
+    // Why faults cannot be made, when they cannot.
+    let mut no_faults = match (&embedded, &config.bootstrap) {
+        (None, None) => "the embedded cluster did not start".to_string(),
+        _ => proxy::NOT_RUNNING.to_string(),
+    };
+    if config.proxy && config.bootstrap.is_some() {
+        let started = match proxy::not_plaintext(&config.settings) {
+            true => Err(proxy::NOT_PLAINTEXT.to_string()),
+            false => proxy::Proxy::start(&connection, events.clone()).await,
+        };
+        match started {
+            Ok(p) => proxy = Some(Arc::new(p)),
+            Err(e) => {
+                notice(
+                    Level::Error,
+                    format!(
+                        "{e}: the producer goes straight to the cluster, and faults cannot be made"
+                    ),
+                );
+                no_faults = format!("kprod's proxy did not start: {e}");
+            }
+        }
+    }
+    // Where the producer connects; everything else talks to the cluster.
+    let through = proxy
+        .as_ref()
+        .map_or_else(|| bootstrap.clone(), |p| p.bootstrap_servers());
+    let _ = events.send(Event::Connected {
+        bootstrap: bootstrap.clone(),
+        embedded: config.bootstrap.is_none(),
+        proxy: proxy.as_ref().map(|p| p.bootstrap_servers()),
+        verify: config.verify,
+    });
+    if config.bootstrap.is_none() {
+        notice(Level::Warn, cluster::EMBEDDED_TIMESTAMP_NOTE.into());
+    }
+
+    let (settings_tx, settings_rx) = watch::channel(config.settings.clone());
+    let maker: Result<Arc<dyn Injector>, String> = match (&embedded, &proxy) {
+        (Some(cluster), _) => Ok(cluster.clone()),
+        (None, Some(p)) => Ok(p.clone()),
+        (None, None) => Err(no_faults),
+    };
+    tokio::spawn(serve_faults(fault_rx, maker, settings_rx, events.clone()));
+    let verifier = config
+        .verify
+        .then(|| Verifier::start(&connection, events.clone()));
+    let producing = connection.to(&through);
+    let build = |settings: &Settings| {
+        Producer::build(
+            &producing.with_settings(settings),
+            events.clone(),
+            counters.clone(),
+            verifier.clone(),
+        )
+    };
+    let mut settings = config.settings;
+    let mut producer = match build(&settings) {
+        Ok(p) => Some(Arc::new(p)),
+        Err(e) => {
+            notice(Level::Error, e);
+            None
+        }
+    };
+    let reachable = Arc::new(Reachable::default());
+    let mut refresh = tokio::time::interval(METADATA_REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut bursts: Vec<JoinHandle<()>> = Vec::new();
+    let flow = Arc::new(Flow::default());
+
+    loop {
+        let command = tokio::select! {
+            command = commands.recv() => match command {
+                Some(c) => c,
+                None => break,
+            },
+            _ = refresh.tick() => {
+                if let Some(p) = &producer {
+                    refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
+                }
+                continue;
+            }
+        };
+        bursts.retain(|b| !b.is_finished());
+        match command {
+            Command::Send(draft) => match &producer {
+                Some(p) => p.enqueue(&draft).await,
+                None => notice(
+                    Level::Error,
+                    "no producer: fix the settings and apply them".into(),
+                ),
+            },
+            Command::Feed { drafts, taken } => {
+                match &producer {
+                    Some(p) => {
+                        for draft in &drafts {
+                            p.enqueue(draft).await;
+                            tokio::task::consume_budget().await;
+                        }
+                    }
+                    None => notice(
+                        Level::Error,
+                        format!(
+                            "no producer: {} records not sent; fix the settings",
+                            drafts.len()
+                        ),
+                    ),
+                }
+                let _ = taken.try_send(());
+            }
+            // Engine::send gives faults to the fault loop.
+            Command::Fault(_) => {}
+            Command::Pause => flow.set(State::Paused),
+            Command::Resume => flow.set(State::Running),
+            Command::Stop => flow.set(State::Stopped),
+            Command::Burst { draft, count, rate } => match &producer {
+                Some(p) => {
+                    if bursts.is_empty() {
+                        flow.set(State::Running);
+                    }
+                    bursts.push(tokio::spawn(burst::run(
+                        p.clone(),
+                        draft,
+                        count,
+                        rate,
+                        flow.clone(),
+                    )));
+                }
+                None => notice(
+                    Level::Error,
+                    "no producer: fix the settings and apply them".into(),
+                ),
+            },
+            Command::Compare { draft, plan } => {
+                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
+                let (producing, events) = (producing.clone(), events.clone());
+                bursts.push(tokio::spawn(async move {
+                    let (count, of) = (plan.count, plan.variants.len());
+                    for (index, variant) in plan.variants.iter().enumerate() {
+                        let _ = events.send(Event::Notice {
+                            level: Level::Info,
+                            text: format!(
+                                "compare {}/{of}: {count} records with {}",
+                                index + 1,
+                                variant.label
+                            ),
+                        });
+                        let outcome =
+                            burst::compare(&producing, variant, &draft, count, plan.rate).await;
+                        let _ = events.send(Event::Compared { index, of, outcome });
+                    }
+                }));
+            }
+            Command::Apply(next) => {
+                if let Err(e) = next.check() {
+                    notice(Level::Error, format!("not applied: {e}"));
+                    continue;
+                }
+                if proxy.is_some() && proxy::not_plaintext(&next) {
+                    notice(
+                        Level::Error,
+                        format!("not applied: {}", proxy::NOT_PLAINTEXT),
+                    );
+                    continue;
+                }
+                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
+                match build(&next) {
+                    Ok(p) => {
+                        let changes = next.changes_from(&settings);
+                        producer = Some(Arc::new(p));
+                        settings = next;
+                        settings_tx.send_replace(settings.clone());
+                        let _ = events.send(Event::Applied {
+                            settings: settings.clone(),
+                            changes,
+                        });
+                    }
+                    Err(e) => notice(
+                        Level::Error,
+                        format!("not applied, previous settings kept: {e}"),
+                    ),
+                }
+            }
+            Command::CreateTopic(topic) => {
+                let outcome = match &embedded {
+                    Some(cluster) => cluster.create(&topic),
+                    None => create_topic(&connection, &topic).await,
+                };
+                match outcome {
+                    Ok(()) => notice(
+                        Level::Info,
+                        format!(
+                            "created topic '{}': {} partitions, replication factor {}{}",
+                            topic.name,
+                            topic.partitions,
+                            topic.replication,
+                            topic
+                                .min_insync_replicas
+                                .map(|m| format!(", min.insync.replicas={m}"))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    Err(e) => notice(
+                        Level::Error,
+                        format!("topic '{}' not created: {e}", topic.name),
+                    ),
+                }
+                if let Some(p) = &producer {
+                    reachable.retell();
+                    refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
+                }
+            }
+            Command::RefreshTopics => {
+                if let Some(p) = &producer {
+                    reachable.retell();
+                    refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
+                }
+            }
+            Command::Drain => finish(&mut bursts, producer.as_deref(), &events, &flow).await,
+            Command::Verify => {
+                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
+                match &verifier {
+                    Some(v) => {
+                        v.finish().await;
+                    }
+                    None => notice(
+                        Level::Warn,
+                        "verification is off (no id header): nothing to verify".into(),
+                    ),
+                }
+            }
+            Command::Shutdown => {
+                for b in bursts.drain(..) {
+                    b.abort();
+                }
+                if let Some(p) = &producer {
+                    drain(p, &events).await;
+                }
+                break;
+            }
+        }
+    }
+    drop(producer);
+    let _ = events.send(Event::ShutdownComplete {
+        sent: counters.sent.load(Ordering::Relaxed),
+        acked: counters.acked.load(Ordering::Relaxed),
+        failed: counters.failed.load(Ordering::Relaxed),
+    });
+}
+
+/// Lets every burst enqueue its last record, then waits for the reports. A
+/// paused burst is resumed: waiting on it would wait for ever.
+async fn finish(
+    bursts: &mut Vec<JoinHandle<()>>,
+    producer: Option<&Producer>,
+    events: &UnboundedSender<Event>,
+    flow: &Flow,
+) {
+    if flow.get() == State::Paused && bursts.iter().any(|b| !b.is_finished()) {
+        flow.set(State::Running);
+        let _ = events.send(Event::Notice {
+            level: Level::Info,
+            text: "the paused burst goes on: it must end before that".into(),
+        });
+    }
+    for b in bursts.drain(..) {
+        let _ = b.await;
+    }
+    if let Some(p) = producer {
+        drain(p, events).await;
+    }
+}
+
+/// Waits until every record in flight was delivered or reported failed;
+/// delivery.timeout.ms bounds how long that takes.
+async fn drain(producer: &Producer, events: &UnboundedSender<Event>) {
+    let waiting = producer.in_flight();
+    if waiting > 0 {
+        let _ = events.send(Event::Notice {
+            level: Level::Info,
+            text: format!("waiting for {waiting} record(s) in flight to be delivered or fail"),
+        });
+    }
+    while producer.in_flight() > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Whether the last topic request was answered, so a failure is told once
+/// rather than every refresh.
+#[derive(Default)]
+struct Reachable {
+    /// 0: not asked yet, 1: answered, 2: failed and told.
+    state: std::sync::atomic::AtomicU8,
+}
+
+impl Reachable {
+    /// The user asked: tell the outcome even if it is the same as before.
+    fn retell(&self) {
+        self.state.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Fetches the cluster's topics off the async threads; the answer (or why
+/// there is none, once) arrives as an event.
+fn refresh_topics(
+    producer: Arc<Producer>,
+    bootstrap: &str,
+    reachable: Arc<Reachable>,
+    events: UnboundedSender<Event>,
+) {
+    let bootstrap = bootstrap.to_string();
+    tokio::task::spawn_blocking(move || {
+        match metadata::ask(producer.client(), None, METADATA_TIMEOUT) {
+            Ok(md) => {
+                if reachable.state.swap(1, Ordering::Relaxed) == 2 {
+                    let _ = events.send(Event::Notice {
+                        level: Level::Info,
+                        text: format!("the cluster at {bootstrap} answers again"),
+                    });
+                }
+                let _ = events.send(Event::Topics(md.info()));
+            }
+            Err(why) => {
+                if reachable.state.swap(2, Ordering::Relaxed) != 2 {
+                    let _ = events.send(Event::Notice {
+                    level: Level::Error,
+                    text: format!(
+                        "cannot read the cluster's topics at {bootstrap}: {why}. Is the broker up and -b right? kprod keeps trying."
+                    ),
+                });
+                }
+            }
+        }
+    });
+}
+
+/// Creates a topic on a real cluster with the admin API.
+async fn create_topic(connection: &Connection, topic: &NewTopic) -> Result<(), String> {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic as AdminTopic, TopicReplication};
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> = connection
+        .admin_config()
+        .create()
+        .map_err(|e| e.to_string())?;
+    let min_isr = topic.min_insync_replicas.map(|m| m.to_string());
+    let mut new = AdminTopic::new(
+        &topic.name,
+        topic.partitions,
+        TopicReplication::Fixed(topic.replication),
+    );
+    if let Some(m) = &min_isr {
+        new = new.set("min.insync.replicas", m);
+    }
+    let options = AdminOptions::new()
+        .operation_timeout(Some(METADATA_TIMEOUT))
+        .request_timeout(Some(METADATA_TIMEOUT));
+    let results = admin
+        .create_topics([&new], &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in results {
+        if let Err((_, code)) = r {
+            return Err(format!("{} ({code})", upper_snake(&format!("{code:?}"))));
+        }
+    }
+    Ok(())
+}
+
+/// Makes faults as they come, beside the engine's command loop, so that a
+/// fault lands at once even while that loop waits for records to drain.
+/// `maker` is what carries them out, or why none can.
+async fn serve_faults(
+    mut faults: UnboundedReceiver<Fault>,
+    maker: Result<Arc<dyn Injector>, String>,
+    settings: watch::Receiver<Settings>,
+    events: UnboundedSender<Event>,
+) {
+    let notice = |level, text: String| {
+        let _ = events.send(Event::Notice { level, text });
+    };
+    while let Some(fault) = faults.recv().await {
+        let settings = settings.borrow().clone();
+        let made = match &maker {
+            Ok(m) => m.inject(&fault, &settings).await,
+            Err(why) => Err(why.clone()),
+        };
+        match made {
+            Ok(note) => {
+                notice(Level::Warn, format!("fault: {fault}{note}"));
+                if let Some(caveat) = maker
+                    .as_ref()
+                    .ok()
+                    .and_then(|m| m.caveat(&fault, &settings))
+                {
+                    notice(Level::Warn, caveat.into());
+                }
+            }
+            Err(e) => notice(Level::Error, format!("fault not made: {fault}: {e}")),
+        }
+        let _ = events.send(Event::FaultAnswered);
+    }
+}
