@@ -206,6 +206,34 @@ impl LineFormat {
     }
 }
 
+/// `bytes` as text, each malformed sequence replaced by U+FFFD as Java's
+/// UTF-8 decoder replaces it. That is Rust's rule too, except for an encoded
+/// surrogate (`ED A0..BF`), which Java replaces whole: its three bytes, or
+/// its first two when the third is not a continuation byte.
+fn java_lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push(char::REPLACEMENT_CHARACTER);
+                let n = match bad {
+                    [0xED, 0xA0..=0xBF, third, ..] if third & 0xC0 == 0x80 => 3,
+                    [0xED, 0xA0..=0xBF, ..] => 2,
+                    _ => e.error_len().unwrap_or(bad.len()),
+                };
+                rest = &bad[n..];
+            }
+        }
+    }
+}
+
 /// Reads lines as Java's `BufferedReader.readLine` does: `\n`, `\r` and
 /// `\r\n` each end a line, a last line without an end still counts, and
 /// bytes that are not UTF-8 are replaced rather than refused.
@@ -236,7 +264,7 @@ impl<R: BufRead> Lines<R> {
                 Err(e) => return Err(e),
             };
             if buf.is_empty() {
-                return Ok(any.then(|| String::from_utf8_lossy(&self.raw).into_owned()));
+                return Ok(any.then(|| java_lossy(&self.raw)));
             }
             let mut start = 0;
             if self.skip_lf {
@@ -251,7 +279,7 @@ impl<R: BufRead> Lines<R> {
                     self.skip_lf = buf[end] == b'\r';
                     self.raw.extend_from_slice(&buf[start..end]);
                     self.inner.consume(end + 1);
-                    return Ok(Some(String::from_utf8_lossy(&self.raw).into_owned()));
+                    return Ok(Some(java_lossy(&self.raw)));
                 }
                 None => {
                     any |= buf.len() > start;
@@ -360,6 +388,10 @@ mod tests {
             assert_eq!(read_all(input, chunk), want, "buffer of {chunk}");
         }
         assert!(read_all(b"", 4).is_empty());
+        assert_eq!(
+            read_all(b"s\xed\xa0\x80|\xed\xbfA|\xe0\x80\x80|\xed", 64),
+            vec!["s\u{fffd}|\u{fffd}A|\u{fffd}\u{fffd}\u{fffd}|\u{fffd}"]
+        );
         assert_eq!(read_all(b"x\r", 4), vec!["x"]);
         assert_eq!(read_all(b"\n", 4), vec![""]);
     }
