@@ -129,3 +129,48 @@ fn kprod_writes_what_the_console_producer_writes() {
         assert_eq!(got, want, "{name}: kprod wrote other records than java");
     }
 }
+
+fn hex(s: &str) -> String {
+    let mut out = String::from("x");
+    for b in s.as_bytes() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// `--producer.config` files read as java.util.Properties reads them
+/// (tests/java/ReadProps.java), for every file in tests/fixtures/properties.
+#[test]
+fn properties_files_read_as_java_reads_them() {
+    if Command::new("java").arg("-version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "Java is needed in CI");
+        eprintln!("properties_files_read_as_java_reads_them: skipped, no java");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in std::fs::read_dir(root.join("tests/fixtures/properties")).unwrap() {
+        let file = file.unwrap().path();
+        let java = Command::new("java")
+            .arg(root.join("tests/java/ReadProps.java"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            java.status.success(),
+            "{}",
+            String::from_utf8_lossy(&java.stderr)
+        );
+        // Java keeps the last of a repeated name.
+        let mut ours = std::collections::BTreeMap::new();
+        for (_, name, value) in kprod::cli::read_properties(&file).unwrap() {
+            ours.insert(hex(&name), hex(&value));
+        }
+        let ours: String = ours.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+        assert_eq!(
+            ours,
+            String::from_utf8_lossy(&java.stdout),
+            "{}",
+            file.display()
+        );
+    }
+}
