@@ -393,7 +393,15 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
     let mut headers = Vec::new();
     for h in &args.header {
         headers.extend(
-            parse_headers(h, &HeaderSyntax::LINES).map_err(|e| format!("--header {h}: {e}"))?,
+            // A flag's header needs its value spelt out.
+            parse_headers(
+                h,
+                &HeaderSyntax {
+                    bare_name_is_null: false,
+                    ..HeaderSyntax::LINES
+                },
+            )
+            .map_err(|e| format!("--header {h}: {e}"))?,
         );
     }
     let draft = Draft {
