@@ -242,38 +242,21 @@ pub fn check_bootstrap(servers: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A Java properties file as (line number, name, value): `#`/`!` comments,
-/// `=` or `:` between name and value, `\` continues a line.
+/// A Java properties file as (line number, name, value), read by the rules
+/// of `java.util.Properties.load`: `=`, `:` or blanks between name and
+/// value, `\uXXXX` and other backslash escapes, `\` continuing a line, `#`
+/// and `!` comments. The text is UTF-8, and a leading byte-order mark is not
+/// part of the first name.
 pub fn read_properties(path: &Path) -> Result<Vec<(usize, String, String)>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut out = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim_start();
-        let (start, mut logical) = match pending.take() {
-            Some((start, before)) => (start, before + line),
-            None => {
-                if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-                    continue;
-                }
-                (i + 1, line.to_string())
-            }
-        };
-        if logical.ends_with('\\') && !logical.ends_with("\\\\") {
-            logical.pop();
-            pending = Some((start, logical));
-            continue;
+    for line in java_properties::PropertiesIter::new_with_encoding(text, encoding_rs::UTF_8) {
+        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+        let number = line.line_number();
+        if let java_properties::LineContent::KVPair(name, value) = line.consume_content() {
+            out.push((number, name, value));
         }
-        let cut = logical.find(['=', ':']).ok_or_else(|| {
-            format!(
-                "{} line {start}: '{logical}' is not name=value",
-                path.display()
-            )
-        })?;
-        let name = logical[..cut].trim().to_string();
-        let value = logical[cut + 1..].trim().to_string();
-        out.push((start, name, value));
     }
     Ok(out)
 }

@@ -2,19 +2,19 @@
 //! file or a template; every engine event goes to stdout as one JSON object,
 //! named like kafka-verifiable-producer's where it has the same event.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
 use crate::cli::ProduceArgs;
 use crate::engine::faults::{Scheduled, When};
-use crate::engine::record::{Draft, Header};
+use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
 use crate::engine::settings::SPECS;
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
-use crate::lines::LineFormat;
+use crate::lines::{LineFormat, Lines};
 
 /// At most this many input lines go to the engine in one command.
 const FEED_CHUNK: usize = 1024;
@@ -46,7 +46,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         },
         None => Box::new(std::io::stdin()),
     };
-    let mut input = std::io::BufReader::with_capacity(1 << 16, source);
+    let input = std::io::BufReader::with_capacity(1 << 16, source);
     let verify = config.verify;
     let quiet = args.quiet;
     let topic = config.topic.clone();
@@ -111,22 +111,19 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                     });
                 };
                 let mut chunk = Vec::new();
-                let mut line = String::new();
+                let mut input = Lines::new(input);
                 for number in 1.. {
-                    line.clear();
-                    match input.read_line(&mut line) {
-                        Ok(0) => break,
-                        Ok(_) => {}
+                    let text = match input.next_line() {
+                        Ok(Some(text)) => text,
+                        Ok(None) => break,
                         Err(e) => {
                             bad(
                                 json!({"name": "input_error", "line": number, "message": e.to_string()}),
                             );
                             break;
                         }
-                    }
-                    let text = line.strip_suffix('\n').unwrap_or(&line);
-                    let text = text.strip_suffix('\r').unwrap_or(text);
-                    match format.parse(text, number) {
+                    };
+                    match format.parse(&text, number) {
                         Ok(l) => chunk.push(Draft {
                             topic: topic.clone(),
                             key: l.key,
@@ -137,12 +134,14 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                             partition: None,
                             timestamp: None,
                         }),
+                        // As kafka-console-producer does, the first bad line
+                        // ends the input; the lines before it are sent.
                         Err(message) => {
-                            bad(json!({"name": "input_error", "line": number, "message": message}))
+                            bad(json!({"name": "input_error", "line": number, "message": message}));
+                            break;
                         }
                     }
-                    if chunk.len() >= FEED_CHUNK || (input.buffer().is_empty() && !chunk.is_empty())
-                    {
+                    if chunk.len() >= FEED_CHUNK || (!input.buffered() && !chunk.is_empty()) {
                         feed(std::mem::take(&mut chunk));
                     }
                 }
@@ -391,19 +390,20 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
     if args.count.is_none() {
         return Ok(None);
     }
-    let headers = args
-        .header
-        .iter()
-        .map(|h| {
-            let (name, value) = h
-                .split_once(':')
-                .ok_or_else(|| format!("--header {h}: not NAME:VALUE"))?;
-            Ok(Header {
-                name: name.to_string(),
-                value: Some(value.as_bytes().to_vec()),
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let mut headers = Vec::new();
+    for h in &args.header {
+        headers.extend(
+            // A flag's header needs its value spelt out.
+            parse_headers(
+                h,
+                &HeaderSyntax {
+                    bare_name_is_null: false,
+                    ..HeaderSyntax::LINES
+                },
+            )
+            .map_err(|e| format!("--header {h}: {e}"))?,
+        );
+    }
     let draft = Draft {
         topic: topic.to_string(),
         key: args.key.as_ref().map(|k| k.as_bytes().to_vec()),

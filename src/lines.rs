@@ -1,7 +1,15 @@
 //! kafka-console-producer's line format, so files and pipes written for it
-//! produce the same records through `kprod produce`.
+//! produce the same records through `kprod produce`, byte for byte.
+//!
+//! The rules are those of Kafka 4.3.1's LineMessageReader: a line ends at
+//! `\n`, `\r` or `\r\n`; bytes that are not UTF-8 become U+FFFD, as Java's
+//! reader decodes them, instead of ending the input; headers come first,
+//! then the key, then the value; the first bad line ends the input unless
+//! `ignore.error` is set.
 
-use crate::engine::record::Header;
+use std::io::{self, BufRead};
+
+use crate::engine::record::{self, Header, HeaderSyntax};
 
 /// How a line splits into headers, key and value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +48,12 @@ pub struct Line {
     pub headers: Vec<Header>,
 }
 
+/// Characters that make Java read `headers.separator` as a regular
+/// expression rather than as the text it looks like.
+const REGEX_SPECIAL: &[char] = &[
+    '\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}',
+];
+
 impl LineFormat {
     /// The format described by `--property name=value` options.
     pub fn from_properties(props: &[String]) -> Result<LineFormat, String> {
@@ -48,7 +62,7 @@ impl LineFormat {
             let (name, value) = p
                 .split_once('=')
                 .ok_or_else(|| format!("--property {p}: not name=value"))?;
-            let flag = || match value.to_ascii_lowercase().as_str() {
+            let flag = || match value.trim().to_ascii_lowercase().as_str() {
                 "true" => Ok(true),
                 "false" => Ok(false),
                 _ => Err(format!("--property {name}: '{value}' is not true or false")),
@@ -66,7 +80,15 @@ impl LineFormat {
                 "ignore.error" => f.ignore_error = flag()?,
                 "key.separator" => f.key_separator = text(name)?,
                 "headers.delimiter" => f.headers_delimiter = text(name)?,
-                "headers.separator" => f.headers_separator = text(name)?,
+                "headers.separator" => {
+                    f.headers_separator = text(name)?;
+                    if value.contains(REGEX_SPECIAL) {
+                        return Err(format!(
+                            "--property headers.separator: '{value}' holds one of {}, which kafka-console-producer reads as a regular expression; choose a plain separator",
+                            REGEX_SPECIAL.iter().collect::<String>()
+                        ));
+                    }
+                }
                 "headers.key.separator" => f.headers_key_separator = text(name)?,
                 "null.marker" => f.null_marker = Some(text(name)?),
                 other => {
@@ -76,17 +98,72 @@ impl LineFormat {
                 }
             }
         }
+        // The console producer refuses these pairs, as a line could not be
+        // split back unambiguously.
+        let pairs: [(&str, &String, &str, &String); 3] = [
+            (
+                "headers.delimiter",
+                &f.headers_delimiter,
+                "headers.separator",
+                &f.headers_separator,
+            ),
+            (
+                "headers.delimiter",
+                &f.headers_delimiter,
+                "headers.key.separator",
+                &f.headers_key_separator,
+            ),
+            (
+                "headers.separator",
+                &f.headers_separator,
+                "headers.key.separator",
+                &f.headers_key_separator,
+            ),
+        ];
+        for (a, x, b, y) in pairs {
+            if x == y {
+                return Err(format!("--property {a} and {b} may not be equal"));
+            }
+        }
+        if let Some(m) = &f.null_marker {
+            for (name, sep) in [
+                ("key.separator", &f.key_separator),
+                ("headers.separator", &f.headers_separator),
+                ("headers.delimiter", &f.headers_delimiter),
+                ("headers.key.separator", &f.headers_key_separator),
+            ] {
+                if m == sep {
+                    return Err(format!(
+                        "--property null.marker and {name} may not be equal"
+                    ));
+                }
+            }
+        }
         Ok(f)
     }
 
-    /// Splits one line (without its newline); `number` is for the message.
+    fn header_syntax(&self) -> HeaderSyntax<'_> {
+        HeaderSyntax {
+            separator: &self.headers_separator,
+            key_separator: &self.headers_key_separator,
+            null_marker: self.null_marker.as_deref(),
+            bare_name_is_null: self.ignore_error,
+            trim: false,
+        }
+    }
+
+    /// Splits one line (without its end); `number` is for the message.
     pub fn parse(&self, line: &str, number: usize) -> Result<Line, String> {
         let mut rest = line;
         let mut headers = Vec::new();
         if self.parse_headers {
             match rest.split_once(self.headers_delimiter.as_str()) {
                 Some((h, r)) => {
-                    headers = self.headers(h, number)?;
+                    // Headers equal to the null marker stand for none.
+                    if self.null_marker.as_deref() != Some(h) {
+                        headers = record::parse_headers(h, &self.header_syntax())
+                            .map_err(|e| format!("line {number}: {e}"))?;
+                    }
                     rest = r;
                 }
                 None if self.ignore_error => {}
@@ -127,26 +204,99 @@ impl LineFormat {
             _ => Some(s.as_bytes().to_vec()),
         }
     }
+}
 
-    fn headers(&self, text: &str, number: usize) -> Result<Vec<Header>, String> {
-        if text.is_empty() {
-            return Ok(Vec::new());
-        }
-        text.split(self.headers_separator.as_str())
-            .map(|h| {
-                let (name, value) = match h.split_once(self.headers_key_separator.as_str()) {
-                    Some((n, v)) => (n, self.nullable(v)),
-                    None => (h, None),
+/// `bytes` as text, each malformed sequence replaced by U+FFFD as Java's
+/// UTF-8 decoder replaces it. That is Rust's rule too, except for an encoded
+/// surrogate (`ED A0..BF`), which Java replaces whole: its three bytes, or
+/// its first two when the third is not a continuation byte.
+fn java_lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push(char::REPLACEMENT_CHARACTER);
+                let n = match bad {
+                    [0xED, 0xA0..=0xBF, third, ..] if third & 0xC0 == 0x80 => 3,
+                    [0xED, 0xA0..=0xBF, ..] => 2,
+                    _ => e.error_len().unwrap_or(bad.len()),
                 };
-                if self.null_marker.as_deref() == Some(name) {
-                    return Err(format!("line {number}: a header name equals null.marker"));
+                rest = &bad[n..];
+            }
+        }
+    }
+}
+
+/// Reads lines as Java's `BufferedReader.readLine` does: `\n`, `\r` and
+/// `\r\n` each end a line, a last line without an end still counts, and
+/// bytes that are not UTF-8 are replaced rather than refused.
+pub struct Lines<R> {
+    inner: R,
+    /// The last line ended with `\r`: a `\n` that follows belongs to it.
+    skip_lf: bool,
+    raw: Vec<u8>,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub fn new(inner: R) -> Lines<R> {
+        Lines {
+            inner,
+            skip_lf: false,
+            raw: Vec::new(),
+        }
+    }
+
+    /// The next line without its end, or `None` at the end of the input.
+    pub fn next_line(&mut self) -> io::Result<Option<String>> {
+        self.raw.clear();
+        let mut any = false;
+        loop {
+            let buf = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                return Ok(any.then(|| java_lossy(&self.raw)));
+            }
+            let mut start = 0;
+            if self.skip_lf {
+                self.skip_lf = false;
+                if buf[0] == b'\n' {
+                    start = 1;
                 }
-                Ok(Header {
-                    name: name.to_string(),
-                    value,
-                })
-            })
-            .collect()
+            }
+            match buf[start..].iter().position(|&b| b == b'\n' || b == b'\r') {
+                Some(i) => {
+                    let end = start + i;
+                    self.skip_lf = buf[end] == b'\r';
+                    self.raw.extend_from_slice(&buf[start..end]);
+                    self.inner.consume(end + 1);
+                    return Ok(Some(java_lossy(&self.raw)));
+                }
+                None => {
+                    any |= buf.len() > start;
+                    self.raw.extend_from_slice(&buf[start..]);
+                    let n = buf.len();
+                    self.inner.consume(n);
+                }
+            }
+        }
+    }
+}
+
+impl<R: io::Read> Lines<io::BufReader<R>> {
+    /// Whether more input is already read from the source, so a caller can
+    /// tell a file's lines from a line typed at a terminal.
+    pub fn buffered(&self) -> bool {
+        !self.inner.buffer().is_empty()
     }
 }
 
@@ -175,9 +325,7 @@ mod tests {
             "headers.delimiter=;",
             "null.marker=NULL",
         ]);
-        let l = f
-            .parse("trace:abc,tenant,trace:NULL,empty:;k1|v1", 3)
-            .unwrap();
+        let l = f.parse("trace:abc,trace:NULL,empty:;k1|v1", 3).unwrap();
         assert_eq!(l.key.as_deref(), Some(&b"k1"[..]));
         assert_eq!(l.value.as_deref(), Some(&b"v1"[..]));
         let hs: Vec<(&str, Option<&[u8]>)> = l
@@ -189,15 +337,16 @@ mod tests {
             hs,
             vec![
                 ("trace", Some(&b"abc"[..])),
-                ("tenant", None),
                 ("trace", None),
                 ("empty", Some(&b""[..]))
             ]
         );
-        let l = f.parse(";NULL|NULL", 4).unwrap();
+        let l = f.parse("NULL;NULL|NULL", 4).unwrap();
         assert_eq!((l.key, l.value, l.headers.len()), (None, None, 0));
-        let l = f.parse(";|", 5).unwrap();
+        let l = f.parse("NULL;|", 5).unwrap();
         assert_eq!((l.key, l.value), (Some(vec![]), Some(vec![])));
+        // Empty headers are one pair without a separator, as in Java.
+        assert!(f.parse(";|", 6).unwrap_err().contains("line 6"));
     }
 
     #[test]
@@ -222,6 +371,42 @@ mod tests {
             .unwrap_err()
             .contains("unknown"));
         let f = fmt(&["parse.headers=true", "null.marker=N"]);
-        assert!(f.parse("N:1\tv", 2).unwrap_err().contains("null.marker"));
+        assert!(f.parse("N:1\tv", 2).unwrap_err().contains("null marker"));
+    }
+
+    fn read_all(bytes: &[u8], chunk: usize) -> Vec<String> {
+        let mut r = Lines::new(std::io::BufReader::with_capacity(chunk, bytes));
+        std::iter::from_fn(|| r.next_line().unwrap()).collect()
+    }
+
+    #[test]
+    fn lines_end_as_javas_read_line_ends_them() {
+        let input = b"a\r\nb\rc\n\nd\xff\xfee\r\r\nlast";
+        let want = vec!["a", "b", "c", "", "d\u{fffd}\u{fffd}e", "", "last"];
+        // A \r\n cut by the end of a buffer is still one line end.
+        for chunk in 1..8 {
+            assert_eq!(read_all(input, chunk), want, "buffer of {chunk}");
+        }
+        assert!(read_all(b"", 4).is_empty());
+        assert_eq!(
+            read_all(b"s\xed\xa0\x80|\xed\xbfA|\xe0\x80\x80|\xed", 64),
+            vec!["s\u{fffd}|\u{fffd}A|\u{fffd}\u{fffd}\u{fffd}|\u{fffd}"]
+        );
+        assert_eq!(read_all(b"x\r", 4), vec!["x"]);
+        assert_eq!(read_all(b"\n", 4), vec![""]);
+    }
+
+    #[test]
+    fn properties_java_refuses_are_refused() {
+        for props in [
+            &["headers.delimiter=,"][..],
+            &["headers.key.separator=,"],
+            &["null.marker=\t"],
+            &["null.marker=:"],
+            &["headers.separator=|"],
+        ] {
+            let props: Vec<String> = props.iter().map(|s| s.to_string()).collect();
+            assert!(LineFormat::from_properties(&props).is_err(), "{props:?}");
+        }
     }
 }

@@ -37,7 +37,7 @@ fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
 
 #[test]
 fn lines_in_the_console_producer_format_are_sent_and_verified() {
-    let input = "trace:t1,tenant\tk1\tv1\n\tNULL\tv2\n\tk3\tNULL\n";
+    let input = "trace:t1,tenant:NULL\tk1\tv1\nNULL\tNULL\tv2\nNULL\tk3\tNULL\n";
     let (code, events, stderr) = produce(
         &[
             "--property",
@@ -113,7 +113,7 @@ fn a_template_generates_numbered_records() {
 }
 
 #[test]
-fn a_bad_line_is_reported_the_rest_is_sent_and_the_exit_code_says_so() {
+fn a_bad_line_ends_the_input_as_in_kafka_console_producer() {
     let (code, events, _) = produce(
         &["--property", "parse.key=true"],
         "a\tb\nno separator\nc\td\n",
@@ -126,7 +126,7 @@ fn a_bad_line_is_reported_the_rest_is_sent_and_the_exit_code_says_so() {
         .as_str()
         .unwrap()
         .contains("no key separator"));
-    assert_eq!(named(&events, "producer_send_success").len(), 2);
+    assert_eq!(named(&events, "producer_send_success").len(), 1);
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn bad_options_are_refused_before_anything_is_sent() {
         ),
         (
             vec!["--count", "3", "--header", "novalue"],
-            "not NAME:VALUE",
+            "no header key separator",
         ),
         (
             vec!["--producer.config", "/nonexistent.properties"],
@@ -492,10 +492,7 @@ fn a_large_input_keeps_its_order_and_its_line_numbers() {
         .iter()
         .map(|e| e["value"].as_str().unwrap())
         .collect();
-    let expected: Vec<String> = (0..5000)
-        .filter(|&i| i != 4321)
-        .map(|i| format!("v{i}"))
-        .collect();
+    let expected: Vec<String> = (0..4321).map(|i| format!("v{i}")).collect();
     assert_eq!(
         values, expected,
         "one key, one partition: the input's order"

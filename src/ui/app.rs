@@ -1326,28 +1326,11 @@ impl App {
 
     /// Headers from the editor: `name: value` per line, a bare name is null.
     pub fn parsed_headers(&self) -> Result<Vec<Header>, String> {
-        let mut out = Vec::new();
-        for (i, line) in self.headers.lines().iter().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let (name, value) = match line.split_once(':') {
-                Some((n, v)) => (
-                    n,
-                    Some(v.strip_prefix(' ').unwrap_or(v).as_bytes().to_vec()),
-                ),
-                None => (line.as_str(), None),
-            };
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(format!("header line {} has no name", i + 1));
-            }
-            out.push(Header {
-                name: name.to_string(),
-                value,
-            });
-        }
-        Ok(out)
+        crate::engine::record::parse_headers(
+            &self.headers.lines().join("\n"),
+            &crate::engine::record::HeaderSyntax::LINES,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// The explicit partition, if one was typed.

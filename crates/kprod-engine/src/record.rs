@@ -8,6 +8,106 @@ pub struct Header {
     pub value: Option<Vec<u8>>,
 }
 
+/// How a text of headers is written. Every front end reads headers through
+/// [`parse_headers`] with one of these, so the rules are the same everywhere:
+/// pairs are cut at each `separator`, empty pairs at the end are dropped (as
+/// Java's `String.split` drops them), each pair is cut at its first
+/// `key_separator`, and a value equal to `null_marker` is null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderSyntax<'a> {
+    pub separator: &'a str,
+    pub key_separator: &'a str,
+    pub null_marker: Option<&'a str>,
+    /// A pair without `key_separator` is a header with a null value instead
+    /// of an error.
+    pub bare_name_is_null: bool,
+    /// For text a person types: blank pairs are skipped, names are trimmed
+    /// and one space after `key_separator` is not part of the value.
+    pub trim: bool,
+}
+
+impl HeaderSyntax<'static> {
+    /// kafka-console-producer's defaults: `a:1,b:2`.
+    pub const CONSOLE: HeaderSyntax<'static> = HeaderSyntax {
+        separator: ",",
+        key_separator: ":",
+        null_marker: None,
+        bare_name_is_null: false,
+        trim: false,
+    };
+    /// One `name: value` a line, as the composer and `--header` take them;
+    /// a bare name is a null header.
+    pub const LINES: HeaderSyntax<'static> = HeaderSyntax {
+        separator: "\n",
+        key_separator: ":",
+        null_marker: None,
+        bare_name_is_null: true,
+        trim: true,
+    };
+}
+
+/// Why a text of headers was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("no header key separator {separator:?} in '{pair}'")]
+    NoKeySeparator { pair: String, separator: String },
+    #[error("a header name equals the null marker '{0}'; a name cannot be null")]
+    NullName(String),
+    #[error("header '{0}' has no name")]
+    NoName(String),
+}
+
+/// The headers `text` holds, written as `syntax` says.
+pub fn parse_headers(text: &str, syntax: &HeaderSyntax) -> Result<Vec<Header>, HeaderError> {
+    let mut pairs: Vec<&str> = if syntax.separator.is_empty() {
+        vec![text]
+    } else {
+        text.split(syntax.separator).collect()
+    };
+    // A text without a separator is one pair even when empty; otherwise
+    // trailing empty pairs go, as in Java.
+    if pairs.len() > 1 {
+        while pairs.last().is_some_and(|p| p.is_empty()) {
+            pairs.pop();
+        }
+    }
+    let mut out = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        if syntax.trim && pair.trim().is_empty() {
+            continue;
+        }
+        let (name, value) = match pair.split_once(syntax.key_separator) {
+            Some((n, v)) => (n, Some(v)),
+            None if syntax.bare_name_is_null => (pair, None),
+            None => {
+                return Err(HeaderError::NoKeySeparator {
+                    pair: pair.to_string(),
+                    separator: syntax.key_separator.to_string(),
+                })
+            }
+        };
+        let (name, value) = if syntax.trim {
+            (name.trim(), value.map(|v| v.strip_prefix(' ').unwrap_or(v)))
+        } else {
+            (name, value)
+        };
+        if syntax.trim && name.is_empty() {
+            return Err(HeaderError::NoName(pair.to_string()));
+        }
+        // Java checks the name only of a pair that had a separator.
+        if value.is_some() && syntax.null_marker == Some(name) {
+            return Err(HeaderError::NullName(name.to_string()));
+        }
+        out.push(Header {
+            name: name.to_string(),
+            value: value
+                .filter(|v| syntax.null_marker != Some(*v))
+                .map(|v| v.as_bytes().to_vec()),
+        });
+    }
+    Ok(out)
+}
+
 /// A record ready to send. `None` key or value is Kafka's null, distinct from
 /// an empty byte string. Key and value are what the user typed; their
 /// serializers turn them into wire bytes as each record is sent, after a
@@ -93,5 +193,69 @@ mod tests {
         let c = d.numbered(42);
         assert_eq!(c.key.as_deref(), Some(&b"k-42-42"[..]));
         assert_eq!(c.value, None);
+    }
+
+    fn pairs(text: &str, syntax: &HeaderSyntax) -> Vec<(String, Option<String>)> {
+        parse_headers(text, syntax)
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.name, h.value.map(|v| String::from_utf8(v).unwrap())))
+            .collect()
+    }
+
+    #[test]
+    fn console_headers_follow_java_split() {
+        let s = HeaderSyntax {
+            null_marker: Some("N"),
+            ..HeaderSyntax::CONSOLE
+        };
+        assert_eq!(
+            pairs("a:1,b:,c:N,a:x:y,,", &s),
+            vec![
+                ("a".into(), Some("1".into())),
+                ("b".into(), Some("".into())),
+                ("c".into(), None),
+                ("a".into(), Some("x:y".into())),
+            ]
+        );
+        // Only separators: every pair is a trailing empty one.
+        assert!(pairs(",,", &s).is_empty());
+        assert!(matches!(
+            parse_headers("", &s),
+            Err(HeaderError::NoKeySeparator { .. })
+        ));
+        assert!(matches!(
+            parse_headers("a:1,,b:2", &s),
+            Err(HeaderError::NoKeySeparator { .. })
+        ));
+        assert_eq!(
+            parse_headers("N:1", &s),
+            Err(HeaderError::NullName("N".into()))
+        );
+        let lenient = HeaderSyntax {
+            bare_name_is_null: true,
+            ..s
+        };
+        assert_eq!(
+            pairs("bare,,N", &lenient),
+            vec![("bare".into(), None), ("".into(), None), ("N".into(), None)]
+        );
+    }
+
+    #[test]
+    fn typed_headers_are_trimmed_and_blank_lines_skipped() {
+        let s = HeaderSyntax::LINES;
+        assert_eq!(
+            pairs(" trace : abc\n\ntenant\nurl: http://x\n", &s),
+            vec![
+                ("trace".into(), Some("abc".into())),
+                ("tenant".into(), None),
+                ("url".into(), Some("http://x".into())),
+            ]
+        );
+        assert_eq!(
+            parse_headers(": v", &s),
+            Err(HeaderError::NoName(": v".into()))
+        );
     }
 }
