@@ -978,3 +978,24 @@ async fn lost_acks_are_retried_counted_and_the_embedded_caveat_is_on_screen() {
     let screen = c.screen();
     assert!(screen.contains("delivered"), "{screen}");
 }
+
+#[test]
+fn a_paste_of_100_kb_arrives_whole_in_one_update() {
+    let mut app = App::new("t", Settings::default());
+    app.focus = Focus::Value;
+    let text = "x".repeat(100 * 1024);
+    app.on_paste(&text);
+    assert_eq!(app.value.text.lines().join("").len(), text.len());
+    assert_eq!(
+        app.value.wire().as_ref().unwrap().as_ref().unwrap().len(),
+        text.len()
+    );
+}
+
+#[test]
+fn bytes_file_refuses_a_device_and_a_directory_with_a_message() {
+    let dev = kprod::ui::app::read_file("/dev/null").unwrap_err();
+    assert!(dev.contains("device"), "{dev}");
+    let dir = kprod::ui::app::read_file("/tmp").unwrap_err();
+    assert!(dir.contains("directory"), "{dir}");
+}

@@ -63,6 +63,15 @@ pub async fn run(
                         key_due.get_or_insert((last_drawn + KEY_FRAME_GAP).into());
                     }
                 }
+                Some(Ok(TermEvent::Paste(text))) => {
+                    figures.key.get_or_insert_with(Instant::now);
+                    app.on_paste(&text);
+                    dirty = true;
+                    now = last_drawn.elapsed() >= KEY_FRAME_GAP;
+                    if !now {
+                        key_due.get_or_insert((last_drawn + KEY_FRAME_GAP).into());
+                    }
+                }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),

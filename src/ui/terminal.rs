@@ -1,8 +1,11 @@
 //! Entering and leaving the terminal's raw, full-screen mode, and making sure
-//! it is left on every way out: normal exit, error and panic.
+//! it is left on every way out: normal exit, error and panic. Bracketed
+//! paste is on while kprod runs, so a paste arrives as one event rather than
+//! a key press a character.
 
 use std::io::{self, Stdout};
 
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -21,7 +24,7 @@ impl Screen {
     pub fn enter() -> io::Result<Screen> {
         install_panic_hook();
         enable_raw_mode()?;
-        if let Err(e) = execute!(io::stdout(), EnterAlternateScreen) {
+        if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste) {
             restore();
             return Err(e);
         }
@@ -45,7 +48,12 @@ impl Drop for Screen {
 /// Puts the terminal back as the shell expects it; safe to call twice.
 pub fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 fn install_panic_hook() {

@@ -9,6 +9,10 @@ use hdrhistogram::Histogram;
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_textarea::TextArea;
 
+mod field;
+
+pub use field::{insert_pasted, read_file, Field, FILE_LIMIT};
+
 use super::action::Action;
 use super::keymap::{self, Scope};
 use crate::engine::compare::{self, Outcome};
@@ -17,10 +21,8 @@ use crate::engine::pace::burst_size;
 use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::record::{Draft, Header};
 use crate::engine::requests::{Outcome as Sent, Request};
-use crate::engine::serde::Serializer;
 use crate::engine::settings::{self, Settings, SPECS};
 use crate::engine::stats;
-use crate::engine::template::Template;
 use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
 
 /// Lines the event log keeps; older ones are dropped, totals are not.
@@ -108,45 +110,6 @@ pub struct Comparison {
     pub labels: Vec<String>,
     /// One per variant done, in order; an error when it could not run.
     pub outcomes: Vec<Result<Outcome, String>>,
-}
-
-/// A text field that can also be null, with the serializer that turns
-/// what is typed into wire bytes.
-pub struct Field {
-    pub text: TextArea<'static>,
-    pub null: bool,
-    pub serializer: Serializer,
-}
-
-impl Field {
-    fn new() -> Field {
-        Field {
-            text: TextArea::default(),
-            null: false,
-            serializer: Serializer::String,
-        }
-    }
-
-    /// What was typed: `None` when null.
-    pub fn typed(&self) -> Option<Vec<u8>> {
-        (!self.null).then(|| self.text.lines().join("\n").into_bytes())
-    }
-
-    /// The bytes the (first) record carries, or why there are none: `{seq}`
-    /// counts as 0, as in the first record of a burst, and other generators
-    /// give a sample.
-    pub fn wire(&self) -> Result<Option<Vec<u8>>, String> {
-        let Some(typed) = self.typed() else {
-            return Ok(None);
-        };
-        let first = Template::parse(&typed)
-            .map_err(|e| format!("template: {e}"))?
-            .rendered(0);
-        self.serializer
-            .serialize(&first)
-            .map(|b| Some(b.into_owned()))
-            .map_err(|e| format!("{}: {e}", self.serializer.name()))
-    }
 }
 
 /// What kind of line the log shows, for colour and filtering.
@@ -485,11 +448,8 @@ impl App {
             // one: keyless records are what the partitioners' stickiness is
             // about, and an empty key would send every record to one
             // partition.
-            key: Field {
-                null: true,
-                ..Field::new()
-            },
-            value: Field::new(),
+            key: Field::new(false, true),
+            value: Field::new(true, false),
             headers,
             partition,
             topic: topic.to_string(),
@@ -579,6 +539,31 @@ impl App {
         }
     }
 
+    /// Text the terminal says was pasted (bracketed paste): it goes whole
+    /// into the field, prompt or editor that typed keys would go to, in one
+    /// step rather than a key press a character.
+    pub fn on_paste(&mut self, text: &str) {
+        match &mut self.popup {
+            Some(Popup::Prompt { ask, input, error }) => {
+                insert_pasted(input, text, false);
+                *error =
+                    check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
+            }
+            Some(Popup::Rules { editor, error, .. }) => {
+                insert_pasted(editor, text, true);
+                *error = None;
+            }
+            Some(_) => {}
+            None => match self.focus {
+                Focus::Key => self.key.paste(text),
+                Focus::Value => self.value.paste(text),
+                Focus::Headers => insert_pasted(&mut self.headers, text, true),
+                Focus::Partition => insert_pasted(&mut self.partition, text, false),
+                _ => {}
+            },
+        }
+    }
+
     /// Keys no binding claims are text for the field or prompt being edited.
     fn type_key(&mut self, key: KeyEvent) {
         match &mut self.popup {
@@ -594,9 +579,12 @@ impl App {
             }
             Some(Popup::Topics { .. }) | Some(Popup::Compare) => {}
             None => match self.focus {
-                // What is typed makes a null field a string again.
-                Focus::Key => self.key.null &= !single_line_input(&mut self.key.text, key),
-                Focus::Value => self.value.null &= !self.value.text.input(key),
+                Focus::Key => {
+                    self.key.input(key);
+                }
+                Focus::Value => {
+                    self.value.input(key);
+                }
                 Focus::Headers => {
                     self.headers.input(key);
                 }
@@ -655,13 +643,13 @@ impl App {
                 return vec![Command::RefreshTopics];
             }
             Action::ToggleNull => match self.focus {
-                Focus::Key => self.key.null = !self.key.null,
-                Focus::Value => self.value.null = !self.value.null,
+                Focus::Key => self.key.toggle_null(),
+                Focus::Value => self.value.toggle_null(),
                 _ => {}
             },
             Action::CycleSerializer => match self.focus {
-                Focus::Key => self.key.serializer = self.key.serializer.next(),
-                Focus::Value => self.value.serializer = self.value.serializer.next(),
+                Focus::Key => self.key.cycle_serializer(),
+                Focus::Value => self.value.cycle_serializer(),
                 _ => {}
             },
             Action::Up
@@ -1310,14 +1298,17 @@ impl App {
 
     /// The record as composed, or why it cannot be sent.
     pub fn draft(&self) -> Result<Draft, String> {
-        self.key.wire().map_err(|e| format!("key as {e}"))?;
-        self.value.wire().map_err(|e| format!("value as {e}"))?;
+        let (key, key_serializer) = self.key.for_engine().map_err(|e| format!("key as {e}"))?;
+        let (value, value_serializer) = self
+            .value
+            .for_engine()
+            .map_err(|e| format!("value as {e}"))?;
         Ok(Draft {
             topic: self.topic.clone(),
-            key: self.key.typed(),
-            value: self.value.typed(),
-            key_serializer: self.key.serializer,
-            value_serializer: self.value.serializer,
+            key,
+            value,
+            key_serializer,
+            value_serializer,
             headers: self.parsed_headers()?,
             partition: self.parsed_partition()?,
             timestamp: None,
