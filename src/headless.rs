@@ -527,12 +527,12 @@ pub fn to_json(event: Event) -> Option<Value> {
                 .map(|p| {
                     json!({"topic": p.topic, "partition": p.partition, "acked": p.acked, "read_back": p.read_back,
                            "missing": p.missing, "duplicated": p.duplicated, "misplaced": p.misplaced,
-                           "reordered": p.reordered, "uncommitted": p.uncommitted})
+                           "reordered": p.reordered, "uncommitted": p.uncommitted, "failed_written": p.failed_written})
                 })
                 .collect();
             json!({"name": "verification_summary", "acked": t.acked, "read_back": t.read_back,
                    "missing": t.missing, "duplicated": t.duplicated, "misplaced": t.misplaced,
-                   "reordered": t.reordered, "uncommitted": t.uncommitted, "no_loss": s.no_loss(), "partitions": partitions})
+                   "reordered": t.reordered, "uncommitted": t.uncommitted, "failed_written": t.failed_written, "no_loss": s.no_loss(), "partitions": partitions})
         }
         Event::VerifyIssue {
             kind,

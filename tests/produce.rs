@@ -608,3 +608,63 @@ fn a_small_buffer_memory_holds_records_back_and_loses_none() {
     );
     assert_eq!(named(&events, "verification_summary")[0]["read_back"], 3000);
 }
+
+#[test]
+fn a_record_reported_failed_but_read_back_is_counted_failed_but_written() {
+    // The embedded broker appends the batch and answers after
+    // request.timeout.ms; with no retries the producer gives up on records
+    // the topic holds: the unknown outcome every producer faces.
+    let (code, events, stderr) = produce(
+        &[
+            "--count",
+            "5",
+            "-X",
+            "enable.idempotence=false",
+            "-X",
+            "retries=0",
+            "-X",
+            "request.timeout.ms=1000",
+            "-X",
+            "delivery.timeout.ms=1500",
+            "--fault",
+            "lose-acks 1",
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "failed records make the exit non-zero: {stderr}");
+    let failed = named(&events, "producer_send_error");
+    assert_eq!(failed.len(), 5, "{events:?}");
+    let issues = named(&events, "verification_issue");
+    let mut ids: Vec<i64> = issues
+        .iter()
+        .filter(|i| i["kind"] == "FAILED_BUT_WRITTEN")
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [0, 1, 2, 3, 4], "{issues:?}");
+    let summary = named(&events, "verification_summary");
+    let last = summary.last().expect("a verification summary");
+    assert_eq!(last["failed_written"], 5);
+    assert_eq!(last["read_back"], 5);
+    assert_eq!(last["missing"], 0);
+}
+
+#[test]
+fn a_users_own_kprod_id_header_does_not_break_verification() {
+    // A record copied from an earlier run keeps that run's kprod.id header.
+    let (code, events, stderr) = produce(
+        &["--property", "parse.headers=true"],
+        "kprod.id:0123abc-7\tone\nkprod.id:x,other:1\ttwo\n",
+    );
+    assert_eq!(code, 0, "{stderr}\n{events:?}");
+    let last = named(&events, "verification_summary")
+        .last()
+        .copied()
+        .cloned()
+        .expect("a verification summary");
+    assert_eq!(
+        (&last["acked"], &last["read_back"], &last["missing"]),
+        (&2.into(), &2.into(), &0.into()),
+        "{last}"
+    );
+}

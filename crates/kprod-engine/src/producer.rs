@@ -183,6 +183,9 @@ impl ProducerContext for Ctx {
             }
             Err((err, msg)) => {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                if let Some(v) = &self.verifier {
+                    v.failed(inflight.id);
+                }
                 self.requests.given_up(msg.topic(), msg.partition());
                 let mut message = err.to_string();
                 if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {

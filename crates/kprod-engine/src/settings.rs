@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rdkafka::types::RDKafkaConfRes;
 use rdkafka::ClientConfig;
 use thiserror::Error;
 
@@ -216,6 +217,8 @@ pub enum SettingError {
     Conflict(String),
     #[error("'{0}' is not name=value")]
     Syntax(String),
+    #[error("'{0}' is no setting: neither a Java producer setting kprod knows nor a librdkafka property")]
+    Unknown(String),
 }
 
 /// Finds a known setting by its Java name or by the librdkafka property (or
@@ -360,6 +363,13 @@ impl Settings {
         let mut probe = ClientConfig::new();
         probe.set(name, value.trim());
         if let Err(e) = probe.create_native_config() {
+            if let rdkafka::error::KafkaError::ClientConfig(
+                RDKafkaConfRes::RD_KAFKA_CONF_UNKNOWN,
+                ..,
+            ) = e
+            {
+                return Err(SettingError::Unknown(name.into()));
+            }
             return Err(SettingError::Invalid {
                 name: name.into(),
                 value: value.trim().into(),
@@ -514,9 +524,11 @@ impl Settings {
 }
 
 /// librdkafka's configuration errors, without rdkafka's wrapper text.
+/// librdkafka's own sentence, without rdkafka's tail that repeats the
+/// property and its value after it.
 fn librdkafka_reason(e: &rdkafka::error::KafkaError) -> String {
-    let text = e.to_string();
-    text.strip_prefix("Client config error: ")
-        .unwrap_or(&text)
-        .to_string()
+    match e {
+        rdkafka::error::KafkaError::ClientConfig(_, reason, ..) => reason.trim().to_string(),
+        other => other.to_string(),
+    }
 }

@@ -13,6 +13,10 @@ pub enum IssueKind {
     Misplaced,
     /// Read back after a record of the same key that was sent later.
     Reordered,
+    /// Reported failed to the producer, yet read back: the broker wrote it
+    /// and its answer never arrived. Every producer faces this unknown
+    /// outcome after a timeout.
+    FailedButWritten,
 }
 
 impl IssueKind {
@@ -22,6 +26,17 @@ impl IssueKind {
             IssueKind::Duplicated => "DUPLICATE",
             IssueKind::Misplaced => "MISPLACED",
             IssueKind::Reordered => "REORDERED",
+            IssueKind::FailedButWritten => "FAILED_BUT_WRITTEN",
+        }
+    }
+}
+
+impl IssueKind {
+    /// As the log shows it to a person.
+    pub fn label(self) -> &'static str {
+        match self {
+            IssueKind::FailedButWritten => "FAILED, BUT WRITTEN",
+            other => other.name(),
         }
     }
 }
@@ -43,6 +58,8 @@ pub struct PartitionCounts {
     /// leader's log, not yet committed, so no consumer can read it (Kafka 4
     /// holds the high watermark while the ISR is below min.insync.replicas).
     pub uncommitted: u64,
+    /// Reported failed, but read back (also counted in `read_back`).
+    pub failed_written: u64,
 }
 
 /// The verifier's findings so far, or at the end (`complete`).
@@ -65,6 +82,7 @@ impl Summary {
             t.misplaced += p.misplaced;
             t.reordered += p.reordered;
             t.uncommitted += p.uncommitted;
+            t.failed_written += p.failed_written;
         }
         t
     }

@@ -36,6 +36,8 @@ enum Msg {
         offset: Option<i64>,
         id: u64,
     },
+    /// The producer reported record `id` failed.
+    Failed { id: u64 },
     /// A reader starts at `offset` of a partition.
     Start {
         topic: String,
@@ -125,6 +127,12 @@ impl Verifier {
             offset,
             id,
         });
+    }
+
+    /// Record `id` was reported failed: if it is read back all the same, it
+    /// is counted as failed but written.
+    pub fn failed(&self, id: u64) {
+        let _ = self.tx.send(Msg::Failed { id });
     }
 
     /// Waits until the readers reached what is written now, then reports
@@ -235,13 +243,16 @@ impl Reader {
         while !self.stop.load(Ordering::Relaxed) {
             match consumer.poll(Duration::from_millis(100)) {
                 Some(Ok(m)) => {
+                    // A user's record may carry a kprod.id header of its own
+                    // (copied from an earlier run, say): only this run's
+                    // value names the record.
                     let id = m.headers().and_then(|hs| {
                         hs.iter()
-                            .find(|h| h.key == ID_HEADER)
-                            .and_then(|h| h.value)
-                            .and_then(|v| std::str::from_utf8(v).ok())
-                            .and_then(|v| v.strip_prefix(&prefix))
-                            .and_then(|n| n.parse().ok())
+                            .filter(|h| h.key == ID_HEADER)
+                            .filter_map(|h| h.value)
+                            .filter_map(|v| std::str::from_utf8(v).ok())
+                            .filter_map(|v| v.strip_prefix(&prefix))
+                            .find_map(|n| n.parse().ok())
                     });
                     let mut hasher = std::collections::hash_map::DefaultHasher::new();
                     m.key().hash(&mut hasher);
@@ -296,6 +307,8 @@ struct Record {
     more: Vec<(Tp, i64)>,
     missing: bool,
     uncommitted: bool,
+    /// The producer reported it failed.
+    failed: bool,
 }
 
 impl Record {
@@ -478,6 +491,16 @@ impl State {
                     }
                 }
             }
+            Msg::Failed { id } => {
+                if self.is_settled(id) {
+                    return;
+                }
+                let rec = self.records.entry(id).or_default();
+                rec.failed = true;
+                if let Some((tp, offset)) = rec.first {
+                    self.failed_written(&tp, offset, id, events);
+                }
+            }
             Msg::Finish { .. } => {}
         }
     }
@@ -538,6 +561,9 @@ impl State {
             return;
         }
         self.counts(tp).read_back += 1;
+        if self.records.get(&id).is_some_and(|r| r.failed) {
+            self.failed_written(tp, offset, id, events);
+        }
         if was_missing {
             // Declared missing at its acked offset, found elsewhere.
             if let Some((atp, aoff)) = &acked_at {
@@ -559,6 +585,11 @@ impl State {
         if where_acked {
             self.settle(id);
         }
+    }
+
+    fn failed_written(&mut self, tp: &Tp, offset: i64, id: u64, events: &UnboundedSender<Event>) {
+        self.counts(tp).failed_written += 1;
+        self.issue(events, IssueKind::FailedButWritten, tp, Some(offset), id);
     }
 
     fn mark_missing(&mut self, id: u64, tp: &Tp, offset: i64, events: &UnboundedSender<Event>) {
@@ -761,6 +792,29 @@ mod tests {
         read(&mut s, &tx, Some(4), 4, 43);
         assert_eq!(issues(&mut rx), vec![(IssueKind::Reordered, 1)]);
         assert_eq!(s.summary(false).total().reordered, 1);
+    }
+
+    #[test]
+    fn a_failed_record_read_back_is_failed_but_written_whichever_comes_first() {
+        let (mut s, ev, mut rx) = start();
+        // Reported failed, then read back.
+        s.take(Msg::Failed { id: 0 }, &ev);
+        read(&mut s, &ev, Some(0), 0, 1);
+        // Read back, then reported failed.
+        read(&mut s, &ev, Some(1), 1, 2);
+        s.take(Msg::Failed { id: 1 }, &ev);
+        // Reported failed and never written.
+        s.take(Msg::Failed { id: 2 }, &ev);
+        s.finish(&HashMap::new(), &ev);
+        let t = s.summary(true).total();
+        assert_eq!((t.failed_written, t.read_back, t.missing), (2, 2, 0));
+        assert_eq!(
+            issues(&mut rx),
+            [
+                (IssueKind::FailedButWritten, 0),
+                (IssueKind::FailedButWritten, 1)
+            ]
+        );
     }
 
     #[test]

@@ -1037,8 +1037,8 @@ impl App {
                     self.note(
                         level,
                         format!(
-                            "verified: {} acked, {} read back, {} missing, {} duplicated, {} misplaced, {} reordered, {} uncommitted (above the high watermark)",
-                            t.acked, t.read_back, t.missing, t.duplicated, t.misplaced, t.reordered, t.uncommitted
+                            "verified: {} acked, {} read back, {} missing, {} duplicated, {} misplaced, {} reordered, {} uncommitted (above the high watermark), {} failed, but written",
+                            t.acked, t.read_back, t.missing, t.duplicated, t.misplaced, t.reordered, t.uncommitted, t.failed_written
                         ),
                     );
                 }
@@ -1054,7 +1054,7 @@ impl App {
                 let at = offset.map(|o| format!(" offset {o}")).unwrap_or_default();
                 self.push(
                     Status::Issue,
-                    format!("#{id} {} {topic} p{partition}{at}", kind.name()),
+                    format!("#{id} {} {topic} p{partition}{at}", kind.label()),
                 );
             }
             Event::Compared { index, of, outcome } => {

@@ -198,7 +198,7 @@ fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     // The embedded cluster keeps an idempotent producer's retried batches
     // (rdkafka_mock.c): a duplicate there is not what a real broker shows.
     let embedded = app.connection.as_ref().is_some_and(|c| c.embedded);
-    let idempotent = app.applied.get("enable.idempotence") == Some("true");
+    let idempotent = app.applied.idempotent();
     let dup_note = if embedded && idempotent && t.duplicated > 0 {
         Span::styled(
             "(embedded cluster: no idempotent dedupe, see log)  ",
@@ -217,6 +217,11 @@ fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
             format!("read back {}/{}  ", t.read_back, t.acked),
             theme.muted(),
         ),
+        if t.failed_written > 0 {
+            count("failed, but written", t.failed_written)
+        } else {
+            Span::raw("")
+        },
         dup_note,
     ]
 }
