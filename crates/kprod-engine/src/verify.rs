@@ -157,23 +157,41 @@ impl Verifier {
 
 /// The end offset of every partition of `topics`, as the brokers say now.
 fn ends(connection: &Connection, topics: &[String]) -> HashMap<(String, i32), i64> {
-    let mut out = HashMap::new();
     let Ok(consumer) = consumer(connection) else {
-        return out;
+        return HashMap::new();
     };
+    let mut wanted = Vec::new();
     for topic in topics {
-        let Ok(md) = metadata::ask(consumer.client(), Some(topic), metadata::TIMEOUT) else {
-            continue;
-        };
-        for t in &md.topics {
-            for p in &t.layout {
-                if let Ok((_, high)) = consumer.fetch_watermarks(topic, p.id, metadata::TIMEOUT) {
-                    out.insert((topic.clone(), p.id), high);
-                }
+        if let Ok(md) = metadata::ask(consumer.client(), Some(topic), metadata::TIMEOUT) {
+            for t in &md.topics {
+                wanted.extend(t.layout.iter().map(|p| (t.name.clone(), p.id)));
             }
         }
     }
-    out
+    latest(&consumer, &wanted).unwrap_or_default()
+}
+
+/// The latest offset of each partition, asked in one ListOffsets request
+/// per leader rather than one round trip per partition: a topic of
+/// hundreds of partitions took minutes partition by partition.
+fn latest(
+    consumer: &BaseConsumer,
+    partitions: &[(String, i32)],
+) -> Option<HashMap<(String, i32), i64>> {
+    let mut tpl = TopicPartitionList::new();
+    for (topic, partition) in partitions {
+        // As a ListOffsets timestamp, End (-1) asks for the latest offset.
+        tpl.add_partition_offset(topic, *partition, Offset::End).ok()?;
+    }
+    let answered = consumer.offsets_for_times(tpl, metadata::TIMEOUT).ok()?;
+    answered
+        .elements()
+        .iter()
+        .map(|e| match (e.error(), e.offset()) {
+            (Ok(()), Offset::Offset(o)) => Some(((e.topic().to_string(), e.partition()), o)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn consumer(connection: &Connection) -> rdkafka::error::KafkaResult<BaseConsumer> {
@@ -274,15 +292,11 @@ impl Reader {
     fn starts(&self, consumer: &BaseConsumer) -> Option<Vec<(i32, i64)>> {
         let md = metadata::ask(consumer.client(), Some(&self.topic), metadata::TIMEOUT).ok()?;
         let t = md.topic(&self.topic)?;
-        t.layout
-            .iter()
-            .map(|p| {
-                consumer
-                    .fetch_watermarks(&self.topic, p.id, metadata::TIMEOUT)
-                    .ok()
-                    .map(|(_, high)| (p.id, high))
-            })
-            .collect()
+        let wanted: Vec<(String, i32)> = t.layout.iter().map(|p| (self.topic.clone(), p.id)).collect();
+        let ends = latest(consumer, &wanted)?;
+        let mut starts: Vec<(i32, i64)> = ends.into_iter().map(|((_, p), o)| (p, o)).collect();
+        starts.sort_unstable();
+        Some(starts)
     }
 
     fn tell(&self, text: String) {
