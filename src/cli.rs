@@ -179,9 +179,7 @@ impl Common {
         settings.check().map_err(|e| e.to_string())?;
         // A rule file is read now, so a bad one stops kprod before it starts.
         settings.partitioner()?;
-        if self.topic.trim().is_empty() {
-            return Err("the topic name is empty".into());
-        }
+        crate::engine::topic::validate(&self.topic).map_err(|e| format!("-t: {e}"))?;
         if let Some(servers) = &self.bootstrap_servers {
             check_bootstrap(servers)?;
         }

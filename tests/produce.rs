@@ -668,3 +668,17 @@ fn a_users_own_kprod_id_header_does_not_break_verification() {
         "{last}"
     );
 }
+
+#[test]
+fn a_topic_name_kafka_refuses_is_refused_with_kafkas_rule_before_anything_is_sent() {
+    for (topic, why) in [
+        ("my topic", "has ' '"),
+        ("..", "'.' and '..'"),
+        (&*"t".repeat(250), "at most 249"),
+    ] {
+        let (code, events, stderr) = produce(&["-t", topic], "x\n");
+        assert_eq!(code, 2, "{topic}: {stderr}");
+        assert!(events.is_empty(), "{topic}: nothing starts: {events:?}");
+        assert!(stderr.contains(why), "{topic}: {stderr}");
+    }
+}

@@ -31,6 +31,7 @@ pub mod settings;
 pub mod stats;
 mod sync;
 pub mod template;
+pub mod topic;
 pub mod verdict;
 pub mod verify;
 

@@ -181,7 +181,8 @@ fn latest(
     let mut tpl = TopicPartitionList::new();
     for (topic, partition) in partitions {
         // As a ListOffsets timestamp, End (-1) asks for the latest offset.
-        tpl.add_partition_offset(topic, *partition, Offset::End).ok()?;
+        tpl.add_partition_offset(topic, *partition, Offset::End)
+            .ok()?;
     }
     let answered = consumer.offsets_for_times(tpl, metadata::TIMEOUT).ok()?;
     answered
@@ -292,7 +293,11 @@ impl Reader {
     fn starts(&self, consumer: &BaseConsumer) -> Option<Vec<(i32, i64)>> {
         let md = metadata::ask(consumer.client(), Some(&self.topic), metadata::TIMEOUT).ok()?;
         let t = md.topic(&self.topic)?;
-        let wanted: Vec<(String, i32)> = t.layout.iter().map(|p| (self.topic.clone(), p.id)).collect();
+        let wanted: Vec<(String, i32)> = t
+            .layout
+            .iter()
+            .map(|p| (self.topic.clone(), p.id))
+            .collect();
         let ends = latest(consumer, &wanted)?;
         let mut starts: Vec<(i32, i64)> = ends.into_iter().map(|((_, p), o)| (p, o)).collect();
         starts.sort_unstable();
