@@ -79,6 +79,12 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if let Some(path) = &cli.stats {
+                if let Err(e) = writable(path) {
+                    eprintln!("kprod: --stats {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
             match runtime.block_on(kprod::ui::run(config, theme, cli.stats.as_deref())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -92,6 +98,21 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     drop(local);
     code
+}
+
+/// Whether the --stats file can be written, asked before the screen opens:
+/// the figures are written on exit, too late to say the path was wrong.
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    // Opening for append creates the file if needed and changes nothing
+    // in one that exists; it fails as the final write would.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(drop)
 }
 
 /// glibc's malloc still serves librdkafka, which allocates a message on the

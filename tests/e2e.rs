@@ -179,3 +179,27 @@ fn an_unreachable_broker_is_reported_and_the_screen_stays_live() {
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
+
+#[test]
+fn a_stats_path_that_cannot_be_written_is_refused_before_the_screen_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/stats.json");
+    for (path, why) in [
+        (missing.as_path(), "No such file or directory"),
+        (dir.path(), "is a directory"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kprod"))
+            .arg("--stats")
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&*path.to_string_lossy()),
+            "names the path: {stderr}"
+        );
+        assert!(stderr.contains(why), "{stderr}");
+    }
+}
