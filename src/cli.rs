@@ -248,8 +248,14 @@ pub fn check_bootstrap(servers: &str) -> Result<(), String> {
 pub fn read_properties(path: &Path) -> Result<Vec<(usize, String, String)>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    // Bytes that are not UTF-8 become U+FFFD, as Java's UTF-8 Reader makes
+    // them; the crate's own decoder panicked on some of them (the fuzz test
+    // found it), so it is handed text that is valid already.
+    let text = String::from_utf8_lossy(text);
     let mut out = Vec::new();
-    for line in java_properties::PropertiesIter::new_with_encoding(text, encoding_rs::UTF_8) {
+    for line in
+        java_properties::PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8)
+    {
         let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
         let number = line.line_number();
         if let java_properties::LineContent::KVPair(name, value) = line.consume_content() {
