@@ -682,3 +682,39 @@ fn a_topic_name_kafka_refuses_is_refused_with_kafkas_rule_before_anything_is_sen
         assert!(stderr.contains(why), "{topic}: {stderr}");
     }
 }
+
+#[test]
+fn batches_are_told_without_idempotence_and_at_acks_0_and_1() {
+    // Without idempotence librdkafka numbers no message: every batch says
+    // MsgId 0, and batches used to go untold.
+    for acks in ["all", "1", "0"] {
+        let (code, events, stderr) = produce(
+            &[
+                "--count",
+                "6",
+                "--rate",
+                "30",
+                "--no-verify",
+                "-X",
+                "enable.idempotence=false",
+                "-X",
+                &format!("acks={acks}"),
+                "--value",
+                "abcd",
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "acks={acks}: {stderr}");
+        let batches = named(&events, "producer_batch");
+        let records: u64 = batches.iter().map(|b| b["records"].as_u64().unwrap()).sum();
+        assert_eq!(
+            records, 6,
+            "acks={acks}: every record in a batch: {batches:?}"
+        );
+        for b in &batches {
+            let per_record = b["record_bytes"].as_u64().unwrap() / b["records"].as_u64().unwrap();
+            assert_eq!(per_record, 4, "acks={acks}: {b}");
+            assert!(b["wire_bytes"].as_u64().unwrap() > 0, "{b}");
+        }
+    }
+}

@@ -34,6 +34,12 @@ struct Part {
     /// Delivered, waiting for their records' reports (in order).
     delivered: VecDeque<Batch>,
     acked: u32,
+    /// Without idempotence librdkafka numbers no message (every batch says
+    /// MsgId 0): batches are then told apart by the order they went out,
+    /// under this count, and a batch sent after a retriable failure is
+    /// that batch again.
+    unnumbered: u64,
+    retries_due: u32,
 }
 
 #[derive(Debug)]
@@ -67,6 +73,24 @@ impl Tracker {
                 ..
             } => {
                 let part = parts.entry((topic, partition)).or_default();
+                if first_msgid == 0 {
+                    if part.retries_due > 0 {
+                        part.retries_due -= 1;
+                        if let Some((_, s)) = part.sent.iter_mut().next() {
+                            s.resends += 1;
+                        }
+                        return;
+                    }
+                    part.unnumbered += 1;
+                    let s = Sent {
+                        broker,
+                        wire_bytes,
+                        codec,
+                        resends: 0,
+                    };
+                    part.sent.insert(part.unnumbered, s);
+                    return;
+                }
                 let last = first_msgid + u64::from(records.max(1)) - 1;
                 if last <= part.high {
                     if let Some((_, s)) = part.sent.range_mut(..=first_msgid).next_back() {
@@ -95,8 +119,12 @@ impl Tracker {
                 let Some(part) = parts.get_mut(&key) else {
                     return;
                 };
-                // Batches before this one were failed for good.
-                let sent = part.sent.range(..=first_msgid).next_back().map(|(k, _)| *k);
+                // Batches before this one were failed for good; unnumbered
+                // ones are answered in the order they went out.
+                let sent = match first_msgid {
+                    0 => part.sent.keys().next().copied(),
+                    id => part.sent.range(..=id).next_back().map(|(k, _)| *k),
+                };
                 let Some(first) = sent else { return };
                 let s = part.sent.remove(&first).expect("key just found");
                 part.sent = part.sent.split_off(&first);
@@ -112,6 +140,23 @@ impl Tracker {
                 });
             }
             // A failed batch is sent again (a resend) or its records fail.
+            // Numbered batches tell which by their ids; an unnumbered one
+            // by librdkafka's actions.
+            Line::Failed {
+                topic,
+                partition,
+                first_msgid: 0,
+                error,
+            } => {
+                let Some(part) = parts.get_mut(&(topic, partition)) else {
+                    return;
+                };
+                if retried(&error) {
+                    part.retries_due += 1;
+                } else if let Some(first) = part.sent.keys().next().copied() {
+                    part.sent.remove(&first);
+                }
+            }
             Line::Failed { .. } => {}
         }
     }
@@ -136,6 +181,14 @@ impl Tracker {
     }
 }
 
+/// Whether librdkafka's actions for a failed batch (`... (actions
+/// Retry,MsgNotPersisted)`) send it again.
+fn retried(error: &str) -> bool {
+    error
+        .rsplit_once("(actions ")
+        .is_some_and(|(_, actions)| actions.split([',', ')']).any(|a| a == "Retry"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +210,46 @@ mod tests {
             (2, 25, 151, 1, 2)
         );
         assert_eq!(t.acked("demo.x-1", 3, 15), None);
+    }
+
+    /// A producer without idempotence: every batch says MsgId 0.
+    fn unnumbered(records: u32, bytes: u64) -> String {
+        format!("[thrd:x]: 127.0.0.1:1/2: demo [1]: Produce MessageSet with {records} message(s) ({bytes} bytes, ApiVersion 10, MsgVersion 2, MsgId 0, BaseSeq -1, PID{{Invalid}}, uncompressed)")
+    }
+    const UNNUMBERED_DONE: &str =
+        "[thrd:x]: 127.0.0.1:1/2: demo [1]: MessageSet with 1 message(s) (MsgId 0, BaseSeq -1) delivered";
+    const UNNUMBERED_RETRY: &str = "[thrd:x]: 127.0.0.1:1/2: demo [1]: MessageSet with 1 message(s) (MsgId 0, BaseSeq -1) encountered error: Broker: Not enough in-sync replicas (actions Retry,MsgNotPersisted)";
+    const UNNUMBERED_GIVEN_UP: &str = "[thrd:x]: 127.0.0.1:1/2: demo [1]: MessageSet with 1 message(s) (MsgId 0, BaseSeq -1) encountered error: Broker: Message size too large (actions Permanent,MsgNotPersisted)";
+
+    #[test]
+    fn batches_without_message_ids_pair_in_the_order_they_went_out() {
+        let t = Tracker::default();
+        t.line(parse(&unnumbered(1, 70)).unwrap());
+        t.line(parse(&unnumbered(1, 71)).unwrap());
+        t.line(parse(UNNUMBERED_DONE).unwrap());
+        t.line(parse(UNNUMBERED_DONE).unwrap());
+        let first = t.acked("demo", 1, 5).unwrap();
+        let second = t.acked("demo", 1, 6).unwrap();
+        assert_eq!(
+            (first.wire_bytes, first.record_bytes, first.resends),
+            (70, 5, 0)
+        );
+        assert_eq!((second.wire_bytes, second.record_bytes), (71, 6));
+
+        // Retried: the next batch out is the same one again.
+        t.line(parse(&unnumbered(1, 72)).unwrap());
+        t.line(parse(UNNUMBERED_RETRY).unwrap());
+        t.line(parse(&unnumbered(1, 72)).unwrap());
+        t.line(parse(UNNUMBERED_DONE).unwrap());
+        let again = t.acked("demo", 1, 7).unwrap();
+        assert_eq!((again.wire_bytes, again.resends), (72, 1));
+
+        // Given up: the batch is forgotten, the next one stands alone.
+        t.line(parse(&unnumbered(1, 73)).unwrap());
+        t.line(parse(UNNUMBERED_GIVEN_UP).unwrap());
+        t.line(parse(&unnumbered(1, 74)).unwrap());
+        t.line(parse(UNNUMBERED_DONE).unwrap());
+        let after = t.acked("demo", 1, 8).unwrap();
+        assert_eq!((after.wire_bytes, after.resends), (74, 0));
     }
 }
