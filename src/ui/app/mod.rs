@@ -255,9 +255,9 @@ impl Requests {
         match &r.outcome {
             Sent::InFlight => {
                 self.retries += u64::from(r.is_retry());
-                if r.pid.is_some() {
-                    self.pid = r.pid;
-                }
+                // A producer without idempotence has no id: its requests
+                // carry none, and the last one's must not linger.
+                self.pid = r.pid;
             }
             Sent::TimedOut(_) => self.timeouts += 1,
             Sent::Failed(_) => self.errors += 1,
@@ -1014,6 +1014,8 @@ impl App {
                 };
                 self.note(Level::Info, format!("producer rebuilt: {what}"));
                 self.applied = settings;
+                // A new producer gets a new id, or none without idempotence.
+                self.requests.pid = None;
             }
             Event::Notice { level, text } => {
                 // librdkafka repeats connection errors on every retry.
