@@ -945,10 +945,10 @@ impl App {
                     Sent::Failed(_) | Sent::TimedOut(_) => Some(Status::Failed),
                     _ => None,
                 };
+                // Retries and failures are what a flood would hide: only
+                // record lines are sampled.
                 if let Some(status) = trouble {
-                    if self.admit() {
-                        self.push(status, request_line(&r));
-                    }
+                    self.push(status, request_line(&r));
                 }
                 self.requests.record(r);
             }
@@ -970,9 +970,8 @@ impl App {
                     stat.wire_bytes += b.wire_bytes;
                     stat.codec = b.codec.clone();
                 }
-                if !self.admit() {
-                    return;
-                }
+                // A batch stands for many records: its line is never
+                // sampled away with theirs.
                 let resent = match b.resends {
                     0 => String::new(),
                     n => format!(", sent {} times", n + 1),
