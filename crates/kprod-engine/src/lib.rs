@@ -30,6 +30,7 @@ pub mod serde;
 pub mod settings;
 pub mod stats;
 mod sync;
+pub mod tally;
 pub mod template;
 pub mod topic;
 pub mod verdict;
