@@ -24,14 +24,17 @@ use ratatui::Terminal;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-/// The buffer's text, one line per row.
+/// The buffer's text, one line per row, without trailing blanks: a masked
+/// figure may be shorter or longer than the one it hides.
 fn text(terminal: &Terminal<TestBackend>) -> String {
     let buf = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..buf.area.height {
+        let mut line = String::new();
         for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
+            line.push_str(buf[(x, y)].symbol());
         }
+        out.push_str(line.trim_end());
         out.push('\n');
     }
     out
@@ -58,9 +61,9 @@ fn masks() -> Vec<(&'static str, &'static str)> {
         (r"127\.0\.0\.1:\d{5}", "127.0.0.1:NNNNN"),
         (r"\d\d:\d\d:\d\d\.\d\d\d", "HH:MM:SS.mmm"),
         (r"\d\d:\d\d:\d\d", "HH:MM:SS"),
-        (r"\d+ rec/s · [\d.]+ MB/s", "N rec/s · N MB/s"),
+        (r"\d+ rec/s", "N rec/s"),
+        (r"[\d.]+ MB/s", "N MB/s"),
         (r" in [\d.]+ s\b", " in N s"),
-        (r"\d+(\.\d+)?s left", "Ns left"),
     ]
 }
 
@@ -153,8 +156,9 @@ fn idle() {
 #[test]
 fn burst_running() {
     let mut app = composed();
+    // Paced, so the progress line has its target and time left.
     ctrl(&mut app, 'r');
-    type_text(&mut app, "100");
+    type_text(&mut app, "100@50");
     key(&mut app, KeyCode::Enter);
     for id in 0..40 {
         queued_and_acked(&mut app, id);
@@ -199,7 +203,8 @@ fn outcome(label: &str, batches: u64, partitions: Vec<u64>, p99_ms: u64) -> Outc
         sent: Sent {
             batches,
             records: 400,
-            wire_bytes: 400 * 40 + batches * 70,
+            // Each record's own framing, then each batch's 61-byte header.
+            wire_bytes: 400 * 30 + batches * 61,
             key_value_bytes: 400 * 20,
         },
         record_bytes: 400 * 20,
