@@ -52,9 +52,10 @@ impl Theme {
             let overlay: toml::Table = text
                 .parse()
                 .map_err(|e| format!("theme {}: {e}", file.display()))?;
+            check(&overlay, &table).map_err(|e| format!("theme {}: {e}", file.display()))?;
             table.extend(overlay);
         }
-        Theme::deserialize(toml::Value::Table(table)).map_err(|e| format!("theme: {e}"))
+        Theme::deserialize(toml::Value::Table(table)).map_err(|e| format!("built-in theme: {e}"))
     }
 
     pub fn built_in() -> Theme {
@@ -120,4 +121,32 @@ impl Theme {
     pub fn changed(&self) -> Style {
         Style::new().fg(self.changed).add_modifier(Modifier::BOLD)
     }
+}
+
+/// The colour names a theme may use, as the user would write them (case,
+/// spaces, dashes and underscores do not matter, "bright" is "light").
+const NAMES: &str = "black, red, green, yellow, blue, magenta, cyan, gray, dark-gray, \
+light-red, light-green, light-yellow, light-blue, light-magenta, light-cyan, white, reset";
+
+/// Refuses an overlay that sets a key the built-in theme lacks or a value
+/// that is not a colour, in words that name the key, the value and what
+/// would do. The built-in theme sets every key, so its keys are the list.
+fn check(overlay: &toml::Table, built_in: &toml::Table) -> Result<(), String> {
+    for (key, value) in overlay {
+        if !built_in.contains_key(key) {
+            let keys: Vec<&str> = built_in.keys().map(String::as_str).collect();
+            return Err(format!(
+                "unknown key `{key}`; a theme sets {}",
+                keys.join(", ")
+            ));
+        }
+        let colour = value.as_str().and_then(|s| s.parse::<Color>().ok());
+        if colour.is_none() {
+            return Err(format!(
+                "`{key}` = {value} is not a colour; write a name ({NAMES}), \
+                 \"#rrggbb\" or a 256-colour index \"0\" to \"255\", in quotes"
+            ));
+        }
+    }
+    Ok(())
 }
