@@ -164,6 +164,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     });
 
     let mut failed = 0u64;
+    let mut fatal = false;
     let mut verdict: Option<Summary> = None;
     let mut perf = Perf::new();
     let mut settled = 0u64;
@@ -193,6 +194,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 faults.due(&engine, settled);
             }
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
+            Event::Fatal { .. } => fatal = true,
             _ => {}
         }
         if matches!(event, Event::ShutdownComplete { .. }) {
@@ -240,7 +242,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     }
     let _ = out.flush();
     let lost = verdict.as_ref().is_some_and(|v| !v.no_loss());
-    if failed > 0 || lost || !clean || (verify && verdict.is_none()) {
+    if failed > 0 || fatal || lost || !clean || (verify && verdict.is_none()) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -506,6 +508,14 @@ pub fn to_json(event: Event) -> Option<Value> {
             json!({"name": "producer_send_error", "id": id, "topic": topic, "partition": partition,
                     "key": text(&key), "value": text(&value), "exception": code, "message": message,
                     "latency_ms": latency.as_secs_f64() * 1000.0})
+        }
+        Event::Fatal {
+            code,
+            reason,
+            in_flight,
+        } => {
+            json!({"name": "producer_fatal_error", "level": "FATAL", "code": code, "reason": reason,
+                    "in_flight": in_flight})
         }
         Event::Applied { changes, .. } => json!({"name": "settings_applied", "changes": changes}),
         Event::Notice { level, text } => {

@@ -404,6 +404,8 @@ pub struct App {
     pub connection: Option<Connection>,
     /// The settings the producer runs with.
     pub applied: Settings,
+    /// librdkafka's fatal error, while the producer is dead of it.
+    pub fatal: Option<String>,
     /// The settings being edited; applied with `a`.
     pub pending: Settings,
     pub setting_row: usize,
@@ -458,6 +460,7 @@ impl App {
             connection: None,
             pending: settings.clone(),
             applied: settings,
+            fatal: None,
             setting_row: 0,
             log: Log {
                 lines: VecDeque::with_capacity(256),
@@ -502,6 +505,9 @@ impl App {
                     s.push(Scope::NotTyping);
                 }
                 s.push(Scope::Global);
+                if self.fatal.is_some() {
+                    s.push(Scope::Fatal);
+                }
                 s
             }
         }
@@ -748,6 +754,7 @@ impl App {
                 }
             }
             Action::SaveRules => return self.save_rules(),
+            Action::Rebuild => return vec![Command::Rebuild],
         }
         Vec::new()
     }
@@ -1006,7 +1013,13 @@ impl App {
                     format!("#{id} failed{p}  {code}: {message}  after {}", ms(latency)),
                 );
             }
+            Event::Fatal {
+                code,
+                reason,
+                in_flight,
+            } => self.fatal(code, reason, in_flight),
             Event::Applied { settings, changes } => {
+                self.fatal = None;
                 let what = if changes.is_empty() {
                     "nothing changed".to_string()
                 } else {
@@ -1075,6 +1088,20 @@ impl App {
                 }
             }
         }
+    }
+
+    /// The producer died: say so with librdkafka's reason, and how to get a
+    /// working one back.
+    fn fatal(&mut self, code: String, reason: String, in_flight: u64) {
+        let key = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::Rebuild)
+            .map_or_else(|| "the rebuild key".into(), keymap::label);
+        self.note(
+            Level::Error,
+            format!("FATAL {code}: {reason}. The producer takes no more records; {in_flight} were in flight. Press {key} to rebuild it"),
+        );
+        self.fatal = Some(code);
     }
 
     /// Whether a per-record line may go in the log now. Above
