@@ -307,6 +307,8 @@ pub struct Flow {
     pub stopped: bool,
     /// When its last record was reported.
     pub ended: Option<Instant>,
+    /// Totals then: records sent after it ended are not its own.
+    pub at_end: Option<Totals>,
     /// Send-to-ack latency of its records, in microseconds.
     pub latency: Histogram<u64>,
     /// Key and value bytes acked.
@@ -319,10 +321,12 @@ pub struct Flow {
 impl Flow {
     /// Records of this flow acked or failed.
     pub fn done(&self, now: &Totals) -> u64 {
+        let now = self.at_end.as_ref().unwrap_or(now);
         (now.acked + now.failed).saturating_sub(self.base.acked + self.base.failed)
     }
 
     pub fn sent(&self, now: &Totals) -> u64 {
+        let now = self.at_end.as_ref().unwrap_or(now);
         now.sent.saturating_sub(self.base.sent)
     }
 
@@ -633,7 +637,9 @@ impl App {
                 }
             }
             Action::Burst => {
-                if let Err(e) = self.draft() {
+                if let Some(why) = self.burst_running() {
+                    self.note(Level::Warn, why);
+                } else if let Err(e) = self.draft() {
                     self.note(Level::Error, format!("not sent: {e}"));
                 } else {
                     self.prompt(Ask::BurstCount, "");
@@ -845,6 +851,7 @@ impl App {
         if let Some(f) = &mut self.flow {
             if f.ended.is_none() && f.finished(&self.totals) {
                 f.ended = Some(Instant::now());
+                f.at_end = Some(self.totals);
             }
         }
     }
@@ -1090,6 +1097,21 @@ impl App {
         }
     }
 
+    /// Why a new burst cannot start now: one is still running, and two
+    /// would share one pause and stop and mix their figures.
+    fn burst_running(&self) -> Option<String> {
+        let f = self.flow.as_ref().filter(|f| !f.finished(&self.totals))?;
+        let stop = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::StopFlow)
+            .map_or_else(|| "stop".into(), keymap::label);
+        Some(format!(
+            "a burst is running ({} of {}): {stop} stops it; a new one starts after it ends",
+            f.done(&self.totals),
+            f.target
+        ))
+    }
+
     /// The producer died: say so with librdkafka's reason, and how to get a
     /// working one back.
     fn fatal(&mut self, code: String, reason: String, in_flight: u64) {
@@ -1254,6 +1276,7 @@ impl App {
                             paused_for: Duration::ZERO,
                             stopped: false,
                             ended: None,
+                            at_end: None,
                             latency: Histogram::new(3).expect("3 significant figures is valid"),
                             bytes: 0,
                             samples: VecDeque::new(),
