@@ -11,7 +11,7 @@ use crate::cli::ProduceArgs;
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
-use crate::engine::settings::SPECS;
+use crate::engine::settings::{shown, SPECS};
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
 use crate::lines::{LineFormat, Lines};
@@ -52,10 +52,11 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let topic = config.topic.clone();
     let mut effective = serde_json::Map::new();
     for s in SPECS {
-        effective.insert(s.java.into(), json!(config.settings.get(s.java)));
+        let value = config.settings.get(s.java).map(|v| shown(s.java, v));
+        effective.insert(s.java.into(), json!(value));
     }
     for (k, v) in config.settings.extras() {
-        effective.insert(k.into(), json!(v));
+        effective.insert(k.into(), json!(shown(k, v)));
     }
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);

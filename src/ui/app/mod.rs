@@ -1177,6 +1177,7 @@ impl App {
     fn prompt(&mut self, ask: Ask, initial: &str) {
         let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
         input.move_cursor(tui_textarea::CursorMove::End);
+        mask_secret(&ask, &mut input);
         let error = check_prompt(&ask, initial, &self.pending, self.brokers.len())
             .err()
             .filter(|_| !initial.is_empty());
@@ -1419,6 +1420,15 @@ pub fn check_prompt(
         }
         Ask::Compare => compare::parse(pending, text).map(|_| ()),
         Ask::Fault => faults::parse(text).map(|_| ()),
+    }
+}
+
+/// A secret setting is edited behind a mask, as a password field is.
+fn mask_secret(ask: &Ask, input: &mut TextArea) {
+    if let Ask::SettingValue(name) = ask {
+        if crate::engine::settings::is_secret(name) {
+            input.set_mask_char('•');
+        }
     }
 }
 
