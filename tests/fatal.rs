@@ -15,6 +15,10 @@ use kprod::engine::Event;
 use serde_json::Value;
 
 fn produce(args: &[&str]) -> (i32, Vec<Value>, String) {
+    produce_from(args, "")
+}
+
+fn produce_from(args: &[&str], input: &str) -> (i32, Vec<Value>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
         .arg("produce")
         .args(args)
@@ -23,7 +27,7 @@ fn produce(args: &[&str]) -> (i32, Vec<Value>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(b"");
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     let out = child.wait_with_output().unwrap();
     let events = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -88,6 +92,41 @@ fn kprod_produce_reports_a_fatal_error_accounts_for_every_record_and_exits_1() {
                 .unwrap()
                 .contains(&format!("{unsent} of its 40 record(s) not sent"))),
         "the records never sent are counted: {events:#?}"
+    );
+}
+
+/// Whole number at the start of a notice ("904 record(s) not sent: ...").
+fn not_sent(e: &Value) -> Option<u64> {
+    let m = e["message"].as_str()?;
+    let (n, rest) = m.split_once(' ')?;
+    rest.starts_with("record(s) not sent")
+        .then(|| n.parse().ok())
+        .flatten()
+}
+
+#[test]
+fn lines_read_after_a_fatal_error_are_not_sent_and_every_line_is_accounted_for() {
+    let input: String = (0..5000).map(|n| format!("line {n}\n")).collect();
+    let (code, events, stderr) =
+        produce_from(&["--fault", "fail 1 OUT_OF_ORDER_SEQUENCE_NUMBER"], &input);
+    assert_eq!(code, 1, "{stderr}");
+    let end = events
+        .iter()
+        .find(|e| e["name"] == "shutdown_complete")
+        .expect("a summary");
+    let sent = end["sent"].as_u64().unwrap();
+    assert_eq!(
+        sent,
+        end["acked"].as_u64().unwrap() + end["failed"].as_u64().unwrap(),
+        "{end}"
+    );
+    let unsent: u64 = events.iter().filter_map(not_sent).sum();
+    assert_eq!(sent + unsent, 5000, "sent {sent}, not sent {unsent}");
+    assert!(
+        events.iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("in flight at the fatal error are settled"))),
+        "what became of the records in flight is told"
     );
 }
 

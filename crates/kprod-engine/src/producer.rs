@@ -556,18 +556,21 @@ pub async fn watch_fatal(producer: std::sync::Weak<Producer>) {
             return;
         };
         if let Some((code, reason)) = p.fatal() {
-            let in_flight = p.in_flight().max(0) as u64;
             let ctx = p.inner.context();
+            // From the counters, read together, so that the tally at the end
+            // adds up to the figure told now.
+            let (sent, acked, failed) = (
+                ctx.counters.sent.load(Ordering::Relaxed),
+                ctx.counters.acked.load(Ordering::Relaxed),
+                ctx.counters.failed.load(Ordering::Relaxed),
+            );
+            let in_flight = sent.saturating_sub(acked + failed);
             let _ = ctx.events.send(Event::Fatal {
                 code,
                 reason,
                 in_flight,
             });
-            break (
-                in_flight,
-                ctx.counters.acked.load(Ordering::Relaxed),
-                ctx.counters.failed.load(Ordering::Relaxed),
-            );
+            break (in_flight, acked, failed);
         }
     };
     if in_flight == 0 {
