@@ -104,4 +104,11 @@ async fn the_settings_pane_its_prompt_and_the_log_mask_a_password() {
     assert!(!log.contains(SECRET), "{log}");
     let screen = c.screen();
     assert!(!screen.contains(SECRET), "{screen}");
+
+    // A property added as name=value is masked once its name says secret.
+    c.press(KeyCode::Char('+'));
+    c.type_text("ssl.truststore.password=");
+    c.type_text(SECRET);
+    let screen = c.screen();
+    assert!(!screen.contains(SECRET), "{screen}");
 }

@@ -556,6 +556,7 @@ impl App {
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 insert_pasted(input, text, false);
+                mask_secret(ask, input);
                 *error =
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
@@ -579,6 +580,7 @@ impl App {
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 input.input(key);
+                mask_secret(ask, input);
                 *error =
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
@@ -1423,12 +1425,19 @@ pub fn check_prompt(
     }
 }
 
-/// A secret setting is edited behind a mask, as a password field is.
+/// A secret setting is edited behind a mask, as a password field is; a
+/// property typed as name=value is masked once its name says secret.
 fn mask_secret(ask: &Ask, input: &mut TextArea) {
-    if let Ask::SettingValue(name) = ask {
-        if crate::engine::settings::is_secret(name) {
-            input.set_mask_char('•');
-        }
+    let secret = match ask {
+        Ask::SettingValue(name) => crate::engine::settings::is_secret(name),
+        Ask::Property => input.lines()[0]
+            .split_once('=')
+            .is_some_and(|(name, _)| crate::engine::settings::is_secret(name)),
+        _ => false,
+    };
+    match secret {
+        true => input.set_mask_char('•'),
+        false => input.clear_mask_char(),
     }
 }
 
