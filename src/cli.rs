@@ -174,7 +174,8 @@ impl Common {
         for pair in &self.set {
             settings
                 .set_pair(pair)
-                .map_err(|e| format!("-X {pair}: {e}"))?;
+                // The error names the property; the pair may hold a secret.
+                .map_err(|e| format!("-X {}: {e}", pair.split('=').next().unwrap_or("")))?;
         }
         settings.check().map_err(|e| e.to_string())?;
         // A rule file is read now, so a bad one stops kprod before it starts.

@@ -11,7 +11,7 @@ use crate::cli::ProduceArgs;
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
-use crate::engine::settings::SPECS;
+use crate::engine::settings::{shown, SPECS};
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
 use crate::lines::{LineFormat, Lines};
@@ -52,10 +52,11 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let topic = config.topic.clone();
     let mut effective = serde_json::Map::new();
     for s in SPECS {
-        effective.insert(s.java.into(), json!(config.settings.get(s.java)));
+        let value = config.settings.get(s.java).map(|v| shown(s.java, v));
+        effective.insert(s.java.into(), json!(value));
     }
     for (k, v) in config.settings.extras() {
-        effective.insert(k.into(), json!(v));
+        effective.insert(k.into(), json!(shown(k, v)));
     }
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
@@ -164,6 +165,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     });
 
     let mut failed = 0u64;
+    let mut fatal = false;
     let mut verdict: Option<Summary> = None;
     let mut perf = Perf::new();
     let mut settled = 0u64;
@@ -193,6 +195,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 faults.due(&engine, settled);
             }
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
+            Event::Fatal { .. } => fatal = true,
             _ => {}
         }
         if matches!(event, Event::ShutdownComplete { .. }) {
@@ -240,7 +243,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     }
     let _ = out.flush();
     let lost = verdict.as_ref().is_some_and(|v| !v.no_loss());
-    if failed > 0 || lost || !clean || (verify && verdict.is_none()) {
+    if failed > 0 || fatal || lost || !clean || (verify && verdict.is_none()) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -506,6 +509,14 @@ pub fn to_json(event: Event) -> Option<Value> {
             json!({"name": "producer_send_error", "id": id, "topic": topic, "partition": partition,
                     "key": text(&key), "value": text(&value), "exception": code, "message": message,
                     "latency_ms": latency.as_secs_f64() * 1000.0})
+        }
+        Event::Fatal {
+            code,
+            reason,
+            in_flight,
+        } => {
+            json!({"name": "producer_fatal_error", "level": "FATAL", "code": code, "reason": reason,
+                    "in_flight": in_flight})
         }
         Event::Applied { changes, .. } => json!({"name": "settings_applied", "changes": changes}),
         Event::Notice { level, text } => {

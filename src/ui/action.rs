@@ -40,4 +40,6 @@ pub enum Action {
     /// Pause the running burst, or resume it.
     PauseFlow,
     StopFlow,
+    /// Build a fresh producer with the same settings (after a fatal error).
+    Rebuild,
 }

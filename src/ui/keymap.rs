@@ -27,6 +27,8 @@ pub enum Scope {
     Rules,
     /// The comparison results.
     Compare,
+    /// Anywhere outside a popup, while the producer is dead of a fatal error.
+    Fatal,
 }
 
 impl Scope {
@@ -43,6 +45,7 @@ impl Scope {
             Scope::Help => "This help",
             Scope::Rules => "Partition rule editor (r in settings)",
             Scope::Compare => "Comparison (c in the chart pane)",
+            Scope::Fatal => "After a fatal producer error",
         }
     }
 }
@@ -135,6 +138,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Esc, NONE, S::Rules, A::Cancel, "close without saving", Some("cancel")),
     bind(K::Char('c'), NONE, S::Compare, A::Compare, "another comparison", Some("again")),
     bind(K::Esc, NONE, S::Compare, A::Cancel, "close", Some("close")),
+    bind(K::Char('b'), CTRL, S::Fatal, A::Rebuild, "rebuild the dead producer with the same settings", Some("rebuild")),
 ];
 
 /// The action bound to `key` in the first of `scopes` that binds it.

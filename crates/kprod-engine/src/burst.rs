@@ -2,12 +2,11 @@
 //! and ended by the front end's Pause, Resume and Stop; and a comparison,
 //! which sends the same burst with a producer of its own per variant.
 
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::clock::pace;
 use crate::compare::{Outcome, Variant};
@@ -25,29 +24,61 @@ pub enum State {
     Stopped,
 }
 
-/// Set by Pause, Resume and Stop, read before every record.
-#[derive(Debug, Default)]
+/// Set by Pause, Resume and Stop. A burst waiting for its next record's
+/// time wakes when it changes, so a stop lands at once rather than after
+/// one more record.
+#[derive(Debug)]
 pub struct Flow {
-    state: AtomicU8,
+    state: watch::Sender<State>,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow {
+            state: watch::Sender::new(State::Running),
+        }
+    }
 }
 
 impl Flow {
     pub fn get(&self) -> State {
-        match self.state.load(Ordering::Relaxed) {
-            1 => State::Paused,
-            2 => State::Stopped,
-            _ => State::Running,
-        }
+        *self.state.borrow()
     }
 
     pub fn set(&self, state: State) {
-        let n = match state {
-            State::Running => 0,
-            State::Paused => 1,
-            State::Stopped => 2,
-        };
-        self.state.store(n, Ordering::Relaxed);
+        self.state.send_replace(state);
     }
+
+    /// Returns true once records may go, false if the burst is to end.
+    /// `start` moves by the time paused: it does not count against the rate.
+    async fn go(&self, start: &mut tokio::time::Instant) -> bool {
+        let mut changes = self.state.subscribe();
+        let held = tokio::time::Instant::now();
+        let mut paused = false;
+        loop {
+            match *changes.borrow_and_update() {
+                State::Running => break,
+                State::Stopped => return false,
+                State::Paused => paused = true,
+            }
+            if changes.changed().await.is_err() {
+                return false;
+            }
+        }
+        if paused {
+            *start += held.elapsed();
+        }
+        true
+    }
+}
+
+/// How a burst ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Every record went, or the user stopped it.
+    Done,
+    /// The producer died of a fatal error; this many were not sent.
+    Dead { unsent: u64 },
 }
 
 /// Sends `count` copies of `draft` filled by `filler` (`{seq}` 0..count),
@@ -59,32 +90,32 @@ pub async fn send(
     count: u64,
     rate: Option<f64>,
     flow: &Flow,
-) {
+) -> Ended {
     let mut start = tokio::time::Instant::now();
     for seq in 0..count {
-        match flow.get() {
-            State::Stopped => break,
-            State::Paused => {
-                // The time paused does not count against the rate.
-                let held = tokio::time::Instant::now();
-                while flow.get() == State::Paused {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                if flow.get() == State::Stopped {
-                    break;
-                }
-                start += held.elapsed();
+        loop {
+            // Subscribed before the state is read, so no change is missed.
+            let mut changes = flow.state.subscribe();
+            if !flow.go(&mut start).await {
+                return Ended::Done;
             }
-            State::Running => {}
+            let Some(r) = rate else { break };
+            tokio::select! {
+                _ = pace(start, seq, r) => break,
+                // Paused or stopped while waiting: look again.
+                _ = changes.changed() => {}
+            }
         }
-        if let Some(r) = rate {
-            pace(start, seq, r).await;
+        if !producer.enqueue(&filler.fill(draft, seq)).await {
+            return Ended::Dead {
+                unsent: count - seq,
+            };
         }
-        producer.enqueue(&filler.fill(draft, seq)).await;
         // An enqueue that never waits never yields: give the front end's
         // task its turn on this thread.
         tokio::task::consume_budget().await;
     }
+    Ended::Done
 }
 
 /// A burst the engine runs: it starts once records can flow, so the rate
@@ -97,17 +128,21 @@ pub async fn run(
     flow: Arc<Flow>,
 ) {
     producer.ready(&draft.topic).await;
+    let notice = |text: String| {
+        let _ = producer.events().send(Event::Notice {
+            level: crate::event::Level::Error,
+            text,
+        });
+    };
     let filler = match draft.filler() {
         Ok(f) => f,
-        Err(e) => {
-            let _ = producer.events().send(Event::Notice {
-                level: crate::event::Level::Error,
-                text: format!("burst not sent: {e}"),
-            });
-            return;
-        }
+        Err(e) => return notice(format!("burst not sent: {e}")),
     };
-    send(&producer, &draft, &filler, count, rate, &flow).await;
+    if let Ended::Dead { unsent } = send(&producer, &draft, &filler, count, rate, &flow).await {
+        notice(format!(
+            "burst ended by the producer's fatal error: {unsent} of its {count} record(s) not sent"
+        ));
+    }
 }
 
 /// How often a compare run's producer has librdkafka report its statistics,
@@ -143,7 +178,9 @@ pub async fn compare(
     // A new producer first connects, reads metadata and gets its producer
     // id; one record sent and acked first keeps that out of the figures,
     // and so does the report that counts its batch.
-    producer.enqueue(&draft.numbered(0)).await;
+    if !producer.enqueue(&draft.numbered(0)).await {
+        return Err("the producer died of a fatal error before it sent a record".into());
+    }
     settle(&producer).await;
     while rx.try_recv().is_ok() {}
     let collect = tokio::spawn(async move {

@@ -63,6 +63,9 @@ pub enum Command {
     Stop,
     /// Rebuild the producer with these settings once nothing is in flight.
     Apply(Settings),
+    /// Rebuild the producer with the settings it has: the way back from a
+    /// fatal error.
+    Rebuild,
     /// Ask the cluster for its topics again.
     RefreshTopics,
     CreateTopic(NewTopic),
@@ -181,6 +184,15 @@ pub enum Event {
         code: String,
         message: String,
         latency: Duration,
+    },
+    /// The producer is dead: librdkafka raised a fatal error (a sequence
+    /// gap an idempotent producer cannot retry past, a fenced epoch, ...).
+    /// It takes no more records until it is rebuilt; the `in_flight`
+    /// records it held still get their reports, and a notice tallies them.
+    Fatal {
+        code: String,
+        reason: String,
+        in_flight: u64,
     },
     /// The producer was rebuilt; `changes` says what changed.
     Applied {

@@ -103,6 +103,18 @@ pub const PRODUCE_ERRORS: &[ErrorCode] = &[
         code: 29,
         retriable: false,
     },
+    // An idempotent producer cannot retry past a gap in its sequence
+    // numbers without risking duplicates: librdkafka makes it fatal.
+    ErrorCode {
+        name: "OUT_OF_ORDER_SEQUENCE_NUMBER",
+        code: 45,
+        retriable: false,
+    },
+    ErrorCode {
+        name: "INVALID_PRODUCER_EPOCH",
+        code: 47,
+        retriable: false,
+    },
     ErrorCode {
         name: "KAFKA_STORAGE_ERROR",
         code: 56,

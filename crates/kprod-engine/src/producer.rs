@@ -12,6 +12,7 @@ use rdkafka::message::{DeliveryResult, Header, Headers, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Message, Timestamp};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::Notify;
 
 use crate::batches::Tracker;
 use crate::clock::now_ms;
@@ -90,6 +91,9 @@ pub struct Ctx {
     stats: Mutex<stats::Reader>,
     /// Whether a report librdkafka wrote could not be read, said once.
     stats_unread: AtomicBool,
+    /// Rung on every client error and failed delivery: the moments a fatal
+    /// error can have been raised (see watch_fatal).
+    alarm: Arc<Notify>,
 }
 
 impl ClientContext for Ctx {
@@ -130,6 +134,7 @@ impl ClientContext for Ctx {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        self.alarm.notify_one();
         let name = error_name(&error);
         if let Ok(mut last) = self.last_error.lock() {
             if matches!(&*last, Some((n, at)) if *n == name && at.elapsed() < ERROR_REPEAT) {
@@ -182,6 +187,7 @@ impl ProducerContext for Ctx {
                 })
             }
             Err((err, msg)) => {
+                self.alarm.notify_one();
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
                 if let Some(v) = &self.verifier {
                     v.failed(inflight.id);
@@ -298,6 +304,7 @@ impl Producer {
             requests: requests::Tracker::default(),
             stats: Mutex::default(),
             stats_unread: AtomicBool::new(false),
+            alarm: Arc::default(),
         };
         let partitioner = settings.partitioner()?;
         let mut config = connection.producer_config();
@@ -364,6 +371,16 @@ impl Producer {
         &self.inner.context().events
     }
 
+    /// librdkafka's fatal error, once it raised one: Kafka's name for the
+    /// underlying error and librdkafka's reason. A producer in that state
+    /// fails every record it is given.
+    pub fn fatal(&self) -> Option<(String, String)> {
+        self.inner
+            .client()
+            .fatal_error()
+            .map(|(code, reason)| (upper_snake(&format!("{code:?}")), reason))
+    }
+
     pub fn in_flight(&self) -> i32 {
         self.inner.in_flight_count()
     }
@@ -391,8 +408,12 @@ impl Producer {
     }
 
     /// Hands a record to librdkafka, waiting while its queue is full (the
-    /// Java client would block in send() for up to max.block.ms).
-    pub async fn enqueue(&self, draft: &Draft) {
+    /// Java client would block in send() for up to max.block.ms). False,
+    /// with nothing sent, once the producer is dead of a fatal error.
+    pub async fn enqueue(&self, draft: &Draft) -> bool {
+        if self.fatal().is_some() {
+            return false;
+        }
         self.watched(&draft.topic).await;
         let ctx = self.inner.context();
         ctx.counters.keep_pace().await;
@@ -446,16 +467,20 @@ impl Producer {
         };
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
-            (Err(e), _) | (_, Err(e)) => return refused("SERIALIZATION_ERROR", e),
+            (Err(e), _) | (_, Err(e)) => {
+                refused("SERIALIZATION_ERROR", e);
+                return true;
+            }
         };
         if let Choice::OutOfRange { line, partition } = choice {
-            return refused(
+            refused(
                 "PARTITIONER_ERROR",
                 format!(
                     "partitioner.rules line {line} sends to partition {partition}, which topic '{}' does not have",
                     draft.topic
                 ),
             );
+            return true;
         }
         // Stamped here, as the Java client stamps in send(), so the ack can
         // be compared with the time the record was made.
@@ -496,7 +521,7 @@ impl Producer {
         }
         loop {
             match self.inner.send(record) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
                     tokio::time::sleep(Duration::from_millis(2)).await;
@@ -513,9 +538,64 @@ impl Producer {
                         message: err.to_string(),
                         latency: back.delivery_opaque.sent_at.elapsed(),
                     });
-                    return;
+                    return true;
                 }
             }
         }
+    }
+}
+
+/// Tells a producer's fatal error once, as soon as librdkafka raises it,
+/// and then what became of the records it held: they still get their
+/// reports (librdkafka fails what was queued and lets requests on the wire
+/// end), and the tally says how many were acked and failed since.
+pub async fn watch_fatal(producer: std::sync::Weak<Producer>) {
+    let Some(alarm) = producer.upgrade().map(|p| p.inner.context().alarm.clone()) else {
+        return;
+    };
+    let (in_flight, acked, failed) = loop {
+        alarm.notified().await;
+        let Some(p) = producer.upgrade() else {
+            return;
+        };
+        if let Some((code, reason)) = p.fatal() {
+            let ctx = p.inner.context();
+            // From the counters, read together, so that the tally at the end
+            // adds up to the figure told now.
+            let (sent, acked, failed) = (
+                ctx.counters.sent.load(Ordering::Relaxed),
+                ctx.counters.acked.load(Ordering::Relaxed),
+                ctx.counters.failed.load(Ordering::Relaxed),
+            );
+            let in_flight = sent.saturating_sub(acked + failed);
+            let _ = ctx.events.send(Event::Fatal {
+                code,
+                reason,
+                in_flight,
+            });
+            break (in_flight, acked, failed);
+        }
+    };
+    if in_flight == 0 {
+        return;
+    }
+    loop {
+        let Some(p) = producer.upgrade() else {
+            return;
+        };
+        if p.in_flight() <= 0 {
+            let ctx = p.inner.context();
+            let acked = ctx.counters.acked.load(Ordering::Relaxed) - acked;
+            let failed = ctx.counters.failed.load(Ordering::Relaxed) - failed;
+            let _ = ctx.events.send(Event::Notice {
+                level: Level::Warn,
+                text: format!(
+                    "the {in_flight} record(s) in flight at the fatal error are settled: {acked} acked, {failed} failed"
+                ),
+            });
+            return;
+        }
+        drop(p);
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -17,7 +17,7 @@ use crate::connection::Connection;
 use crate::event::{Command, EngineConfig, Event, Level, NewTopic};
 use crate::faults::{Fault, Injector};
 use crate::metadata;
-use crate::producer::{upper_snake, Counters, Producer};
+use crate::producer::{self, upper_snake, Counters, Producer};
 use crate::proxy;
 use crate::settings::Settings;
 use crate::verify::Verifier;
@@ -210,16 +210,18 @@ async fn run(
         .then(|| Verifier::start(&connection, events.clone()));
     let producing = connection.to(&through);
     let build = |settings: &Settings| {
-        Producer::build(
+        let p = Arc::new(Producer::build(
             &producing.with_settings(settings),
             events.clone(),
             counters.clone(),
             verifier.clone(),
-        )
+        )?);
+        tokio::spawn(producer::watch_fatal(Arc::downgrade(&p)));
+        Ok::<_, String>(p)
     };
     let mut settings = config.settings;
     let mut producer = match build(&settings) {
-        Ok(p) => Some(Arc::new(p)),
+        Ok(p) => Some(p),
         Err(e) => {
             notice(Level::Error, e);
             None
@@ -247,7 +249,11 @@ async fn run(
         bursts.retain(|b| !b.is_finished());
         match command {
             Command::Send(draft) => match &producer {
-                Some(p) => p.enqueue(&draft).await,
+                Some(p) => {
+                    if !p.enqueue(&draft).await {
+                        notice(Level::Error, dead(p, 1));
+                    }
+                }
                 None => notice(
                     Level::Error,
                     "no producer: fix the settings and apply them".into(),
@@ -256,8 +262,11 @@ async fn run(
             Command::Feed { drafts, taken } => {
                 match &producer {
                     Some(p) => {
-                        for draft in &drafts {
-                            p.enqueue(draft).await;
+                        for (i, draft) in drafts.iter().enumerate() {
+                            if !p.enqueue(draft).await {
+                                notice(Level::Error, dead(p, drafts.len() - i));
+                                break;
+                            }
                             tokio::task::consume_budget().await;
                         }
                     }
@@ -277,10 +286,20 @@ async fn run(
             Command::Resume => flow.set(State::Running),
             Command::Stop => flow.set(State::Stopped),
             Command::Burst { draft, count, rate } => match &producer {
+                Some(p) if p.fatal().is_some() => notice(
+                    Level::Error,
+                    format!("burst not started: {}", dead(p, count as usize)),
+                ),
+                // Two bursts at once would share one Pause and Stop, and
+                // their figures would mix.
+                Some(_) if !bursts.is_empty() => notice(
+                    Level::Warn,
+                    format!(
+                        "burst of {count} not started: a burst is still running; stop it or let it end first"
+                    ),
+                ),
                 Some(p) => {
-                    if bursts.is_empty() {
-                        flow.set(State::Running);
-                    }
+                    flow.set(State::Running);
                     bursts.push(tokio::spawn(burst::run(
                         p.clone(),
                         draft,
@@ -314,7 +333,11 @@ async fn run(
                     }
                 }));
             }
-            Command::Apply(next) => {
+            Command::Apply(_) | Command::Rebuild => {
+                let next = match command {
+                    Command::Apply(next) => next,
+                    _ => settings.clone(),
+                };
                 if let Err(e) = next.check() {
                     notice(Level::Error, format!("not applied: {e}"));
                     continue;
@@ -330,7 +353,7 @@ async fn run(
                 match build(&next) {
                     Ok(p) => {
                         let changes = next.changes_from(&settings);
-                        producer = Some(Arc::new(p));
+                        producer = Some(p);
                         settings = next;
                         settings_tx.send_replace(settings.clone());
                         let _ = events.send(Event::Applied {
@@ -409,6 +432,14 @@ async fn run(
         acked: counters.acked.load(Ordering::Relaxed),
         failed: counters.failed.load(Ordering::Relaxed),
     });
+}
+
+/// Why records were not sent: the producer's fatal error, and the way out.
+fn dead(producer: &Producer, unsent: usize) -> String {
+    let (code, reason) = producer.fatal().unwrap_or_default();
+    format!(
+        "{unsent} record(s) not sent: the producer stopped at a fatal error ({code}: {reason}); rebuild it first"
+    )
 }
 
 /// Lets every burst enqueue its last record, then waits for the reports. A

@@ -191,6 +191,29 @@ pub const SPECS: &[Spec] = &[
 
 /// Java settings librdkafka cannot honour, and what to do instead. kprod refuses
 /// them with this reason rather than pass them on or drop them silently.
+/// Properties that hold a secret though their names do not say so.
+const SECRETS: &[&str] = &["sasl.jaas.config", "sasl.oauthbearer.client.secret"];
+
+/// Whether a property's value is a secret, never to be shown or written:
+/// the SASL and TLS passwords, the JAAS line that carries one, and any
+/// property whose name says password or secret.
+pub fn is_secret(name: &str) -> bool {
+    let name = name.trim().to_ascii_lowercase();
+    SECRETS.contains(&name.as_str()) || name.contains("password") || name.contains("secret")
+}
+
+/// What kprod shows of a property's value: the value itself, or a mask of
+/// fixed length for a secret (its length would tell something too).
+pub fn shown<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+    match is_secret(name) && !value.is_empty() {
+        true => std::borrow::Cow::Borrowed(MASK),
+        false => std::borrow::Cow::Borrowed(value),
+    }
+}
+
+/// A secret as kprod shows it.
+pub const MASK: &str = "********";
+
 const UNSUPPORTED: &[(&str, &str)] = &[
     ("max.block.ms", "librdkafka never blocks a send: a full queue fails at once (QueueFull) and kprod waits and retries the enqueue itself; bound the queue with buffer.memory / queue.buffering.max.messages"),
     ("partitioner.class", "Java partitioner classes cannot run inside librdkafka: set `partitioner` (java_default is what the Java client's default does)"),
@@ -370,10 +393,14 @@ impl Settings {
             {
                 return Err(SettingError::Unknown(name.into()));
             }
+            let mut reason = librdkafka_reason(&e);
+            if is_secret(name) && !value.trim().is_empty() {
+                reason = reason.replace(value.trim(), MASK);
+            }
             return Err(SettingError::Invalid {
                 name: name.into(),
-                value: value.trim().into(),
-                reason: librdkafka_reason(&e),
+                value: shown(name, value.trim()).into(),
+                reason,
             });
         }
         self.extras.insert(name.into(), value.trim().into());
@@ -457,27 +484,28 @@ impl Settings {
         let mut out = Vec::new();
         for s in SPECS {
             let (old, new) = (&before.values[s.java], &self.values[s.java]);
-            let shown = |v: &str| {
+            let told = |v: &str| {
                 if v.is_empty() {
                     "(none)".to_string()
                 } else {
-                    v.to_string()
+                    shown(s.java, v).into_owned()
                 }
             };
             if old != new {
-                out.push(format!("{}: {} -> {}", s.java, shown(old), shown(new)));
+                out.push(format!("{}: {} -> {}", s.java, told(old), told(new)));
             }
         }
         for (k, v) in &self.extras {
+            let (new, old) = (shown(k, v), before.extras.get(k).map(|o| shown(k, o)));
             match before.extras.get(k) {
-                Some(old) if old == v => {}
-                Some(old) => out.push(format!("{k}: {old} -> {v}")),
-                None => out.push(format!("{k}: (unset) -> {v}")),
+                Some(o) if o == v => {}
+                Some(_) => out.push(format!("{k}: {} -> {new}", old.unwrap_or_default())),
+                None => out.push(format!("{k}: (unset) -> {new}")),
             }
         }
         for (k, old) in &before.extras {
             if !self.extras.contains_key(k) {
-                out.push(format!("{k}: {old} -> (unset)"));
+                out.push(format!("{k}: {} -> (unset)", shown(k, old)));
             }
         }
         out

@@ -307,6 +307,8 @@ pub struct Flow {
     pub stopped: bool,
     /// When its last record was reported.
     pub ended: Option<Instant>,
+    /// Totals then: records sent after it ended are not its own.
+    pub at_end: Option<Totals>,
     /// Send-to-ack latency of its records, in microseconds.
     pub latency: Histogram<u64>,
     /// Key and value bytes acked.
@@ -319,10 +321,12 @@ pub struct Flow {
 impl Flow {
     /// Records of this flow acked or failed.
     pub fn done(&self, now: &Totals) -> u64 {
+        let now = self.at_end.as_ref().unwrap_or(now);
         (now.acked + now.failed).saturating_sub(self.base.acked + self.base.failed)
     }
 
     pub fn sent(&self, now: &Totals) -> u64 {
+        let now = self.at_end.as_ref().unwrap_or(now);
         now.sent.saturating_sub(self.base.sent)
     }
 
@@ -404,6 +408,8 @@ pub struct App {
     pub connection: Option<Connection>,
     /// The settings the producer runs with.
     pub applied: Settings,
+    /// librdkafka's fatal error, while the producer is dead of it.
+    pub fatal: Option<String>,
     /// The settings being edited; applied with `a`.
     pub pending: Settings,
     pub setting_row: usize,
@@ -458,6 +464,7 @@ impl App {
             connection: None,
             pending: settings.clone(),
             applied: settings,
+            fatal: None,
             setting_row: 0,
             log: Log {
                 lines: VecDeque::with_capacity(256),
@@ -502,6 +509,9 @@ impl App {
                     s.push(Scope::NotTyping);
                 }
                 s.push(Scope::Global);
+                if self.fatal.is_some() {
+                    s.push(Scope::Fatal);
+                }
                 s
             }
         }
@@ -546,6 +556,7 @@ impl App {
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 insert_pasted(input, text, false);
+                mask_secret(ask, input);
                 *error =
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
@@ -569,6 +580,7 @@ impl App {
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 input.input(key);
+                mask_secret(ask, input);
                 *error =
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
@@ -627,7 +639,9 @@ impl App {
                 }
             }
             Action::Burst => {
-                if let Err(e) = self.draft() {
+                if let Some(why) = self.burst_running() {
+                    self.note(Level::Warn, why);
+                } else if let Err(e) = self.draft() {
                     self.note(Level::Error, format!("not sent: {e}"));
                 } else {
                     self.prompt(Ask::BurstCount, "");
@@ -748,6 +762,7 @@ impl App {
                 }
             }
             Action::SaveRules => return self.save_rules(),
+            Action::Rebuild => return vec![Command::Rebuild],
         }
         Vec::new()
     }
@@ -838,6 +853,7 @@ impl App {
         if let Some(f) = &mut self.flow {
             if f.ended.is_none() && f.finished(&self.totals) {
                 f.ended = Some(Instant::now());
+                f.at_end = Some(self.totals);
             }
         }
     }
@@ -1005,7 +1021,13 @@ impl App {
                     format!("#{id} failed{p}  {code}: {message}  after {}", ms(latency)),
                 );
             }
+            Event::Fatal {
+                code,
+                reason,
+                in_flight,
+            } => self.fatal(code, reason, in_flight),
             Event::Applied { settings, changes } => {
+                self.fatal = None;
                 let what = if changes.is_empty() {
                     "nothing changed".to_string()
                 } else {
@@ -1078,6 +1100,35 @@ impl App {
         }
     }
 
+    /// Why a new burst cannot start now: one is still running, and two
+    /// would share one pause and stop and mix their figures.
+    fn burst_running(&self) -> Option<String> {
+        let f = self.flow.as_ref().filter(|f| !f.finished(&self.totals))?;
+        let stop = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::StopFlow)
+            .map_or_else(|| "stop".into(), keymap::label);
+        Some(format!(
+            "a burst is running ({} of {}): {stop} stops it; a new one starts after it ends",
+            f.done(&self.totals),
+            f.target
+        ))
+    }
+
+    /// The producer died: say so with librdkafka's reason, and how to get a
+    /// working one back.
+    fn fatal(&mut self, code: String, reason: String, in_flight: u64) {
+        let key = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::Rebuild)
+            .map_or_else(|| "the rebuild key".into(), keymap::label);
+        self.note(
+            Level::Error,
+            format!("FATAL {code}: {reason}. The producer takes no more records; {in_flight} were in flight. Press {key} to rebuild it"),
+        );
+        self.fatal = Some(code);
+    }
+
     /// Whether a per-record line may go in the log now. Above
     /// LINES_PER_SEC they are counted instead, and the count is told once
     /// lines are let through again.
@@ -1129,6 +1180,7 @@ impl App {
     fn prompt(&mut self, ask: Ask, initial: &str) {
         let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
         input.move_cursor(tui_textarea::CursorMove::End);
+        mask_secret(&ask, &mut input);
         let error = check_prompt(&ask, initial, &self.pending, self.brokers.len())
             .err()
             .filter(|_| !initial.is_empty());
@@ -1228,6 +1280,7 @@ impl App {
                             paused_for: Duration::ZERO,
                             stopped: false,
                             ended: None,
+                            at_end: None,
                             latency: Histogram::new(3).expect("3 significant figures is valid"),
                             bytes: 0,
                             samples: VecDeque::new(),
@@ -1370,6 +1423,22 @@ pub fn check_prompt(
         }
         Ask::Compare => compare::parse(pending, text).map(|_| ()),
         Ask::Fault => faults::parse(text).map(|_| ()),
+    }
+}
+
+/// A secret setting is edited behind a mask, as a password field is; a
+/// property typed as name=value is masked once its name says secret.
+fn mask_secret(ask: &Ask, input: &mut TextArea) {
+    let secret = match ask {
+        Ask::SettingValue(name) => crate::engine::settings::is_secret(name),
+        Ask::Property => input.lines()[0]
+            .split_once('=')
+            .is_some_and(|(name, _)| crate::engine::settings::is_secret(name)),
+        _ => false,
+    };
+    match secret {
+        true => input.set_mask_char('•'),
+        false => input.clear_mask_char(),
     }
 }
 

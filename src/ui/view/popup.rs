@@ -338,6 +338,7 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
         Scope::Prompt,
         Scope::Rules,
         Scope::Compare,
+        Scope::Fatal,
         Scope::Help,
     ];
     let mut lines = Vec::new();

@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use super::pane;
-use crate::engine::settings::spec;
+use crate::engine::settings::{shown, spec};
 use crate::ui::app::{App, Focus};
 use crate::ui::theme::Theme;
 
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         let mut cells = vec![
             Cell::from(format!("{mark}{name}")),
-            Cell::from(Span::styled(value.to_string(), value_style)),
+            Cell::from(Span::styled(shown(name, value).into_owned(), value_style)),
         ];
         if wide {
             cells.push(Cell::from(Span::styled(lib.to_string(), theme.muted())));
