@@ -4,29 +4,33 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
-
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_textarea::TextArea;
 
+mod burst;
 mod field;
+mod log;
+mod prompt;
+mod rules;
 
+pub use burst::{BatchStat, Comparison, Flow};
 pub use field::{insert_pasted, read_file, Field, FILE_LIMIT};
+pub use log::{ack_line, Filter, Log, LogLine, Requests, Status, LOG_CAPACITY};
+pub use prompt::{check_prompt, new_topic};
+pub use rules::default_rules_path;
 
 use super::action::Action;
 use super::keymap::{self, Scope};
-use crate::engine::compare::{self, Outcome};
+use crate::engine::compare;
 use crate::engine::faults;
 use crate::engine::pace::burst_size;
-use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::record::{Draft, Header};
-use crate::engine::requests::{Outcome as Sent, Request};
+use crate::engine::requests::Outcome as Sent;
 use crate::engine::settings::{self, Settings, SPECS};
 use crate::engine::stats;
-use crate::engine::{Ack, Command, Event, Level, NewTopic, Stamp, TopicInfo};
-
-/// Lines the event log keeps; older ones are dropped, totals are not.
-pub const LOG_CAPACITY: usize = 5_000;
+use crate::engine::{Command, Event, Level, TopicInfo};
+use hdrhistogram::Histogram;
+use log::{ms, request_line};
 
 /// What has focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,113 +105,6 @@ pub enum Popup {
     Compare,
 }
 
-/// A comparison asked for and its outcomes so far.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Comparison {
-    pub count: u64,
-    pub rate: Option<f64>,
-    /// The variants' labels, in order.
-    pub labels: Vec<String>,
-    /// One per variant done, in order; an error when it could not run.
-    pub outcomes: Vec<Result<Outcome, String>>,
-}
-
-/// What kind of line the log shows, for colour and filtering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Queued,
-    Acked,
-    Failed,
-    /// Something the verifier found wrong with a record.
-    Issue,
-    /// A batch delivered.
-    Batch,
-    Notice(Level),
-}
-
-pub struct LogLine {
-    pub status: Status,
-    pub text: String,
-}
-
-/// Which lines the log shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Filter {
-    All,
-    Acked,
-    Failed,
-    Queued,
-    Batches,
-    Notices,
-}
-
-impl Filter {
-    pub fn admits(self, s: Status) -> bool {
-        match self {
-            Filter::All => true,
-            Filter::Acked => s == Status::Acked,
-            Filter::Failed => matches!(s, Status::Failed | Status::Issue),
-            Filter::Queued => s == Status::Queued,
-            Filter::Batches => s == Status::Batch,
-            Filter::Notices => matches!(s, Status::Notice(_)),
-        }
-    }
-
-    fn next(self) -> Filter {
-        match self {
-            Filter::All => Filter::Acked,
-            Filter::Acked => Filter::Failed,
-            Filter::Failed => Filter::Queued,
-            Filter::Queued => Filter::Batches,
-            Filter::Batches => Filter::Notices,
-            Filter::Notices => Filter::All,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Filter::All => "all",
-            Filter::Acked => "acked",
-            Filter::Failed => "failed+issues",
-            Filter::Queued => "queued",
-            Filter::Batches => "batches",
-            Filter::Notices => "notices",
-        }
-    }
-}
-
-/// The event log: a bounded ring of lines, a filter and a scroll position.
-pub struct Log {
-    pub lines: VecDeque<LogLine>,
-    pub filter: Filter,
-    /// Lines scrolled up from the newest; 0 follows new lines.
-    pub scroll: usize,
-}
-
-impl Log {
-    fn push(&mut self, status: Status, text: String) {
-        if self.lines.len() == LOG_CAPACITY {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(LogLine { status, text });
-        if self.scroll > 0 && self.filter.admits(status) {
-            // Keep the lines being read in place while new ones arrive.
-            self.scroll += 1;
-        }
-    }
-
-    pub fn visible(&self) -> impl DoubleEndedIterator<Item = &LogLine> {
-        let filter = self.filter;
-        self.lines.iter().filter(move |l| filter.admits(l.status))
-    }
-
-    /// Scrolls back (or on) by `delta` lines of `lines` shown.
-    fn scroll_by(&mut self, delta: isize, lines: usize) {
-        let max = lines.saturating_sub(1);
-        self.scroll = (self.scroll as isize + delta).clamp(0, max as isize) as usize;
-    }
-}
-
 /// Record counts since start; in flight is derived.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
@@ -232,162 +129,9 @@ pub struct Connection {
     pub verify: bool,
 }
 
-/// How many produce requests the request view keeps.
-const REQUESTS_KEPT: usize = 500;
-
-/// The produce requests seen: the newest for the request view, counts of
-/// what went wrong for the counters.
-#[derive(Default)]
-pub struct Requests {
-    /// Oldest first; a request is told when sent and again when it ends.
-    pub recent: VecDeque<Request>,
-    pub retries: u64,
-    pub timeouts: u64,
-    pub errors: u64,
-    /// The idempotent producer's id and epoch, as its requests carry them.
-    pub pid: Option<(i64, i16)>,
-    /// The log pane shows the requests instead of the event log.
-    pub shown: bool,
-}
-
-impl Requests {
-    fn record(&mut self, r: Request) {
-        match &r.outcome {
-            Sent::InFlight => {
-                self.retries += u64::from(r.is_retry());
-                if r.pid.is_some() {
-                    self.pid = r.pid;
-                }
-            }
-            Sent::TimedOut(_) => self.timeouts += 1,
-            Sent::Failed(_) => self.errors += 1,
-            Sent::Delivered => {}
-        }
-        if r.outcome != Sent::InFlight {
-            if let Some(old) = self
-                .recent
-                .iter_mut()
-                .rev()
-                .find(|o| o.broker == r.broker && o.corr == r.corr && o.sent_ms == r.sent_ms)
-            {
-                *old = r;
-                return;
-            }
-        }
-        if self.recent.len() == REQUESTS_KEPT {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(r);
-    }
-}
-
-/// A request worth a log line: a retry going out, or one that failed.
-fn request_line(r: &Request) -> String {
-    let what = match &r.outcome {
-        Sent::InFlight => format!("retry, attempt {}", r.attempt),
-        Sent::Failed(e) => format!("refused: {e}"),
-        Sent::TimedOut(e) => format!("no response within request.timeout.ms: {e}"),
-        Sent::Delivered => "delivered".into(),
-    };
-    format!(
-        "request {} p{} to broker {}  {} records  corr {}  {what}",
-        r.topic, r.partition, r.broker, r.records, r.corr
-    )
-}
-
-/// A burst under way (or just ended): what it aims at and how it goes.
-pub struct Flow {
-    pub target: u64,
-    pub rate: Option<f64>,
-    /// Totals when it began, so its own progress is derived from them.
-    pub base: Totals,
-    pub started: Instant,
-    pub paused_at: Option<Instant>,
-    pub paused_for: Duration,
-    pub stopped: bool,
-    /// When its last record was reported.
-    pub ended: Option<Instant>,
-    /// Send-to-ack latency of its records, in microseconds.
-    pub latency: Histogram<u64>,
-    /// Key and value bytes acked.
-    pub bytes: u64,
-    /// (when, records acked, bytes acked) a few times a second, for the
-    /// current rate.
-    pub samples: VecDeque<(Instant, u64, u64)>,
-}
-
-impl Flow {
-    /// Records of this flow acked or failed.
-    pub fn done(&self, now: &Totals) -> u64 {
-        (now.acked + now.failed).saturating_sub(self.base.acked + self.base.failed)
-    }
-
-    pub fn sent(&self, now: &Totals) -> u64 {
-        now.sent.saturating_sub(self.base.sent)
-    }
-
-    pub fn finished(&self, now: &Totals) -> bool {
-        self.done(now) >= self.target || (self.stopped && now.in_flight() == 0)
-    }
-
-    /// Time spent sending, pauses left out.
-    pub fn active(&self) -> Duration {
-        let paused = self.paused_for + self.paused_at.map_or(Duration::ZERO, |p| p.elapsed());
-        let until = self.ended.unwrap_or_else(Instant::now);
-        until
-            .saturating_duration_since(self.started)
-            .saturating_sub(paused)
-    }
-
-    /// Records a second and MB a second over the last couple of seconds.
-    /// Paused, nothing flows, whatever the last samples say.
-    pub fn rate_now(&self) -> (f64, f64) {
-        match (self.samples.front(), self.samples.back()) {
-            _ if self.paused_at.is_some() => (0.0, 0.0),
-            (Some(a), Some(b)) if b.0 > a.0 => {
-                let secs = (b.0 - a.0).as_secs_f64();
-                (
-                    (b.1 - a.1) as f64 / secs,
-                    (b.2 - a.2) as f64 / 1_048_576.0 / secs,
-                )
-            }
-            _ => (0.0, 0.0),
-        }
-    }
-
-    fn sample(&mut self, acked: u64) {
-        let now = Instant::now();
-        if self
-            .samples
-            .back()
-            .is_some_and(|s| now - s.0 < Duration::from_millis(200))
-        {
-            return;
-        }
-        self.samples.push_back((now, acked, self.bytes));
-        while self.samples.len() > 2 && now - self.samples[0].0 > Duration::from_secs(2) {
-            self.samples.pop_front();
-        }
-    }
-}
-
 /// Per-record log lines allowed a second; above that they are counted, not
 /// listed, so any rate of records costs the screen the same.
 const LINES_PER_SEC: f64 = 200.0;
-
-/// One partition's delivered batches, added up.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BatchStat {
-    pub batches: u64,
-    /// Records in those batches.
-    pub records: u64,
-    /// Their keys, values and headers: what compression works on.
-    pub record_bytes: u64,
-    /// The batches as sent, after compression.
-    pub wire_bytes: u64,
-    /// The codec of the latest batch.
-    pub codec: String,
-}
 
 pub struct App {
     pub focus: Focus,
@@ -750,86 +494,6 @@ impl App {
             Action::SaveRules => return self.save_rules(),
         }
         Vec::new()
-    }
-
-    /// The rule file named by partitioner.rules (or kprod's own, in its
-    /// config folder), in an editor; a new file starts from an example.
-    fn open_rules(&mut self) {
-        let path = match self.pending.get("partitioner.rules") {
-            Some(p) if !p.is_empty() => std::path::PathBuf::from(p),
-            _ => default_rules_path(),
-        };
-        let (text, error) = match std::fs::read_to_string(&path) {
-            Ok(t) => (t, None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RULES_EXAMPLE.to_string(), None),
-            Err(e) => (
-                RULES_EXAMPLE.to_string(),
-                Some(format!(
-                    "cannot read {}: {e}; saving writes it anew",
-                    path.display()
-                )),
-            ),
-        };
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        let mut editor = Box::new(TextArea::new(if lines.is_empty() {
-            vec![String::new()]
-        } else {
-            lines
-        }));
-        editor.set_cursor_line_style(ratatui::style::Style::default());
-        editor.move_cursor(tui_textarea::CursorMove::Bottom);
-        editor.move_cursor(tui_textarea::CursorMove::End);
-        self.popup = Some(Popup::Rules {
-            path,
-            editor,
-            error,
-        });
-    }
-
-    /// Checks the rules, writes the file and applies partitioner=rules with
-    /// it; a bad rule keeps the editor open with the line and the reason.
-    fn save_rules(&mut self) -> Vec<Command> {
-        let Some(Popup::Rules {
-            path,
-            editor,
-            error,
-        }) = &mut self.popup
-        else {
-            return Vec::new();
-        };
-        let mut text = editor.lines().join("\n");
-        text.push('\n');
-        if let Err(e) = Rules::parse(&text) {
-            *error = Some(format!("not saved: {e}"));
-            return Vec::new();
-        }
-        let written = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|_| std::fs::write(&*path, &text));
-        if let Err(e) = written {
-            *error = Some(format!("not saved: cannot write {}: {e}", path.display()));
-            return Vec::new();
-        }
-        let path = path.display().to_string();
-        self.popup = None;
-        let mut next = self.pending.clone();
-        let set = next
-            .set("partitioner.rules", &path)
-            .and_then(|_| next.set("partitioner", "rules"));
-        if let Err(e) = set.and_then(|_| next.check()) {
-            self.note(
-                Level::Error,
-                format!("rules saved to {path}, not applied: {e}"),
-            );
-            return Vec::new();
-        }
-        self.pending = next;
-        self.note(
-            Level::Info,
-            format!("rules saved to {path}; applying partitioner=rules"),
-        );
-        vec![Command::Apply(self.pending.clone())]
     }
 
     /// An engine event.
@@ -1349,89 +1013,6 @@ impl App {
     }
 }
 
-/// Whether a prompt's text can be accepted, and if not, why.
-pub fn check_prompt(
-    ask: &Ask,
-    text: &str,
-    pending: &Settings,
-    brokers: usize,
-) -> Result<(), String> {
-    match ask {
-        Ask::BurstCount => burst_size(text).map(|_| ()),
-        Ask::SettingValue(name) => {
-            let mut trial = pending.clone();
-            trial.set(name, text).map_err(|e| e.to_string())
-        }
-        Ask::NewTopic => new_topic(text, brokers).map(|_| ()),
-        Ask::Property => {
-            let mut trial = pending.clone();
-            trial.set_pair(text).map_err(|e| e.to_string())
-        }
-        Ask::Compare => compare::parse(pending, text).map(|_| ()),
-        Ask::Fault => faults::parse(text).map(|_| ()),
-    }
-}
-
-/// Where the rule editor keeps rules when partitioner.rules names no file.
-pub fn default_rules_path() -> std::path::PathBuf {
-    directories::ProjectDirs::from("", "", "kprod")
-        .map(|d| d.config_dir().join("partition-rules.txt"))
-        .unwrap_or_else(|| std::path::PathBuf::from("partition-rules.txt"))
-}
-
-/// Parses `name partitions replication [min.insync.replicas]`, by Kafka's
-/// rules for topic names; `brokers` bounds the replication factor when known.
-pub fn new_topic(text: &str, brokers: usize) -> Result<NewTopic, String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let [name, partitions, replication, rest @ ..] = words.as_slice() else {
-        return Err("name partitions replication [min.insync.replicas], e.g. orders 6 3 2".into());
-    };
-    if name.len() > 249 || *name == "." || *name == ".." {
-        return Err(format!("'{name}' is not a legal topic name"));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        return Err(format!(
-            "'{c}' is not allowed in a topic name (letters, digits, . _ - only)"
-        ));
-    }
-    let number = |what: &str, s: &str, max: i32| match s.parse::<i32>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{what} '{s}' must be a whole number from 1 to {max}"
-        )),
-    };
-    let partitions = number("partitions", partitions, 100_000)?;
-    let max_rf = if brokers > 0 {
-        brokers as i32
-    } else {
-        i32::MAX
-    };
-    let replication =
-        number("replication factor", replication, max_rf.min(32_767)).map_err(|e| {
-            if brokers > 0 {
-                format!("{e} (the cluster has {brokers} brokers)")
-            } else {
-                e
-            }
-        })?;
-    let min_insync_replicas = match rest {
-        [] => None,
-        [m] => Some(number("min.insync.replicas", m, replication)?),
-        _ => {
-            return Err("too many words: name partitions replication [min.insync.replicas]".into())
-        }
-    };
-    Ok(NewTopic {
-        name: name.to_string(),
-        partitions,
-        replication,
-        min_insync_replicas,
-    })
-}
-
 /// Single-line fields ignore Enter rather than grow a second line. Returns
 /// whether the text changed.
 fn single_line_input(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
@@ -1457,45 +1038,5 @@ fn len(n: Option<usize>) -> String {
     match n {
         Some(n) => format!("{n} B"),
         None => "null".into(),
-    }
-}
-
-fn ms(d: std::time::Duration) -> String {
-    format!("{:.1}ms", d.as_secs_f64() * 1000.0)
-}
-
-/// How an ack reads in the log: where the record is and when the broker says
-/// it was written.
-/// On the embedded cluster the broker's timestamp is not real, so the
-/// record's own CreateTime is shown, marked.
-pub fn ack_line(ack: &Ack, embedded: bool) -> String {
-    let offset = match ack.offset {
-        Some(o) => format!("offset {o}"),
-        None => "offset unknown (acks=0)".into(),
-    };
-    // "created": the producer's CreateTime kept; "appended": the broker's
-    // LogAppendTime; "*": the embedded cluster's stamp is not real.
-    let ts = match ack.timestamp {
-        _ if embedded => format!("created {}*", clock(ack.created)),
-        Some(Stamp::CreateTime(t)) => format!("created {}", clock(t)),
-        Some(Stamp::LogAppendTime(t)) => format!("appended {}", clock(t)),
-        None => "no timestamp".into(),
-    };
-    format!(
-        "#{} acked p{} {offset} {} {ts}",
-        ack.id,
-        ack.partition,
-        ms(ack.latency)
-    )
-}
-
-/// Milliseconds since the epoch as local wall-clock time.
-fn clock(ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => t
-            .with_timezone(&chrono::Local)
-            .format("%H:%M:%S%.3f")
-            .to_string(),
-        None => ms.to_string(),
     }
 }
