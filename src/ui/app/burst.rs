@@ -80,8 +80,7 @@ impl Flow {
         }
     }
 
-    pub(super) fn sample(&mut self, acked: u64) {
-        let now = Instant::now();
+    pub(super) fn sample(&mut self, acked: u64, now: Instant) {
         if self
             .samples
             .back()

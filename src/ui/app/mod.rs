@@ -8,16 +8,22 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_textarea::TextArea;
 
 mod burst;
+mod effect;
 mod field;
 mod log;
+mod msg;
 mod prompt;
 mod rules;
+mod update;
 
 pub use burst::{BatchStat, Comparison, Flow};
+pub use effect::Effect;
 pub use field::{insert_pasted, read_file, Field, FILE_LIMIT};
 pub use log::{ack_line, Filter, Log, LogLine, Requests, Status, LOG_CAPACITY};
+pub use msg::Msg;
 pub use prompt::{check_prompt, new_topic};
 pub use rules::default_rules_path;
+pub use update::update;
 
 use super::action::Action;
 use super::keymap::{self, Scope};
@@ -177,6 +183,9 @@ pub struct App {
     /// Ctrl-C was pressed once: flushing before quitting.
     pub quitting: bool,
     pub quit: bool,
+    /// When the latest message came, as `update` was told: the model
+    /// never reads the clock itself.
+    now: Instant,
 }
 
 impl App {
@@ -222,6 +231,7 @@ impl App {
             flash: None,
             quitting: false,
             quit: false,
+            now: Instant::now(),
         }
     }
 
@@ -269,13 +279,14 @@ impl App {
             .collect()
     }
 
-    /// A key press from the terminal.
-    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+    /// A key press from the terminal: an action if the keymap binds it,
+    /// text for the field being edited if not.
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
         match keymap::lookup(&self.scopes(), key) {
-            Some(action) => self.update(action),
+            Some(action) => self.act(action),
             None => {
                 self.type_key(key);
                 Vec::new()
@@ -283,10 +294,23 @@ impl App {
         }
     }
 
+    /// An action; the rule editor's file is read and written by effects.
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::EditRules => vec![self.open_rules()],
+            Action::SaveRules => self.save_rules(),
+            action => self
+                .command(action)
+                .into_iter()
+                .map(Effect::Engine)
+                .collect(),
+        }
+    }
+
     /// Text the terminal says was pasted (bracketed paste): it goes whole
     /// into the field, prompt or editor that typed keys would go to, in one
     /// step rather than a key press a character.
-    pub fn on_paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) {
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 insert_pasted(input, text, false);
@@ -341,7 +365,7 @@ impl App {
     }
 
     /// Everything an action does to the state, and the commands it sends.
-    pub fn update(&mut self, action: Action) -> Vec<Command> {
+    fn command(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::Quit => {
                 if self.quitting {
@@ -458,7 +482,8 @@ impl App {
                     );
                 }
             }
-            Action::EditRules => self.open_rules(),
+            // `act` takes them: they need the rule file.
+            Action::EditRules | Action::SaveRules => {}
             Action::PauseFlow => {
                 let totals = self.totals;
                 match &mut self.flow {
@@ -467,7 +492,7 @@ impl App {
                             f.paused_for += at.elapsed();
                             return vec![Command::Resume];
                         }
-                        f.paused_at = Some(Instant::now());
+                        f.paused_at = Some(self.now);
                         return vec![Command::Pause];
                     }
                     _ => self.note(Level::Info, "no burst is running".into()),
@@ -491,17 +516,16 @@ impl App {
                     _ => self.note(Level::Info, "no burst is running".into()),
                 }
             }
-            Action::SaveRules => return self.save_rules(),
         }
         Vec::new()
     }
 
     /// An engine event.
-    pub fn on_event(&mut self, event: Event) {
+    fn event(&mut self, event: Event) {
         self.on_event_inner(event);
         if let Some(f) = &mut self.flow {
             if f.ended.is_none() && f.finished(&self.totals) {
-                f.ended = Some(Instant::now());
+                f.ended = Some(self.now);
             }
         }
     }
@@ -595,7 +619,7 @@ impl App {
                         f.bytes += (ack.key.as_ref().map_or(0, Vec::len)
                             + ack.value.as_ref().map_or(0, Vec::len))
                             as u64;
-                        f.sample(self.totals.acked);
+                        f.sample(self.totals.acked, self.now);
                     }
                 }
                 if self.admit() {
@@ -746,7 +770,7 @@ impl App {
     /// lines are let through again.
     fn admit(&mut self) -> bool {
         let (tokens, since) = &mut self.budget;
-        let now = Instant::now();
+        let now = self.now;
         *tokens = (*tokens + (now - *since).as_secs_f64() * LINES_PER_SEC).min(LINES_PER_SEC);
         *since = now;
         if *tokens < 1.0 {
@@ -755,7 +779,7 @@ impl App {
         }
         *tokens -= 1.0;
         // The count of lines held back is told at most once a second.
-        if self.held_back > 0 && self.held_told.elapsed() >= Duration::from_secs(1) {
+        if self.held_back > 0 && now - self.held_told >= Duration::from_secs(1) {
             self.held_told = now;
             let n = std::mem::take(&mut self.held_back);
             self.push(
@@ -886,7 +910,7 @@ impl App {
                             target: count,
                             rate,
                             base: self.totals,
-                            started: Instant::now(),
+                            started: self.now,
                             paused_at: None,
                             paused_for: Duration::ZERO,
                             stopped: false,

@@ -1,21 +1,30 @@
 //! The rule editor: a partitioner.rules file opened in an editor, checked,
 //! written and applied.
 
+use std::path::PathBuf;
+
 use tui_textarea::TextArea;
 
-use super::{App, Popup};
+use super::{App, Effect, Popup};
 use crate::engine::partition::{Rules, RULES_EXAMPLE};
 use crate::engine::{Command, Level};
 
 impl App {
     /// The rule file named by partitioner.rules (or kprod's own, in its
-    /// config folder), in an editor; a new file starts from an example.
-    pub(super) fn open_rules(&mut self) {
+    /// config folder), asked for; `rules_read` opens it in an editor.
+    pub(super) fn open_rules(&mut self) -> Effect {
+        // settings.rs has no typed getter for the rule file's path.
         let path = match self.pending.get("partitioner.rules") {
-            Some(p) if !p.is_empty() => std::path::PathBuf::from(p),
+            Some(p) if !p.is_empty() => PathBuf::from(p),
             _ => default_rules_path(),
         };
-        let (text, error) = match std::fs::read_to_string(&path) {
+        Effect::ReadFile { path }
+    }
+
+    /// The rule file read, or why not, in an editor; a new file starts from
+    /// an example.
+    pub(super) fn rules_read(&mut self, path: PathBuf, result: std::io::Result<String>) {
+        let (text, error) = match result {
             Ok(t) => (t, None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (RULES_EXAMPLE.to_string(), None),
             Err(e) => (
@@ -42,9 +51,9 @@ impl App {
         });
     }
 
-    /// Checks the rules, writes the file and applies partitioner=rules with
-    /// it; a bad rule keeps the editor open with the line and the reason.
-    pub(super) fn save_rules(&mut self) -> Vec<Command> {
+    /// Checks the rules and asks for the file to be written; a bad rule
+    /// keeps the editor open with the line and the reason.
+    pub(super) fn save_rules(&mut self) -> Vec<Effect> {
         let Some(Popup::Rules {
             path,
             editor,
@@ -59,11 +68,27 @@ impl App {
             *error = Some(format!("not saved: {e}"));
             return Vec::new();
         }
-        let written = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|_| std::fs::write(&*path, &text));
-        if let Err(e) = written {
+        vec![Effect::WriteFile {
+            path: path.clone(),
+            text,
+        }]
+    }
+
+    /// The rule file written, or why not: written, partitioner=rules is
+    /// applied with it; not, the editor stays open and says why.
+    pub(super) fn rules_written(
+        &mut self,
+        written: PathBuf,
+        result: std::io::Result<()>,
+    ) -> Vec<Effect> {
+        let Some(Popup::Rules { path, error, .. }) = &mut self.popup else {
+            return Vec::new();
+        };
+        // An answer for a file the editor no longer shows changes nothing.
+        if *path != written {
+            return Vec::new();
+        }
+        if let Err(e) = result {
             *error = Some(format!("not saved: cannot write {}: {e}", path.display()));
             return Vec::new();
         }
@@ -85,13 +110,13 @@ impl App {
             Level::Info,
             format!("rules saved to {path}; applying partitioner=rules"),
         );
-        vec![Command::Apply(self.pending.clone())]
+        vec![Effect::Engine(Command::Apply(self.pending.clone()))]
     }
 }
 
 /// Where the rule editor keeps rules when partitioner.rules names no file.
-pub fn default_rules_path() -> std::path::PathBuf {
+pub fn default_rules_path() -> PathBuf {
     directories::ProjectDirs::from("", "", "kprod")
         .map(|d| d.config_dir().join("partition-rules.txt"))
-        .unwrap_or_else(|| std::path::PathBuf::from("partition-rules.txt"))
+        .unwrap_or_else(|| PathBuf::from("partition-rules.txt"))
 }
