@@ -1163,3 +1163,58 @@ mod main_loop {
         assert_eq!(figures.key_frames(), (1, 0), "drawn in the same instant");
     }
 }
+
+/// The rule editor through `update` alone: reading and writing the file are
+/// effects the caller performs, and a write that fails keeps the editor open
+/// with the reason and the text.
+#[test]
+fn the_rule_editor_asks_for_its_file_and_a_failed_write_keeps_the_editor() {
+    use kprod::ui::action::Action;
+    use kprod::ui::app::{update, Effect, Msg, Popup};
+    use std::time::Instant;
+
+    let mut settings = Settings::default();
+    settings
+        .set("partitioner.rules", "/nowhere/rules.txt")
+        .unwrap();
+    let mut app = App::new("demo", settings);
+    let now = Instant::now();
+    let effects = update(&mut app, Msg::Action(Action::EditRules), now);
+    let [Effect::ReadFile { path }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(path.to_str(), Some("/nowhere/rules.txt"));
+    assert!(app.popup.is_none(), "nothing opens before the file is read");
+
+    let text = "key starts-with VIP- -> 5\n";
+    let read = Msg::FileRead {
+        path: path.clone(),
+        result: Ok(text.into()),
+    };
+    assert!(update(&mut app, read, now).is_empty());
+    let effects = update(&mut app, Msg::Action(Action::SaveRules), now);
+    let [Effect::WriteFile {
+        path,
+        text: written,
+    }] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(written, text);
+
+    let denied = Msg::FileWritten {
+        path: path.clone(),
+        result: Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+    };
+    assert!(update(&mut app, denied, now).is_empty(), "nothing applied");
+    let Some(Popup::Rules { error, editor, .. }) = &app.popup else {
+        panic!("the editor closed");
+    };
+    let error = error.as_deref().unwrap_or("");
+    assert!(
+        error.starts_with("not saved: cannot write /nowhere/rules.txt"),
+        "{error}"
+    );
+    assert_eq!(editor.lines().join("\n") + "\n", text);
+    assert_eq!(app.pending.get("partitioner"), Some("java_default"));
+}
