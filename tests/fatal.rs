@@ -125,7 +125,7 @@ fn lines_read_after_a_fatal_error_are_not_sent_and_every_line_is_accounted_for()
     assert!(
         events.iter().any(|e| e["message"]
             .as_str()
-            .is_some_and(|m| m.contains("in flight at the fatal error are settled"))),
+            .is_some_and(|m| m.contains("in flight at the fatal error"))),
         "what became of the records in flight is told"
     );
 }

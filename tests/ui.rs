@@ -999,3 +999,222 @@ fn bytes_file_refuses_a_device_and_a_directory_with_a_message() {
     let dir = kprod::ui::app::read_file("/tmp").unwrap_err();
     assert!(dir.contains("directory"), "{dir}");
 }
+
+// The main loop itself, headless: a stream of terminal events, a channel of
+// engine events and TestBackend, under tokio's paused clock, so time moves
+// only when every task waits and the tests take no real time.
+mod main_loop {
+    use std::time::Duration;
+
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    use futures::stream::{self, Stream, StreamExt};
+    use kprod::engine::settings::Settings;
+    use kprod::engine::{Command, Event};
+    use kprod::ui::app::App;
+    use kprod::ui::theme::Theme;
+    use kprod::ui::{run_loop, Figures, KEY_FRAME_GAP};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+    use tokio::time::sleep;
+
+    type Keys = std::pin::Pin<Box<dyn Stream<Item = std::io::Result<TermEvent>>>>;
+
+    fn char_key(c: char) -> std::io::Result<TermEvent> {
+        Ok(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    }
+
+    /// Nothing from the keyboard for `quiet`, then the stream ends, which
+    /// ends the loop.
+    fn quiet_for(quiet: Duration) -> Keys {
+        Box::pin(stream::once(async move {
+            sleep(quiet).await;
+            Ok(TermEvent::FocusGained)
+        }))
+    }
+
+    fn queued(id: u64) -> Event {
+        Event::Queued {
+            id,
+            topic: "demo".into(),
+            partition: Some(0),
+            key_len: None,
+            value_len: Some(3),
+        }
+    }
+
+    async fn run(
+        app: &mut App,
+        keys: Keys,
+        events: &mut UnboundedReceiver<Event>,
+    ) -> (Figures, Vec<Command>, Terminal<TestBackend>) {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let mut sent = Vec::new();
+        let figures = run_loop(
+            &mut terminal,
+            keys,
+            events,
+            |c| sent.push(c),
+            app,
+            &Theme::built_in(),
+        )
+        .await
+        .unwrap();
+        (figures, sent, terminal)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flood_of_engine_events_between_two_frames_costs_one_draw() {
+        let mut app = App::new("demo", Settings::default());
+        let (tx, mut events) = unbounded_channel();
+        for id in 0..10_000 {
+            tx.send(queued(id)).unwrap();
+        }
+        let (figures, _, _) =
+            run(&mut app, quiet_for(Duration::from_millis(200)), &mut events).await;
+        assert_eq!(app.totals.sent, 10_000, "every event is taken");
+        // One frame at the first tick, and at most one more that shows the
+        // flood: never a frame an event.
+        assert!(figures.frames() <= 2, "{} frames", figures.frames());
+        drop(tx);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn quitting_drains_the_engine_before_the_loop_ends() {
+        let mut app = App::new("demo", Settings::default());
+        let (tx, mut events) = unbounded_channel();
+        let ctrl_c = Ok(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
+        // Ctrl-C, then the keyboard is still: the engine's records in flight
+        // and its word that it is done end the loop.
+        let keys: Keys = Box::pin(stream::iter([ctrl_c]).chain(stream::pending()));
+        for id in 0..3 {
+            tx.send(queued(id)).unwrap();
+        }
+        let engine = tokio::spawn(async move {
+            sleep(Duration::from_millis(50)).await;
+            tx.send(Event::ShutdownComplete {
+                sent: 3,
+                acked: 0,
+                failed: 0,
+            })
+            .unwrap();
+            // The engine is kept until the loop has ended on its own.
+            sleep(Duration::from_secs(3600)).await;
+            drop(tx);
+        });
+        let (_, sent, _) = run(&mut app, keys, &mut events).await;
+        assert!(app.quit);
+        assert_eq!(app.totals.sent, 3);
+        assert!(
+            sent.iter().any(|c| matches!(c, Command::Shutdown)),
+            "{sent:?}"
+        );
+        engine.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_typed_fast_share_frames_and_none_waits_past_the_gap() {
+        let mut app = App::new("demo", Settings::default());
+        let (_tx, mut events) = unbounded_channel();
+        let burst: Vec<_> = (0..50).map(|_| char_key('a')).collect();
+        let keys: Keys = Box::pin(
+            stream::iter(burst)
+                .chain(stream::once(async {
+                    sleep(Duration::from_millis(50)).await;
+                    char_key('z')
+                }))
+                .chain(quiet_for(Duration::from_millis(100))),
+        );
+        let (figures, _, terminal) = run(&mut app, keys, &mut events).await;
+        let typed = format!("{}z", "a".repeat(50));
+        assert_eq!(app.key.typed(), Some(typed.clone().into_bytes()));
+        // 51 keys: the first tick, one frame at the gap's end for the 50,
+        // one for the 'z'.
+        assert!(figures.frames() <= 3, "{} frames", figures.frames());
+        let (key_frames, longest_wait_us) = figures.key_frames();
+        assert!(key_frames >= 2, "{key_frames} frames showed keys");
+        assert!(
+            longest_wait_us <= KEY_FRAME_GAP.as_micros() as u64,
+            "a key waited {longest_wait_us} us for its frame"
+        );
+        let screen = format!("{:?}", terminal.backend().buffer());
+        assert!(screen.contains(&typed), "the last frame shows every key");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_key_after_a_quiet_spell_is_drawn_at_once_not_at_the_next_tick() {
+        let mut app = App::new("demo", Settings::default());
+        let (_tx, mut events) = unbounded_channel();
+        // 40 ms is past the key gap and between two ticks (33 and 66 ms).
+        let keys: Keys = Box::pin(
+            stream::once(async {
+                sleep(Duration::from_millis(40)).await;
+                char_key('k')
+            })
+            .chain(quiet_for(Duration::from_millis(100))),
+        );
+        let (figures, _, _) = run(&mut app, keys, &mut events).await;
+        assert_eq!(figures.key_frames(), (1, 0), "drawn in the same instant");
+    }
+}
+
+/// The rule editor through `update` alone: reading and writing the file are
+/// effects the caller performs, and a write that fails keeps the editor open
+/// with the reason and the text.
+#[test]
+fn the_rule_editor_asks_for_its_file_and_a_failed_write_keeps_the_editor() {
+    use kprod::ui::action::Action;
+    use kprod::ui::app::{update, Effect, Msg, Popup};
+    use std::time::Instant;
+
+    let mut settings = Settings::default();
+    settings
+        .set("partitioner.rules", "/nowhere/rules.txt")
+        .unwrap();
+    let mut app = App::new("demo", settings);
+    let now = Instant::now();
+    let effects = update(&mut app, Msg::Action(Action::EditRules), now);
+    let [Effect::ReadFile { path }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(path.to_str(), Some("/nowhere/rules.txt"));
+    assert!(app.popup.is_none(), "nothing opens before the file is read");
+
+    let text = "key starts-with VIP- -> 5\n";
+    let read = Msg::FileRead {
+        path: path.clone(),
+        result: Ok(text.into()),
+    };
+    assert!(update(&mut app, read, now).is_empty());
+    let effects = update(&mut app, Msg::Action(Action::SaveRules), now);
+    let [Effect::WriteFile {
+        path,
+        text: written,
+    }] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(written, text);
+
+    let denied = Msg::FileWritten {
+        path: path.clone(),
+        result: Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+    };
+    assert!(update(&mut app, denied, now).is_empty(), "nothing applied");
+    let Some(Popup::Rules { error, editor, .. }) = &app.popup else {
+        panic!("the editor closed");
+    };
+    let error = error.as_deref().unwrap_or("");
+    assert!(
+        error.starts_with("not saved: cannot write /nowhere/rules.txt"),
+        "{error}"
+    );
+    assert_eq!(editor.lines().join("\n") + "\n", text);
+    assert_eq!(app.pending.get("partitioner"), Some("java_default"));
+}

@@ -1,5 +1,6 @@
 //! The terminal front end: one loop over key presses, engine events and a
-//! frame tick; the state changes in `App::update`, the screen in `view::draw`.
+//! frame tick. The state changes in `app::update`, which returns effects
+//! that the runner here performs; the screen is drawn by `view::draw`.
 
 pub mod action;
 pub mod app;
@@ -8,15 +9,21 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-use std::time::{Duration, Instant};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures::StreamExt;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEvent};
+use futures::{Stream, StreamExt};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use tokio::time::Instant;
 
-use crate::engine::{Engine, EngineConfig};
-use app::App;
+use crate::engine::{Command, Engine, EngineConfig, Event, Inbox};
+use action::Action;
+use app::{App, Effect, Msg};
 use theme::Theme;
 
 /// At most this many frames a second, however fast events arrive.
@@ -25,7 +32,7 @@ const FPS: f64 = 30.0;
 /// get a turn: a flood of acks never holds a key press up for long.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
 /// A key press is drawn at once unless a frame went out this recently.
-const KEY_FRAME_GAP: Duration = Duration::from_millis(8);
+pub const KEY_FRAME_GAP: Duration = Duration::from_millis(8);
 
 pub async fn run(
     config: EngineConfig,
@@ -36,57 +43,111 @@ pub async fn run(
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
     let mut screen = terminal::Screen::enter()?;
-    let mut keys = EventStream::new();
+    let figures = run_loop(
+        &mut screen.terminal,
+        EventStream::new(),
+        &mut events,
+        |c| engine.send(c),
+        &mut app,
+        &theme,
+    )
+    .await?;
+    drop(screen);
+    if let Some(path) = stats {
+        std::fs::write(path, figures.to_json(&app).to_string())?;
+    }
+    Ok(())
+}
+
+/// Where the loop takes engine events from: the engine's inbox, or in tests
+/// any channel.
+pub trait Events {
+    /// The next event; None once the engine is gone. Must be cancel-safe.
+    fn recv(&mut self) -> impl Future<Output = Option<Event>>;
+    /// An event already waiting, if any.
+    fn try_recv(&mut self) -> Option<Event>;
+}
+
+impl Events for Inbox {
+    async fn recv(&mut self) -> Option<Event> {
+        Inbox::recv(self).await
+    }
+    fn try_recv(&mut self) -> Option<Event> {
+        Inbox::try_recv(self)
+    }
+}
+
+impl Events for tokio::sync::mpsc::UnboundedReceiver<Event> {
+    async fn recv(&mut self) -> Option<Event> {
+        tokio::sync::mpsc::UnboundedReceiver::recv(self).await
+    }
+    fn try_recv(&mut self) -> Option<Event> {
+        tokio::sync::mpsc::UnboundedReceiver::try_recv(self).ok()
+    }
+}
+
+/// The console's main loop over any terminal event stream, engine event
+/// source and backend, until the app quits or either source ends. Time is
+/// tokio's, so under a paused clock it runs as fast as the test can go.
+pub async fn run_loop<B, K, E>(
+    terminal: &mut Terminal<B>,
+    mut keys: K,
+    events: &mut E,
+    mut send: impl FnMut(Command),
+    app: &mut App,
+    theme: &Theme,
+) -> std::io::Result<Figures>
+where
+    B: Backend,
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+    E: Events,
+{
     let mut frame = tokio::time::interval(Duration::from_secs_f64(1.0 / FPS));
     frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     let mut figures = Figures::new();
     let mut last_drawn = Instant::now();
     // When a key press that came too soon after a frame is drawn.
-    let mut key_due: Option<tokio::time::Instant> = None;
+    let mut key_due: Option<Instant> = None;
 
     while !app.quit {
         // What a key changed is drawn at once, not at the next tick.
         let mut now = false;
         tokio::select! {
-            key = keys.next() => match key {
-                Some(Ok(TermEvent::Key(k))) => {
-                    figures.key.get_or_insert_with(Instant::now);
-                    for command in app.on_key(k) {
-                        engine.send(command);
+            key = keys.next() => {
+                let msg = match key {
+                    Some(Ok(TermEvent::Key(k))) => Some(Msg::Key(k)),
+                    Some(Ok(TermEvent::Paste(text))) => Some(Msg::Paste(text)),
+                    Some(Ok(TermEvent::Resize(..))) => {
+                        dirty = true;
+                        None
                     }
+                    Some(Ok(_)) => None,
+                    Some(Err(e)) => return Err(e),
+                    None => break,
+                };
+                if let Some(msg) = msg {
+                    figures.key.get_or_insert_with(Instant::now);
+                    settle(app, msg, &mut send);
                     dirty = true;
                     // A paste arrives as many keys: not a frame each, but
                     // one as soon as the gap allows.
                     now = last_drawn.elapsed() >= KEY_FRAME_GAP;
                     if !now {
-                        key_due.get_or_insert((last_drawn + KEY_FRAME_GAP).into());
+                        key_due.get_or_insert(last_drawn + KEY_FRAME_GAP);
                     }
                 }
-                Some(Ok(TermEvent::Paste(text))) => {
-                    figures.key.get_or_insert_with(Instant::now);
-                    app.on_paste(&text);
-                    dirty = true;
-                    now = last_drawn.elapsed() >= KEY_FRAME_GAP;
-                    if !now {
-                        key_due.get_or_insert((last_drawn + KEY_FRAME_GAP).into());
-                    }
-                }
-                Some(Ok(TermEvent::Resize(..))) => dirty = true,
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e),
-                None => break,
-            },
+            }
             event = events.recv() => match event {
                 Some(e) => {
-                    app.on_event(e);
+                    settle(app, Msg::Engine(e), &mut send);
                     // Take what is already waiting, so one frame shows it
                     // all, for as long as the budget allows.
                     let began = Instant::now();
                     'drain: while began.elapsed() < EVENT_BUDGET {
                         for _ in 0..256 {
                             match events.try_recv() {
-                                Some(e) => app.on_event(e),
+                                Some(e) => settle(app, Msg::Engine(e), &mut send),
                                 None => break 'drain,
                             }
                         }
@@ -96,26 +157,82 @@ pub async fn run(
                 None => break,
             },
             _ = frame.tick() => now = dirty,
-            _ = tokio::time::sleep_until(key_due.unwrap_or_else(tokio::time::Instant::now)), if key_due.is_some() => now = dirty,
+            _ = tokio::time::sleep_until(key_due.unwrap_or_else(Instant::now)), if key_due.is_some() => now = dirty,
         }
         if now {
             key_due = None;
             last_drawn = Instant::now();
-            screen.terminal.draw(|f| view::draw(f, &app, &theme))?;
+            terminal.draw(|f| view::draw(f, app, theme))?;
             figures.drawn(last_drawn);
             dirty = false;
         }
     }
-    drop(screen);
-    if let Some(path) = stats {
-        std::fs::write(path, figures.to_json(&app).to_string())?;
+    Ok(figures)
+}
+
+/// Runs a message through `update` at the present time and performs the
+/// effects it returns, feeding their answers back, until none is left.
+/// Engine commands go to `send`.
+pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) {
+    let now = Instant::now().into_std();
+    let mut queue = VecDeque::from([msg]);
+    while let Some(msg) = queue.pop_front() {
+        for effect in app::update(app, msg, now) {
+            match effect {
+                Effect::Engine(c) => send(c),
+                Effect::ReadFile { path } => {
+                    let result = std::fs::read_to_string(&path);
+                    queue.push_back(Msg::FileRead { path, result });
+                }
+                Effect::WriteFile { path, text } => {
+                    let result = path
+                        .parent()
+                        .map_or(Ok(()), std::fs::create_dir_all)
+                        .and_then(|_| std::fs::write(&path, &text));
+                    queue.push_back(Msg::FileWritten { path, result });
+                }
+            }
+        }
     }
-    Ok(())
+}
+
+/// The console driven a message at a time, the runner's effects done at
+/// once and the engine's commands handed back: for callers that hold the
+/// engine themselves, as tests do.
+impl App {
+    pub fn handle(&mut self, msg: Msg) -> Vec<Command> {
+        let mut commands = Vec::new();
+        settle(self, msg, &mut |c| commands.push(c));
+        commands
+    }
+
+    /// A key press from the terminal.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        self.handle(Msg::Key(key))
+    }
+
+    /// Text the terminal says was pasted (bracketed paste): it goes whole
+    /// into the field, prompt or editor that typed keys would go to, in one
+    /// step rather than a key press a character.
+    pub fn on_paste(&mut self, text: &str) {
+        // Pasting sends nothing: it only edits.
+        let _ = self.handle(Msg::Paste(text.to_string()));
+    }
+
+    /// An engine event.
+    pub fn on_event(&mut self, event: Event) {
+        let _ = self.handle(Msg::Engine(event));
+    }
+
+    /// Everything an action does to the state, and the commands it sends.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        self.handle(Msg::Action(action))
+    }
 }
 
 /// The screen's own figures, for the benchmark: how long frames take to
 /// draw, and how long from a key press to the frame that shows it.
-struct Figures {
+pub struct Figures {
     frame: Histogram<u64>,
     key_to_screen: Histogram<u64>,
     /// When the oldest key press not yet on screen arrived.
@@ -137,6 +254,18 @@ impl Figures {
         if let Some(k) = self.key.take() {
             let _ = self.key_to_screen.record(k.elapsed().as_micros() as u64);
         }
+    }
+
+    /// Frames drawn.
+    pub fn frames(&self) -> u64 {
+        self.frame.len()
+    }
+
+    /// Frames that showed key presses, and the longest a key press waited
+    /// for one, in microseconds (the low end of the histogram's bucket).
+    pub fn key_frames(&self) -> (u64, u64) {
+        let h = &self.key_to_screen;
+        (h.len(), h.lowest_equivalent(h.max()))
     }
 
     fn to_json(&self, app: &App) -> serde_json::Value {

@@ -577,6 +577,13 @@ pub async fn watch_fatal(producer: std::sync::Weak<Producer>) {
         }
     };
     if in_flight == 0 {
+        // Said all the same: a user asks what became of the records.
+        if let Some(p) = producer.upgrade() {
+            let _ = p.inner.context().events.send(Event::Notice {
+                level: Level::Warn,
+                text: "no record was in flight at the fatal error: none is left to settle".into(),
+            });
+        }
         return;
     }
     loop {

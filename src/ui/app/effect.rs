@@ -1,0 +1,18 @@
+//! What `update` asks the world to do, as values: the runner performs them,
+//! so the model can be driven and checked without an engine, a disk or a
+//! clock.
+
+use std::path::PathBuf;
+
+use crate::engine::Command;
+
+#[derive(Debug)]
+pub enum Effect {
+    /// A command for the engine.
+    Engine(Command),
+    /// Read a file; the runner answers with `Msg::FileRead`.
+    ReadFile { path: PathBuf },
+    /// Write a file, making its folder if need be; the runner answers with
+    /// `Msg::FileWritten`.
+    WriteFile { path: PathBuf, text: String },
+}

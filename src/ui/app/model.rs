@@ -1,0 +1,315 @@
+//! The console's state: what is on screen and being edited, and the
+//! figures the panes read. Views read it; only `update` changes it.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use tui_textarea::TextArea;
+
+use super::Filter;
+use super::{BatchStat, Comparison, Field, Flow, Log, Requests};
+use crate::engine::record::{Draft, Header};
+use crate::engine::settings::{Settings, SPECS};
+use crate::engine::stats;
+use crate::engine::{Level, TopicInfo};
+use crate::ui::keymap::Scope;
+
+/// What has focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Key,
+    Value,
+    Headers,
+    Partition,
+    Settings,
+    Log,
+    Chart,
+}
+
+const FOCUS_ORDER: [Focus; 7] = [
+    Focus::Key,
+    Focus::Value,
+    Focus::Headers,
+    Focus::Partition,
+    Focus::Settings,
+    Focus::Log,
+    Focus::Chart,
+];
+
+impl Focus {
+    pub(super) fn step(self, by: isize) -> Focus {
+        let i = FOCUS_ORDER.iter().position(|f| *f == self).unwrap_or(0) as isize;
+        let n = FOCUS_ORDER.len() as isize;
+        FOCUS_ORDER[((i + by).rem_euclid(n)) as usize]
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Focus::Key | Focus::Value | Focus::Headers | Focus::Partition
+        )
+    }
+}
+
+/// What a one-line prompt is asking for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    BurstCount,
+    /// `name partitions replication [min.insync.replicas]`
+    NewTopic,
+    SettingValue(String),
+    Property,
+    /// `COUNT SETTINGS vs SETTINGS ...`
+    Compare,
+    /// faults::FAULT_SYNTAX
+    Fault,
+}
+
+/// A popup over the panes, if any.
+pub enum Popup {
+    /// Lines scrolled down.
+    Help(usize),
+    Prompt {
+        ask: Ask,
+        input: Box<TextArea<'static>>,
+        error: Option<String>,
+    },
+    Topics {
+        selected: usize,
+    },
+    /// The partition rule file being edited.
+    Rules {
+        path: std::path::PathBuf,
+        editor: Box<TextArea<'static>>,
+        error: Option<String>,
+    },
+    /// The latest comparison, as it fills in.
+    Compare,
+}
+
+/// Record counts since start; in flight is derived.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+}
+
+impl Totals {
+    pub fn in_flight(&self) -> u64 {
+        self.sent.saturating_sub(self.acked + self.failed)
+    }
+}
+
+/// Where the engine is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub bootstrap: String,
+    pub embedded: bool,
+    /// Where kprod's fault-injecting proxy listens, when it is in the way.
+    pub proxy: Option<String>,
+    pub verify: bool,
+}
+
+/// Per-record log lines allowed a second; above that they are counted, not
+/// listed, so any rate of records costs the screen the same.
+pub(super) const LINES_PER_SEC: f64 = 200.0;
+
+pub struct App {
+    pub focus: Focus,
+    pub popup: Option<Popup>,
+    pub key: Field,
+    pub value: Field,
+    pub headers: TextArea<'static>,
+    pub partition: TextArea<'static>,
+    pub topic: String,
+    /// `None` until the cluster has answered.
+    pub topics: Option<Vec<TopicInfo>>,
+    /// Broker ids the cluster reported.
+    pub brokers: Vec<i32>,
+    pub connection: Option<Connection>,
+    /// The settings the producer runs with.
+    pub applied: Settings,
+    /// librdkafka's fatal error, while the producer is dead of it.
+    pub fatal: Option<String>,
+    /// The settings being edited; applied with `a`.
+    pub pending: Settings,
+    pub setting_row: usize,
+    pub log: Log,
+    pub totals: Totals,
+    /// Acked records per partition since the last reset.
+    pub chart: Vec<u64>,
+    /// Delivered batches per partition since the last reset, same indexes.
+    pub batches: Vec<BatchStat>,
+    /// What librdkafka's statistics say the chart's topic was sent since the
+    /// last reset.
+    pub sent: stats::Sent,
+    /// Compare runs: the latest, or the one under way.
+    pub compare: Option<Comparison>,
+    /// The latest burst, while it runs and after.
+    pub flow: Option<Flow>,
+    pub requests: Requests,
+    /// Tokens for per-record log lines, and lines held back since the last
+    /// one shown.
+    pub(super) budget: (f64, Instant),
+    pub(super) held_back: u64,
+    pub(super) held_told: Instant,
+    /// The verifier's latest counts; `None` until it has some.
+    pub verification: Option<crate::engine::verify::Summary>,
+    /// The latest message for the status bar.
+    pub flash: Option<(Level, String)>,
+    /// Ctrl-C was pressed once: flushing before quitting.
+    pub quitting: bool,
+    pub quit: bool,
+    /// When the latest message came, as `update` was told: the model
+    /// never reads the clock itself.
+    pub(super) now: Instant,
+}
+
+impl App {
+    pub fn new(topic: &str, settings: Settings) -> App {
+        let mut partition = TextArea::default();
+        partition.set_placeholder_text("auto");
+        let mut headers = TextArea::default();
+        headers.set_placeholder_text("name: value   (one per line; a name alone is a null value)");
+        App {
+            focus: Focus::Key,
+            popup: None,
+            // No key until one is typed, as a Java ProducerRecord without
+            // one: keyless records are what the partitioners' stickiness is
+            // about, and an empty key would send every record to one
+            // partition.
+            key: Field::new(false, true),
+            value: Field::new(true, false),
+            headers,
+            partition,
+            topic: topic.to_string(),
+            topics: None,
+            brokers: Vec::new(),
+            connection: None,
+            pending: settings.clone(),
+            applied: settings,
+            fatal: None,
+            setting_row: 0,
+            log: Log {
+                lines: VecDeque::with_capacity(256),
+                filter: Filter::All,
+                scroll: 0,
+            },
+            totals: Totals::default(),
+            chart: Vec::new(),
+            batches: Vec::new(),
+            sent: stats::Sent::default(),
+            compare: None,
+            flow: None,
+            requests: Requests::default(),
+            budget: (LINES_PER_SEC, Instant::now()),
+            held_back: 0,
+            held_told: Instant::now(),
+            verification: None,
+            flash: None,
+            quitting: false,
+            quit: false,
+            now: Instant::now(),
+        }
+    }
+
+    /// The scopes whose bindings apply now, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match &self.popup {
+            Some(Popup::Help(_)) => vec![Scope::Help],
+            Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
+            Some(Popup::Topics { .. }) => vec![Scope::Picker],
+            Some(Popup::Rules { .. }) => vec![Scope::Rules],
+            Some(Popup::Compare) => vec![Scope::Compare],
+            None => {
+                let mut s = Vec::with_capacity(3);
+                match self.focus {
+                    Focus::Key | Focus::Value => s.push(Scope::Nullable),
+                    Focus::Settings => s.push(Scope::Settings),
+                    Focus::Log => s.push(Scope::Log),
+                    Focus::Chart => s.push(Scope::Chart),
+                    Focus::Headers | Focus::Partition => {}
+                }
+                if !self.focus.is_text() {
+                    s.push(Scope::NotTyping);
+                }
+                s.push(Scope::Global);
+                if self.fatal.is_some() {
+                    s.push(Scope::Fatal);
+                }
+                s
+            }
+        }
+    }
+
+    /// Partitions of the current topic, when the cluster has said.
+    pub fn partition_count(&self) -> Option<i32> {
+        self.topics
+            .as_ref()?
+            .iter()
+            .find(|t| t.name == self.topic)
+            .map(|t| t.partitions)
+    }
+
+    /// The settings rows shown: every known setting, then added properties.
+    pub fn setting_names(&self) -> Vec<String> {
+        SPECS
+            .iter()
+            .map(|s| s.java.to_string())
+            .chain(self.pending.extras().map(|(k, _)| k.to_string()))
+            .collect()
+    }
+
+    /// The record as composed, or why it cannot be sent.
+    pub fn draft(&self) -> Result<Draft, String> {
+        let (key, key_serializer) = self.key.for_engine().map_err(|e| format!("key as {e}"))?;
+        let (value, value_serializer) = self
+            .value
+            .for_engine()
+            .map_err(|e| format!("value as {e}"))?;
+        Ok(Draft {
+            topic: self.topic.clone(),
+            key,
+            value,
+            key_serializer,
+            value_serializer,
+            headers: self.parsed_headers()?,
+            partition: self.parsed_partition()?,
+            timestamp: None,
+        })
+    }
+
+    /// Headers from the editor: `name: value` per line, a bare name is null.
+    pub fn parsed_headers(&self) -> Result<Vec<Header>, String> {
+        crate::engine::record::parse_headers(
+            &self.headers.lines().join("\n"),
+            &crate::engine::record::HeaderSyntax::LINES,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// The explicit partition, if one was typed.
+    pub fn parsed_partition(&self) -> Result<Option<i32>, String> {
+        let text = self.partition.lines()[0].trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let p: i32 = text
+            .parse()
+            .map_err(|_| format!("partition '{text}' is not a partition number"))?;
+        if p < 0 {
+            return Err(format!("partition {p} is negative"));
+        }
+        if let Some(n) = self.partition_count() {
+            if p >= n {
+                return Err(format!(
+                    "topic '{}' has partitions 0..{} only",
+                    self.topic,
+                    n - 1
+                ));
+            }
+        }
+        Ok(Some(p))
+    }
+}

@@ -1,0 +1,29 @@
+//! Everything that can change the console's state: the terminal's input,
+//! the engine's events, and the answers to the effects it asked for.
+
+use std::path::PathBuf;
+
+use crossterm::event::KeyEvent;
+
+use crate::engine::Event;
+use crate::ui::action::Action;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste: the text arrives whole.
+    Paste(String),
+    /// An action straight from a caller, as a key bound to it would give.
+    Action(Action),
+    Engine(Event),
+    /// The answer to `Effect::ReadFile`.
+    FileRead {
+        path: PathBuf,
+        result: std::io::Result<String>,
+    },
+    /// The answer to `Effect::WriteFile`.
+    FileWritten {
+        path: PathBuf,
+        result: std::io::Result<()>,
+    },
+}

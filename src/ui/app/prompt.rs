@@ -1,0 +1,85 @@
+//! What the one-line prompts accept: each asks for text the engine must
+//! parse, and says why it cannot before Enter is pressed.
+
+use super::Ask;
+use crate::engine::compare;
+use crate::engine::faults;
+use crate::engine::pace::burst_size;
+use crate::engine::settings::Settings;
+use crate::engine::NewTopic;
+
+/// Whether a prompt's text can be accepted, and if not, why.
+pub fn check_prompt(
+    ask: &Ask,
+    text: &str,
+    pending: &Settings,
+    brokers: usize,
+) -> Result<(), String> {
+    match ask {
+        Ask::BurstCount => burst_size(text).map(|_| ()),
+        Ask::SettingValue(name) => {
+            let mut trial = pending.clone();
+            trial.set(name, text).map_err(|e| e.to_string())
+        }
+        Ask::NewTopic => new_topic(text, brokers).map(|_| ()),
+        Ask::Property => {
+            let mut trial = pending.clone();
+            trial.set_pair(text).map_err(|e| e.to_string())
+        }
+        Ask::Compare => compare::parse(pending, text).map(|_| ()),
+        Ask::Fault => faults::parse(text).map(|_| ()),
+    }
+}
+
+/// Parses `name partitions replication [min.insync.replicas]`, by Kafka's
+/// rules for topic names; `brokers` bounds the replication factor when known.
+pub fn new_topic(text: &str, brokers: usize) -> Result<NewTopic, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [name, partitions, replication, rest @ ..] = words.as_slice() else {
+        return Err("name partitions replication [min.insync.replicas], e.g. orders 6 3 2".into());
+    };
+    if name.len() > 249 || *name == "." || *name == ".." {
+        return Err(format!("'{name}' is not a legal topic name"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "'{c}' is not allowed in a topic name (letters, digits, . _ - only)"
+        ));
+    }
+    let number = |what: &str, s: &str, max: i32| match s.parse::<i32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{what} '{s}' must be a whole number from 1 to {max}"
+        )),
+    };
+    let partitions = number("partitions", partitions, 100_000)?;
+    let max_rf = if brokers > 0 {
+        brokers as i32
+    } else {
+        i32::MAX
+    };
+    let replication =
+        number("replication factor", replication, max_rf.min(32_767)).map_err(|e| {
+            if brokers > 0 {
+                format!("{e} (the cluster has {brokers} brokers)")
+            } else {
+                e
+            }
+        })?;
+    let min_insync_replicas = match rest {
+        [] => None,
+        [m] => Some(number("min.insync.replicas", m, replication)?),
+        _ => {
+            return Err("too many words: name partitions replication [min.insync.replicas]".into())
+        }
+    };
+    Ok(NewTopic {
+        name: name.to_string(),
+        partitions,
+        replication,
+        min_insync_replicas,
+    })
+}

@@ -1,0 +1,843 @@
+//! The one way the console's state changes: a message and the time it came
+//! in, effects out. Nothing here does I/O or reads the clock, so tests can
+//! drive it with any time they like.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+use tui_textarea::TextArea;
+
+use super::log::{ms, request_line};
+use super::model::{Ask, Focus, Popup, LINES_PER_SEC};
+use super::{
+    ack_line, check_prompt, insert_pasted, new_topic, App, BatchStat, Comparison, Connection,
+    Effect, Flow, Msg, Status,
+};
+use crate::engine::compare;
+use crate::engine::faults;
+use crate::engine::pace::burst_size;
+use crate::engine::requests::Outcome as Sent;
+use crate::engine::settings;
+use crate::engine::stats;
+use crate::engine::{Command, Event, Level};
+use crate::ui::action::Action;
+use crate::ui::keymap;
+use hdrhistogram::Histogram;
+
+pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
+    // Time never runs back, whatever a caller passes.
+    app.now = app.now.max(now);
+    match msg {
+        Msg::Key(key) => app.key(key),
+        Msg::Paste(text) => {
+            app.paste(&text);
+            Vec::new()
+        }
+        Msg::Action(action) => app.act(action),
+        Msg::Engine(event) => {
+            app.event(event);
+            Vec::new()
+        }
+        Msg::FileRead { path, result } => {
+            app.rules_read(path, result);
+            Vec::new()
+        }
+        Msg::FileWritten { path, result } => app.rules_written(path, result),
+    }
+}
+
+impl App {
+    /// A key press from the terminal: an action if the keymap binds it,
+    /// text for the field being edited if not.
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        match keymap::lookup(&self.scopes(), key) {
+            Some(action) => self.act(action),
+            None => {
+                self.type_key(key);
+                Vec::new()
+            }
+        }
+    }
+
+    /// An action; the rule editor's file is read and written by effects.
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::EditRules => vec![self.open_rules()],
+            Action::SaveRules => self.save_rules(),
+            action => self
+                .command(action)
+                .into_iter()
+                .map(Effect::Engine)
+                .collect(),
+        }
+    }
+
+    /// Text the terminal says was pasted (bracketed paste): it goes whole
+    /// into the field, prompt or editor that typed keys would go to, in one
+    /// step rather than a key press a character.
+    fn paste(&mut self, text: &str) {
+        match &mut self.popup {
+            Some(Popup::Prompt { ask, input, error }) => {
+                insert_pasted(input, text, false);
+                mask_secret(ask, input);
+                *error =
+                    check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
+            }
+            Some(Popup::Rules { editor, error, .. }) => {
+                insert_pasted(editor, text, true);
+                *error = None;
+            }
+            Some(_) => {}
+            None => match self.focus {
+                Focus::Key => self.key.paste(text),
+                Focus::Value => self.value.paste(text),
+                Focus::Headers => insert_pasted(&mut self.headers, text, true),
+                Focus::Partition => insert_pasted(&mut self.partition, text, false),
+                _ => {}
+            },
+        }
+    }
+
+    /// Keys no binding claims are text for the field or prompt being edited.
+    fn type_key(&mut self, key: KeyEvent) {
+        match &mut self.popup {
+            Some(Popup::Prompt { ask, input, error }) => {
+                input.input(key);
+                mask_secret(ask, input);
+                *error =
+                    check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
+            }
+            Some(Popup::Help(_)) => self.popup = None,
+            Some(Popup::Rules { editor, error, .. }) => {
+                editor.input(key);
+                *error = None;
+            }
+            Some(Popup::Topics { .. }) | Some(Popup::Compare) => {}
+            None => match self.focus {
+                Focus::Key => {
+                    self.key.input(key);
+                }
+                Focus::Value => {
+                    self.value.input(key);
+                }
+                Focus::Headers => {
+                    self.headers.input(key);
+                }
+                Focus::Partition => {
+                    let _ = single_line_input(&mut self.partition, key);
+                }
+                _ => {}
+            },
+        }
+    }
+
+    /// Everything an action does to the state, and the commands it sends.
+    fn command(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => {
+                if self.quitting {
+                    self.quit = true;
+                    return Vec::new();
+                }
+                self.quitting = true;
+                let n = self.totals.in_flight();
+                self.note(
+                    Level::Warn,
+                    format!(
+                        "quitting: flushing {n} record(s) in flight; Ctrl-C again quits at once"
+                    ),
+                );
+                return vec![Command::Shutdown];
+            }
+            Action::Help => self.popup = Some(Popup::Help(0)),
+            Action::FocusNext => self.focus = self.focus.step(1),
+            Action::FocusPrev => self.focus = self.focus.step(-1),
+            Action::Send => {
+                return match self.draft() {
+                    Ok(d) => vec![Command::Send(d)],
+                    Err(e) => {
+                        self.note(Level::Error, format!("not sent: {e}"));
+                        Vec::new()
+                    }
+                }
+            }
+            Action::Burst => {
+                if let Some(why) = self.burst_running() {
+                    self.note(Level::Warn, why);
+                } else if let Err(e) = self.draft() {
+                    self.note(Level::Error, format!("not sent: {e}"));
+                } else {
+                    self.prompt(Ask::BurstCount, "");
+                }
+            }
+            Action::TopicPicker => {
+                let selected = self
+                    .topics
+                    .as_ref()
+                    .and_then(|ts| ts.iter().position(|t| t.name == self.topic))
+                    .unwrap_or(0);
+                self.popup = Some(Popup::Topics { selected });
+                return vec![Command::RefreshTopics];
+            }
+            Action::ToggleNull => match self.focus {
+                Focus::Key => self.key.toggle_null(),
+                Focus::Value => self.value.toggle_null(),
+                _ => {}
+            },
+            Action::CycleSerializer => match self.focus {
+                Focus::Key => self.key.cycle_serializer(),
+                Focus::Value => self.value.cycle_serializer(),
+                _ => {}
+            },
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_selection(action),
+            Action::Edit => {
+                let names = self.setting_names();
+                if let Some(name) = names.get(self.setting_row) {
+                    let current = self.pending.get(name).unwrap_or("").to_string();
+                    self.prompt(Ask::SettingValue(name.clone()), &current);
+                }
+            }
+            Action::AddProperty => self.prompt(Ask::Property, ""),
+            Action::ResetSetting => {
+                let names = self.setting_names();
+                if let Some(name) = names.get(self.setting_row) {
+                    self.pending.reset(name);
+                    let rows = self.setting_names().len();
+                    self.setting_row = self.setting_row.min(rows - 1);
+                }
+            }
+            Action::Revert => self.pending = self.applied.clone(),
+            Action::Apply => return self.apply(),
+            Action::CycleFilter => {
+                self.log.filter = self.log.filter.next();
+                self.log.scroll = 0;
+            }
+            Action::ToggleRequests => {
+                self.requests.shown = !self.requests.shown;
+                self.log.scroll = 0;
+            }
+            Action::Fault => self.prompt(Ask::Fault, ""),
+            Action::ResetChart => self.chart_reset(self.chart.len()),
+            Action::Confirm => return self.confirm(),
+            Action::Cancel => self.popup = None,
+            Action::Refresh => return vec![Command::RefreshTopics],
+            Action::NewTopic => self.prompt(Ask::NewTopic, ""),
+            Action::Compare => {
+                if let Err(e) = self.draft() {
+                    self.note(Level::Error, format!("nothing to compare: {e}"));
+                } else {
+                    let last = self
+                        .compare
+                        .as_ref()
+                        .map(|c| format!("{} {}", c.count, c.labels.join(" vs ")));
+                    let initial = last.unwrap_or_else(|| {
+                        "1000 partitioner=round_robin vs partitioner=uniform_sticky".into()
+                    });
+                    self.prompt(Ask::Compare, &initial);
+                }
+            }
+            Action::ShowCompare => {
+                if self.compare.is_some() {
+                    self.popup = Some(Popup::Compare);
+                } else {
+                    self.note(
+                        Level::Info,
+                        "no comparison yet: c in the chart pane starts one".into(),
+                    );
+                }
+            }
+            // `act` takes them: they need the rule file.
+            Action::EditRules | Action::SaveRules => {}
+            Action::Rebuild => return vec![Command::Rebuild],
+            Action::PauseFlow => {
+                let totals = self.totals;
+                match &mut self.flow {
+                    Some(f) if !f.finished(&totals) && !f.stopped => {
+                        if let Some(at) = f.paused_at.take() {
+                            f.paused_for += at.elapsed();
+                            return vec![Command::Resume];
+                        }
+                        f.paused_at = Some(self.now);
+                        return vec![Command::Pause];
+                    }
+                    _ => self.note(Level::Info, "no burst is running".into()),
+                }
+            }
+            Action::StopFlow => {
+                let totals = self.totals;
+                match &mut self.flow {
+                    Some(f) if !f.finished(&totals) && !f.stopped => {
+                        f.stopped = true;
+                        if let Some(at) = f.paused_at.take() {
+                            f.paused_for += at.elapsed();
+                        }
+                        let sent = f.sent(&totals);
+                        self.note(
+                            Level::Info,
+                            format!("burst stopped after about {sent} record(s)"),
+                        );
+                        return vec![Command::Stop];
+                    }
+                    _ => self.note(Level::Info, "no burst is running".into()),
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// An engine event.
+    fn event(&mut self, event: Event) {
+        self.on_event_inner(event);
+        if let Some(f) = &mut self.flow {
+            if f.ended.is_none() && f.finished(&self.totals) {
+                f.ended = Some(self.now);
+                f.at_end = Some(self.totals);
+            }
+        }
+    }
+
+    fn on_event_inner(&mut self, event: Event) {
+        match event {
+            Event::Connected {
+                bootstrap,
+                embedded,
+                proxy,
+                verify,
+            } => {
+                let text = match (embedded, &proxy) {
+                    (true, _) => format!("embedded cluster (librdkafka mock, 3 brokers) at {bootstrap}: other clients can connect there"),
+                    (false, Some(p)) => format!("connecting to {bootstrap} through kprod's proxy at {p}: faults (Ctrl-F) are made there"),
+                    (false, None) => format!("connecting to {bootstrap}"),
+                };
+                self.push(Status::Notice(Level::Info), text);
+                self.connection = Some(Connection {
+                    bootstrap,
+                    embedded,
+                    proxy,
+                    verify,
+                });
+            }
+            Event::Topics(cluster) => {
+                let known = cluster.topics.iter().any(|t| t.name == self.topic);
+                // Warn when the topic is first found missing, not every refresh.
+                let was_known = self.partition_count().is_some() || self.topics.is_none();
+                if known && !was_known {
+                    let n = cluster
+                        .topics
+                        .iter()
+                        .find(|t| t.name == self.topic)
+                        .map_or(0, |t| t.partitions);
+                    self.note(
+                        Level::Info,
+                        format!("topic '{}' exists now ({n} partitions)", self.topic),
+                    );
+                }
+                if !known && was_known {
+                    self.note(
+                        Level::Warn,
+                        format!(
+                            "topic '{}' does not exist on the cluster (Ctrl-T lists the topics)",
+                            self.topic
+                        ),
+                    );
+                }
+                self.brokers = cluster.brokers;
+                self.topics = Some(cluster.topics);
+                if let Some(n) = self.partition_count() {
+                    self.chart_resize(n as usize);
+                }
+            }
+            Event::Queued {
+                id,
+                topic,
+                partition,
+                key_len,
+                value_len,
+            } => {
+                self.totals.sent += 1;
+                if !self.admit() {
+                    return;
+                }
+                let to = partition.map(|p| format!(" -> p{p}")).unwrap_or_default();
+                self.push(
+                    Status::Queued,
+                    format!(
+                        "#{id} queued {topic}{to}  key {}  value {}",
+                        len(key_len),
+                        len(value_len)
+                    ),
+                );
+            }
+            Event::Acked(ack) => {
+                self.totals.acked += 1;
+                // The chart is the current topic's; acks of an earlier one
+                // still count in the totals and the log.
+                if ack.topic == self.topic {
+                    let p = ack.partition.max(0) as usize;
+                    if self.chart.len() <= p {
+                        self.chart_resize(p + 1);
+                    }
+                    self.chart[p] += 1;
+                }
+                if let Some(f) = &mut self.flow {
+                    if !f.finished(&self.totals) || f.done(&self.totals) == f.target {
+                        let _ = f.latency.record(ack.latency.as_micros() as u64);
+                        f.bytes += (ack.key.as_ref().map_or(0, Vec::len)
+                            + ack.value.as_ref().map_or(0, Vec::len))
+                            as u64;
+                        f.sample(self.totals.acked, self.now);
+                    }
+                }
+                if self.admit() {
+                    let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
+                    self.push(Status::Acked, ack_line(&ack, embedded));
+                }
+            }
+            Event::Request(r) => {
+                let trouble = match &r.outcome {
+                    Sent::InFlight if r.is_retry() => Some(Status::Batch),
+                    Sent::Failed(_) | Sent::TimedOut(_) => Some(Status::Failed),
+                    _ => None,
+                };
+                // Retries and failures are what a flood would hide: only
+                // record lines are sampled.
+                if let Some(status) = trouble {
+                    self.push(status, request_line(&r));
+                }
+                self.requests.record(r);
+            }
+            Event::Stats { topic, sent } => {
+                if topic == self.topic {
+                    self.sent.add(&sent);
+                }
+            }
+            Event::Batch(b) => {
+                if b.topic == self.topic {
+                    let p = b.partition.max(0) as usize;
+                    if self.batches.len() <= p {
+                        self.chart_resize(p + 1);
+                    }
+                    let stat = &mut self.batches[p];
+                    stat.batches += 1;
+                    stat.records += u64::from(b.records);
+                    stat.record_bytes += b.record_bytes;
+                    stat.wire_bytes += b.wire_bytes;
+                    stat.codec = b.codec.clone();
+                }
+                // A batch stands for many records: its line is never
+                // sampled away with theirs.
+                let resent = match b.resends {
+                    0 => String::new(),
+                    n => format!(", sent {} times", n + 1),
+                };
+                self.push(
+                    Status::Batch,
+                    format!(
+                        "batch {} p{}  {} records  {} B -> {} B {}  broker {}{resent}",
+                        b.topic,
+                        b.partition,
+                        b.records,
+                        b.record_bytes,
+                        b.wire_bytes,
+                        b.codec,
+                        b.broker
+                    ),
+                );
+            }
+            Event::Failed {
+                id,
+                partition,
+                code,
+                message,
+                latency,
+                ..
+            } => {
+                self.totals.failed += 1;
+                let p = partition.map(|p| format!(" p{p}")).unwrap_or_default();
+                self.push(
+                    Status::Failed,
+                    format!("#{id} failed{p}  {code}: {message}  after {}", ms(latency)),
+                );
+            }
+            Event::Fatal {
+                code,
+                reason,
+                in_flight,
+            } => self.fatal(code, reason, in_flight),
+            Event::Applied { settings, changes } => {
+                self.fatal = None;
+                let what = if changes.is_empty() {
+                    "nothing changed".to_string()
+                } else {
+                    changes.join(", ")
+                };
+                self.note(Level::Info, format!("producer rebuilt: {what}"));
+                self.applied = settings;
+                // A new producer gets a new id, or none without idempotence.
+                self.requests.pid = None;
+            }
+            Event::Notice { level, text } => {
+                // librdkafka repeats connection errors on every retry.
+                let repeat = self.log.lines.back().is_some_and(|l| l.text == text);
+                if !repeat {
+                    self.note(level, text);
+                }
+            }
+            Event::Verification(summary) => {
+                if summary.complete {
+                    let t = summary.total();
+                    let level = if summary.no_loss()
+                        && t.duplicated == 0
+                        && t.reordered == 0
+                        && t.uncommitted == 0
+                    {
+                        Level::Info
+                    } else {
+                        Level::Warn
+                    };
+                    self.note(
+                        level,
+                        format!(
+                            "verified: {} acked, {} read back, {} missing, {} duplicated, {} misplaced, {} reordered, {} uncommitted (above the high watermark), {} failed, but written",
+                            t.acked, t.read_back, t.missing, t.duplicated, t.misplaced, t.reordered, t.uncommitted, t.failed_written
+                        ),
+                    );
+                }
+                self.verification = Some(summary);
+            }
+            Event::VerifyIssue {
+                kind,
+                topic,
+                partition,
+                offset,
+                id,
+            } => {
+                let at = offset.map(|o| format!(" offset {o}")).unwrap_or_default();
+                self.push(
+                    Status::Issue,
+                    format!("#{id} {} {topic} p{partition}{at}", kind.label()),
+                );
+            }
+            Event::Compared { index, of, outcome } => {
+                if let Some(c) = &mut self.compare {
+                    if c.outcomes.len() == index {
+                        c.outcomes.push(outcome);
+                    }
+                }
+                if index + 1 == of {
+                    self.note(Level::Info, "comparison done (v shows it again)".into());
+                }
+            }
+            // Its notices told the user.
+            Event::FaultAnswered => {}
+            Event::ShutdownComplete { .. } => {
+                if self.quitting {
+                    self.quit = true;
+                }
+            }
+        }
+    }
+
+    /// Whether a per-record line may go in the log now. Above
+    /// LINES_PER_SEC they are counted instead, and the count is told once
+    /// lines are let through again.
+    /// Why a new burst cannot start now: one is still running, and two
+    /// would share one pause and stop and mix their figures.
+    fn burst_running(&self) -> Option<String> {
+        let f = self.flow.as_ref().filter(|f| !f.finished(&self.totals))?;
+        let stop = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::StopFlow)
+            .map_or_else(|| "stop".into(), keymap::label);
+        Some(format!(
+            "a burst is running ({} of {}): {stop} stops it; a new one starts after it ends",
+            f.done(&self.totals),
+            f.target
+        ))
+    }
+
+    /// The producer died: say so with librdkafka's reason, and how to get a
+    /// working one back.
+    fn fatal(&mut self, code: String, reason: String, in_flight: u64) {
+        let key = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::Rebuild)
+            .map_or_else(|| "the rebuild key".into(), keymap::label);
+        self.note(
+            Level::Error,
+            format!("FATAL {code}: {reason}. The producer takes no more records; {in_flight} were in flight. Press {key} to rebuild it"),
+        );
+        self.fatal = Some(code);
+    }
+
+    fn admit(&mut self) -> bool {
+        let (tokens, since) = &mut self.budget;
+        let now = self.now;
+        *tokens = (*tokens + (now - *since).as_secs_f64() * LINES_PER_SEC).min(LINES_PER_SEC);
+        *since = now;
+        if *tokens < 1.0 {
+            self.held_back += 1;
+            return false;
+        }
+        *tokens -= 1.0;
+        // The count of lines held back is told at most once a second.
+        if self.held_back > 0 && now - self.held_told >= Duration::from_secs(1) {
+            self.held_told = now;
+            let n = std::mem::take(&mut self.held_back);
+            self.push(
+                Status::Notice(Level::Info),
+                format!("… {n} record lines not listed (over {LINES_PER_SEC:.0} a second): the totals, chart and verifier count every one"),
+            );
+        }
+        true
+    }
+
+    /// The chart for `n` partitions, counts kept.
+    fn chart_resize(&mut self, n: usize) {
+        self.chart.resize(n, 0);
+        self.batches.resize(n, BatchStat::default());
+    }
+
+    /// The chart for `n` partitions, counts zeroed.
+    fn chart_reset(&mut self, n: usize) {
+        self.chart = vec![0; n];
+        self.batches = vec![BatchStat::default(); n];
+        self.sent = stats::Sent::default();
+    }
+
+    fn push(&mut self, status: Status, text: String) {
+        self.log.push(status, text);
+    }
+
+    /// A notice in the log that also shows in the status bar.
+    pub(super) fn note(&mut self, level: Level, text: String) {
+        self.flash = Some((level, text.clone()));
+        self.push(Status::Notice(level), text);
+    }
+
+    fn prompt(&mut self, ask: Ask, initial: &str) {
+        let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
+        input.move_cursor(tui_textarea::CursorMove::End);
+        mask_secret(&ask, &mut input);
+        let error = check_prompt(&ask, initial, &self.pending, self.brokers.len())
+            .err()
+            .filter(|_| !initial.is_empty());
+        self.popup = Some(Popup::Prompt { ask, input, error });
+    }
+
+    fn move_selection(&mut self, action: Action) {
+        match (&mut self.popup, self.focus) {
+            (Some(Popup::Help(scroll)), _) => {
+                // The view clamps; the length of the help is the bound here.
+                *scroll = step(*scroll, action, keymap::BINDINGS.len() + 16);
+            }
+            (Some(Popup::Topics { selected }), _) => {
+                let n = self.topics.as_ref().map_or(0, Vec::len);
+                *selected = step(*selected, action, n);
+            }
+            (None, Focus::Settings) => {
+                let n = self.setting_names().len();
+                self.setting_row = step(self.setting_row, action, n);
+            }
+            (None, Focus::Log) => {
+                let page = 10;
+                // The pane shows the requests or the log lines that pass.
+                let lines = if self.requests.shown {
+                    self.requests.recent.len()
+                } else {
+                    self.log.visible().count()
+                };
+                match action {
+                    Action::Up => self.log.scroll_by(1, lines),
+                    Action::Down => self.log.scroll_by(-1, lines),
+                    Action::PageUp => self.log.scroll_by(page, lines),
+                    Action::PageDown => self.log.scroll_by(-page, lines),
+                    Action::Top => self.log.scroll = lines.saturating_sub(1),
+                    _ => self.log.scroll = 0,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn confirm(&mut self) -> Vec<Command> {
+        match self.popup.take() {
+            Some(Popup::Topics { selected }) => {
+                let chosen = self
+                    .topics
+                    .as_ref()
+                    .and_then(|ts| ts.get(selected))
+                    .cloned();
+                if let Some(t) = chosen {
+                    if t.name != self.topic {
+                        self.topic = t.name;
+                        self.chart_reset(t.partitions as usize);
+                        self.note(
+                            Level::Info,
+                            format!(
+                                "topic is now '{}' ({} partitions)",
+                                self.topic, t.partitions
+                            ),
+                        );
+                    }
+                }
+            }
+            Some(Popup::Prompt { ask, input, error }) => {
+                let text = input.lines()[0].clone();
+                match check_prompt(&ask, &text, &self.pending, self.brokers.len()) {
+                    Err(e) => {
+                        let _ = error;
+                        self.popup = Some(Popup::Prompt {
+                            ask,
+                            input,
+                            error: Some(e),
+                        });
+                    }
+                    Ok(()) => return self.accept_prompt(ask, &text),
+                }
+            }
+            other => self.popup = other,
+        }
+        Vec::new()
+    }
+
+    fn accept_prompt(&mut self, ask: Ask, text: &str) -> Vec<Command> {
+        match ask {
+            Ask::BurstCount => {
+                let Ok((count, rate)) = burst_size(text) else {
+                    return Vec::new();
+                };
+                match self.draft().and_then(|d| d.filler().map(|_| d)) {
+                    Ok(draft) => {
+                        self.flow = Some(Flow {
+                            target: count,
+                            rate,
+                            base: self.totals,
+                            started: self.now,
+                            paused_at: None,
+                            paused_for: Duration::ZERO,
+                            stopped: false,
+                            ended: None,
+                            at_end: None,
+                            latency: Histogram::new(3).expect("3 significant figures is valid"),
+                            bytes: 0,
+                            samples: VecDeque::new(),
+                        });
+                        return vec![Command::Burst { draft, count, rate }];
+                    }
+                    Err(e) => self.note(Level::Error, format!("not sent: {e}")),
+                }
+            }
+            Ask::NewTopic => {
+                if let Ok(topic) = new_topic(text, self.brokers.len()) {
+                    return vec![Command::CreateTopic(topic)];
+                }
+            }
+            Ask::SettingValue(name) => {
+                // check_prompt validated it already.
+                let _ = self.pending.set(&name, text);
+            }
+            Ask::Fault => {
+                if let Ok(fault) = faults::parse(text) {
+                    return vec![Command::Fault(fault)];
+                }
+            }
+            Ask::Compare => match (compare::parse(&self.pending, text), self.draft()) {
+                (Ok(plan), Ok(draft)) => {
+                    self.compare = Some(Comparison {
+                        count: plan.count,
+                        rate: plan.rate,
+                        labels: plan.variants.iter().map(|v| v.label.clone()).collect(),
+                        outcomes: Vec::new(),
+                    });
+                    self.popup = Some(Popup::Compare);
+                    return vec![Command::Compare { draft, plan }];
+                }
+                (Err(e), _) | (_, Err(e)) => self.note(Level::Error, format!("not compared: {e}")),
+            },
+            Ask::Property => {
+                let _ = self.pending.set_pair(text);
+                let names = self.setting_names();
+                let name = text.split('=').next().unwrap_or("").trim();
+                self.setting_row = settings::spec(name)
+                    .and_then(|s| names.iter().position(|n| n == s.java))
+                    .or_else(|| names.iter().position(|n| n == name))
+                    .unwrap_or(self.setting_row);
+            }
+        }
+        Vec::new()
+    }
+
+    fn apply(&mut self) -> Vec<Command> {
+        if let Err(e) = self.pending.check() {
+            self.note(Level::Error, format!("not applied: {e}"));
+            return Vec::new();
+        }
+        if self.pending == self.applied {
+            self.note(
+                Level::Info,
+                "nothing to apply: the settings are those in use".into(),
+            );
+            return Vec::new();
+        }
+        let n = self.totals.in_flight();
+        self.note(
+            Level::Info,
+            format!("applying settings once {n} record(s) in flight are delivered or failed"),
+        );
+        vec![Command::Apply(self.pending.clone())]
+    }
+}
+
+/// Single-line fields ignore Enter rather than grow a second line. Returns
+/// whether the text changed.
+fn single_line_input(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
+    key.code != crossterm::event::KeyCode::Enter && area.input(key)
+}
+
+fn step(at: usize, action: Action, n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => (at + 1).min(n - 1),
+        Action::PageUp => at.saturating_sub(10),
+        Action::PageDown => (at + 10).min(n - 1),
+        Action::Top => 0,
+        Action::Bottom => n - 1,
+        _ => at,
+    }
+}
+
+fn len(n: Option<usize>) -> String {
+    match n {
+        Some(n) => format!("{n} B"),
+        None => "null".into(),
+    }
+}
+
+/// A secret setting is edited behind a mask, as a password field is; a
+/// property typed as name=value is masked once its name says secret.
+fn mask_secret(ask: &Ask, input: &mut TextArea) {
+    let secret = match ask {
+        Ask::SettingValue(name) => settings::is_secret(name),
+        Ask::Property => input.lines()[0]
+            .split_once('=')
+            .is_some_and(|(name, _)| settings::is_secret(name)),
+        _ => false,
+    };
+    match secret {
+        true => input.set_mask_char('•'),
+        false => input.clear_mask_char(),
+    }
+}
