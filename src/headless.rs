@@ -12,6 +12,7 @@ use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
 use crate::engine::settings::{shown, SPECS};
+use crate::engine::tally::Tally;
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
 use crate::lines::{LineFormat, Lines};
@@ -167,7 +168,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let mut failed = 0u64;
     let mut fatal = false;
     let mut verdict: Option<Summary> = None;
-    let mut perf = Perf::new();
+    let mut tally = Tally::default();
     let mut settled = 0u64;
     loop {
         let event = tokio::select! {
@@ -209,10 +210,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 }
             }
         }
-        perf.take(&event);
+        tally.take(&event, now_ms());
         let done = matches!(event, Event::ShutdownComplete { .. });
         if done {
-            if let Some(p) = perf.report() {
+            if let Some(p) = performance(&tally) {
                 eprintln!("{}", p["summary"].as_str().unwrap_or(""));
                 emit(&mut out, p);
             }
@@ -311,81 +312,32 @@ impl Faults {
     }
 }
 
-/// Throughput and latency of the run, summed up as kafka-producer-perf-test
-/// does.
-struct Perf {
-    /// When the first record was enqueued (its CreateTime), and when the
-    /// last report arrived, in epoch ms: the run can only look longer than
-    /// it was, never shorter, whatever the front end's delays.
-    first_ms: Option<i64>,
-    last_ms: Option<i64>,
-    records: u64,
-    bytes: u64,
-    latency_us: hdrhistogram::Histogram<u64>,
-}
-
-impl Perf {
-    fn new() -> Perf {
-        Perf {
-            first_ms: None,
-            last_ms: None,
-            records: 0,
-            bytes: 0,
-            // Up to an hour, three significant digits.
-            latency_us: hdrhistogram::Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                .expect("valid bounds"),
-        }
-    }
-
-    fn take(&mut self, event: &Event) {
-        let latency = match event {
-            Event::Queued { value_len, .. } => {
-                self.records += 1;
-                self.bytes += value_len.unwrap_or(0) as u64;
-                return;
-            }
-            Event::Acked(a) => {
-                self.first_ms = Some(self.first_ms.map_or(a.created, |f| f.min(a.created)));
-                a.latency
-            }
-            Event::Failed { latency, .. } => {
-                let sent = now_ms() - latency.as_millis() as i64;
-                self.first_ms = Some(self.first_ms.map_or(sent, |f| f.min(sent)));
-                *latency
-            }
-            _ => return,
-        };
-        self.last_ms = Some(now_ms());
-        let _ = self.latency_us.record((latency.as_micros() as u64).max(1));
-    }
-
-    /// The summary event, with the line perf-test prints; `None` if nothing
-    /// was sent.
-    fn report(&self) -> Option<Value> {
-        let secs = ((self.last_ms? - self.first_ms?) as f64 / 1000.0).max(0.001);
-        let rate = self.records as f64 / secs;
-        let mb = self.bytes as f64 / secs / (1024.0 * 1024.0);
-        let h = &self.latency_us;
-        let ms = |us: u64| us as f64 / 1000.0;
-        let pct = |q: f64| ms(h.value_at_quantile(q)).round() as u64;
-        let summary = format!(
-            "{} records sent, {rate:.1} records/sec ({mb:.2} MB/sec), {:.2} ms avg latency, {:.2} ms max latency, {} ms 50th, {} ms 95th, {} ms 99th, {} ms 99.9th.",
-            self.records,
-            h.mean() / 1000.0,
-            ms(h.max()),
-            pct(0.5),
-            pct(0.95),
-            pct(0.99),
-            pct(0.999)
-        );
-        Some(
-            json!({"name": "performance", "records": self.records, "seconds": secs,
-                    "records_per_sec": rate, "mb_per_sec": mb, "avg_latency_ms": h.mean() / 1000.0,
-                    "max_latency_ms": ms(h.max()), "p50_ms": ms(h.value_at_quantile(0.5)),
-                    "p95_ms": ms(h.value_at_quantile(0.95)), "p99_ms": ms(h.value_at_quantile(0.99)),
-                    "p999_ms": ms(h.value_at_quantile(0.999)), "summary": summary, "timestamp": now_ms()}),
-        )
-    }
+/// The run's summary as kafka-producer-perf-test prints it, of the records
+/// delivered: a failed record has no latency to speak of, and counting it
+/// made a failing run look fast.
+fn performance(t: &Tally) -> Option<Value> {
+    let secs = t.seconds()?;
+    let rate = t.records_per_sec();
+    let mb = t.mib_per_sec();
+    let ms = |us: u64| us as f64 / 1000.0;
+    let pct = |q: f64| ms(t.latency_us(q)).round() as u64;
+    let avg = t.mean_latency_us() / 1000.0;
+    let summary = format!(
+        "{} records sent, {rate:.1} records/sec ({mb:.2} MB/sec), {avg:.2} ms avg latency, {:.2} ms max latency, {} ms 50th, {} ms 95th, {} ms 99th, {} ms 99.9th.",
+        t.acked,
+        ms(t.max_latency_us()),
+        pct(0.5),
+        pct(0.95),
+        pct(0.99),
+        pct(0.999)
+    );
+    Some(
+        json!({"name": "performance", "records": t.acked, "failed": t.failed, "seconds": secs,
+                "records_per_sec": rate, "mb_per_sec": mb, "avg_latency_ms": avg,
+                "max_latency_ms": ms(t.max_latency_us()), "p50_ms": ms(t.latency_us(0.5)),
+                "p95_ms": ms(t.latency_us(0.95)), "p99_ms": ms(t.latency_us(0.99)),
+                "p999_ms": ms(t.latency_us(0.999)), "summary": summary, "timestamp": now_ms()}),
+    )
 }
 
 /// The record `--count` repeats, if asked for.

@@ -647,6 +647,21 @@ fn a_record_reported_failed_but_read_back_is_counted_failed_but_written() {
     assert_eq!(last["failed_written"], 5);
     assert_eq!(last["read_back"], 5);
     assert_eq!(last["missing"], 0);
+    // The performance summary counts delivered records only.
+    let perf = named(&events, "performance");
+    let perf = perf.last().expect("a performance summary");
+    assert_eq!(
+        (&perf["records"], &perf["failed"]),
+        (&0.into(), &5.into()),
+        "{perf}"
+    );
+    assert!(
+        perf["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("0 records sent"),
+        "{perf}"
+    );
 }
 
 #[test]

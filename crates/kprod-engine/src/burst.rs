@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use tokio::sync::{mpsc, watch};
 
 use crate::clock::pace;
@@ -14,7 +13,7 @@ use crate::connection::Connection;
 use crate::event::Event;
 use crate::producer::{Counters, Producer};
 use crate::record::{Draft, Filler};
-use crate::stats::Sent;
+use crate::tally::Tally;
 
 /// Whether bursts go on, wait, or end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,10 +184,16 @@ pub async fn compare(
     while rx.try_recv().is_ok() {}
     let collect = tokio::spawn(async move {
         let mut o = Tally::default();
+        // The run is timed from its start to its last report, in the
+        // monotonic clock: compare's runs are short.
+        let mut last = None;
         while let Some(event) = rx.recv().await {
-            o.add(event);
+            if matches!(event, Event::Acked(_) | Event::Failed { .. }) {
+                last = Some(Instant::now());
+            }
+            o.take(&event, crate::clock::now_ms());
         }
-        o
+        (o, last)
     });
     let filler = draft.filler()?;
     let start = Instant::now();
@@ -198,9 +203,15 @@ pub async fn compare(
     tokio::task::spawn_blocking(move || drop(producer))
         .await
         .map_err(|e| e.to_string())?;
-    let tally = collect.await.map_err(|e| e.to_string())?;
-    let last = tally.last.unwrap_or(start);
-    let q = |p: f64| Duration::from_micros(tally.latency.value_at_quantile(p));
+    let (tally, last) = collect.await.map_err(|e| e.to_string())?;
+    let last = last.unwrap_or(start);
+    let q = |p: f64| Duration::from_micros(tally.latency_us(p));
+    let latency = [
+        q(0.50),
+        q(0.95),
+        q(0.99),
+        Duration::from_micros(tally.max_latency_us()),
+    ];
     Ok(Outcome {
         label: variant.label.clone(),
         acked: tally.acked,
@@ -209,12 +220,7 @@ pub async fn compare(
         partitions: tally.partitions,
         sent: tally.sent,
         record_bytes: tally.record_bytes,
-        latency: [
-            q(0.50),
-            q(0.95),
-            q(0.99),
-            Duration::from_micros(tally.latency.max()),
-        ],
+        latency,
     })
 }
 
@@ -226,52 +232,4 @@ async fn settle(producer: &Producer) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     tokio::time::sleep(REPORT_EVERY * 5 / 2).await;
-}
-
-struct Tally {
-    acked: u64,
-    failed: u64,
-    partitions: Vec<u64>,
-    sent: Sent,
-    record_bytes: u64,
-    latency: Histogram<u64>,
-    last: Option<Instant>,
-}
-
-impl Default for Tally {
-    fn default() -> Self {
-        Tally {
-            acked: 0,
-            failed: 0,
-            partitions: Vec::new(),
-            sent: Sent::default(),
-            record_bytes: 0,
-            latency: Histogram::new(3).expect("3 significant figures is valid"),
-            last: None,
-        }
-    }
-}
-
-impl Tally {
-    fn add(&mut self, event: Event) {
-        match event {
-            Event::Acked(a) => {
-                self.acked += 1;
-                let p = a.partition.max(0) as usize;
-                if self.partitions.len() <= p {
-                    self.partitions.resize(p + 1, 0);
-                }
-                self.partitions[p] += 1;
-                let _ = self.latency.record(a.latency.as_micros() as u64);
-                self.last = Some(Instant::now());
-            }
-            Event::Failed { .. } => {
-                self.failed += 1;
-                self.last = Some(Instant::now());
-            }
-            Event::Stats { sent, .. } => self.sent.add(&sent),
-            Event::Batch(b) => self.record_bytes += b.record_bytes,
-            _ => {}
-        }
-    }
 }
