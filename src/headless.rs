@@ -170,8 +170,27 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let mut verdict: Option<Summary> = None;
     let mut tally = Tally::default();
     let mut settled = 0u64;
+    let mut signals = match Signals::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kprod: cannot watch for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut signalled: Option<(&str, u8)> = None;
     loop {
         let event = tokio::select! {
+            (name, number) = signals.next(), if signalled.is_none() => {
+                // As the Java producer's close(timeout): what is in flight
+                // gets a bounded time, then every record has a fate.
+                emit(&mut out, json!({"name": "signal", "signal": name,
+                    "message": format!("{name}: closing; records in flight get {} ms, then fail", CLOSE_TIMEOUT.as_millis()),
+                    "timestamp": now_ms()}));
+                engine.send(Command::Stop);
+                engine.send(Command::Close { timeout: CLOSE_TIMEOUT });
+                signalled = Some((name, number));
+                continue;
+            }
             Some(bad) = bad_rx.recv() => {
                 emit(&mut out, bad);
                 continue;
@@ -238,16 +257,56 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             let _ = out.flush();
         }
     }
-    let clean = reader.await.unwrap_or(false);
+    // After a signal the reader may be waiting on input that never comes:
+    // what it read is accounted for, and it is left behind.
+    let clean = match signalled {
+        Some(_) => false,
+        None => reader.await.unwrap_or(false),
+    };
     while let Ok(bad) = bad_rx.try_recv() {
         emit(&mut out, bad);
     }
     let _ = out.flush();
+    if let Some((_, number)) = signalled {
+        // The shell's convention: 128 + the signal's number.
+        return ExitCode::from(128 + number);
+    }
     let lost = verdict.as_ref().is_some_and(|v| !v.no_loss());
     if failed > 0 || fatal || lost || !clean || (verify && verdict.is_none()) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// How long records in flight get after a signal, as a Java producer's
+/// close(Duration) gives them.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// SIGTERM, SIGINT and SIGHUP, whichever comes first.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next signal's name and number.
+    async fn next(&mut self) -> (&'static str, u8) {
+        tokio::select! {
+            _ = self.term.recv() => ("SIGTERM", 15),
+            _ = self.int.recv() => ("SIGINT", 2),
+            _ = self.hup.recv() => ("SIGHUP", 1),
+        }
     }
 }
 

@@ -86,7 +86,9 @@ fn main() -> ExitCode {
                 }
             }
             match runtime.block_on(kprod::ui::run(config, theme, cli.stats.as_deref())) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(None) => ExitCode::SUCCESS,
+                // The shell's convention: 128 + the signal's number.
+                Ok(Some(signal)) => ExitCode::from((128 + signal) as u8),
                 Err(e) => {
                     eprintln!("kprod: {e}");
                     ExitCode::FAILURE

@@ -203,3 +203,37 @@ fn a_stats_path_that_cannot_be_written_is_refused_before_the_screen_opens() {
         assert!(stderr.contains(why), "{stderr}");
     }
 }
+
+#[test]
+fn sigterm_closes_the_console_restores_the_terminal_and_tells_the_fate_of_the_records() {
+    let Some(t) = Tmux::start("sigterm", 100, 30, "") else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    t.keys(&["C-s"]);
+    t.wait_for("#0 acked");
+    let shell = t.tmux(&["display", "-p", "#{pane_pid}"]);
+    let kprod = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .unwrap();
+    let kprod = String::from_utf8_lossy(&kprod.stdout);
+    let kprod = kprod
+        .lines()
+        .next()
+        .expect("kprod runs under the pane's shell");
+    assert!(Command::new("kill")
+        .args(["-TERM", kprod])
+        .status()
+        .unwrap()
+        .success());
+    let screen = t.wait_for("kprod exited with 143");
+    assert!(
+        screen.contains("closed by signal 15: sent 1, acked 1, failed 0"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Event log"),
+        "the alternate screen is gone:\n{screen}"
+    );
+}

@@ -733,3 +733,55 @@ fn batches_are_told_without_idempotence_and_at_acks_0_and_1() {
         }
     }
 }
+
+#[test]
+fn sigterm_closes_in_bounded_time_and_every_record_has_a_fate() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args(["produce", "--count", "100000", "--rate", "500"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut events: Vec<Value> = Vec::new();
+    // Records are flowing once some are acked; then the signal comes.
+    while events
+        .iter()
+        .filter(|e| e["name"] == "producer_send_success")
+        .count()
+        < 20
+    {
+        let line = lines.next().expect("kprod ended before 20 acks").unwrap();
+        events.push(serde_json::from_str(&line).unwrap());
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    for line in lines {
+        events.push(serde_json::from_str(&line.unwrap()).unwrap());
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(128 + 15),
+        "the shell's code for SIGTERM"
+    );
+    assert_eq!(named(&events, "signal").len(), 1, "{events:?}");
+    let end = named(&events, "shutdown_complete");
+    let end = end.last().expect("shutdown_complete after the signal");
+    let (sent, acked, failed) = (
+        end["sent"].as_u64().unwrap(),
+        end["acked"].as_u64().unwrap(),
+        end["failed"].as_u64().unwrap(),
+    );
+    assert_eq!(sent, acked + failed, "{end}");
+    assert!(sent < 100_000, "the burst stopped at the signal: {end}");
+    assert!(
+        !named(&events, "performance").is_empty(),
+        "the summary still comes"
+    );
+}

@@ -34,14 +34,42 @@ const EVENT_BUDGET: Duration = Duration::from_millis(4);
 /// A key press is drawn at once unless a frame went out this recently.
 pub const KEY_FRAME_GAP: Duration = Duration::from_millis(8);
 
+/// How long records in flight get after a signal, as a Java producer's
+/// close(Duration) gives them.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs the console until the user quits or a signal ends it; the signal's
+/// number, if one did.
 pub async fn run(
     config: EngineConfig,
     theme: Theme,
     stats: Option<&std::path::Path>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<i32>> {
     let mut app = App::new(&config.topic, config.settings.clone());
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
+    // SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside (the
+    // screen reads Ctrl-C as a key) close the engine in bounded time; its
+    // ShutdownComplete then ends the loop, and the screen is restored.
+    let signalled = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (engine, signalled) = (engine.clone(), signalled.clone());
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        tokio::spawn(async move {
+            let number = tokio::select! {
+                _ = term.recv() => 15,
+                _ = hup.recv() => 1,
+                _ = int.recv() => 2,
+            };
+            signalled.store(number, std::sync::atomic::Ordering::Relaxed);
+            engine.send(Command::Close {
+                timeout: CLOSE_TIMEOUT,
+            });
+        });
+    }
     let mut screen = terminal::Screen::enter()?;
     let figures = run_loop(
         &mut screen.terminal,
@@ -56,7 +84,14 @@ pub async fn run(
     if let Some(path) = stats {
         std::fs::write(path, figures.to_json(&app).to_string())?;
     }
-    Ok(())
+    let signal = signalled.load(std::sync::atomic::Ordering::Relaxed);
+    if signal != 0 {
+        eprintln!(
+            "kprod: closed by signal {signal}: sent {}, acked {}, failed {}",
+            app.totals.sent, app.totals.acked, app.totals.failed
+        );
+    }
+    Ok((signal != 0).then_some(signal))
 }
 
 /// Where the loop takes engine events from: the engine's inbox, or in tests

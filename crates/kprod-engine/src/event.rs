@@ -76,6 +76,13 @@ pub enum Command {
     Verify,
     /// Deliver or fail what is in flight, then stop.
     Shutdown,
+    /// Stop at once, as the Java producer's close(timeout) does: bursts
+    /// end, records in flight get `timeout` to be delivered, and those
+    /// still waiting then are failed (purged) so every record has a fate;
+    /// then stop.
+    Close {
+        timeout: std::time::Duration,
+    },
 }
 
 /// When the broker says a record was written (CreateTime: the producer's

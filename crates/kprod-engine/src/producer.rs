@@ -385,6 +385,13 @@ impl Producer {
         self.inner.in_flight_count()
     }
 
+    /// Fails every record not yet delivered: queued ones and those whose
+    /// answer has not come. Their delivery reports say so (purged).
+    pub fn purge(&self) {
+        use rdkafka::producer::PurgeConfig;
+        self.inner.purge(PurgeConfig::default().queue().inflight());
+    }
+
     pub fn client(&self) -> &rdkafka::client::Client<Ctx> {
         self.inner.client()
     }

@@ -81,6 +81,9 @@ impl Inbox {
 pub struct Engine {
     commands: UnboundedSender<Command>,
     faults: UnboundedSender<Fault>,
+    /// A close asked for (its timeout): it cuts into a drain or a
+    /// verification under way, which could otherwise take minutes.
+    close: Arc<tokio::sync::watch::Sender<Option<Duration>>>,
     counters: Arc<Counters>,
 }
 
@@ -91,11 +94,20 @@ impl Engine {
         let (faults, fault_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
-        tokio::spawn(run(config, command_rx, fault_rx, events, counters.clone()));
+        let (close, close_rx) = tokio::sync::watch::channel(None);
+        tokio::spawn(run(
+            config,
+            command_rx,
+            fault_rx,
+            close_rx,
+            events,
+            counters.clone(),
+        ));
         (
             Engine {
                 commands,
                 faults,
+                close: Arc::new(close),
                 counters,
             },
             event_rx,
@@ -121,6 +133,11 @@ impl Engine {
             // A fault lands at once, even while the engine waits for records
             // to drain.
             Command::Fault(f) => self.faults.send(f).map_err(drop),
+            // So does a close.
+            Command::Close { timeout } => {
+                self.close.send_replace(Some(timeout));
+                Ok(())
+            }
             c => self.commands.send(c).map_err(drop),
         };
     }
@@ -136,6 +153,7 @@ async fn run(
     config: EngineConfig,
     mut commands: UnboundedReceiver<Command>,
     fault_rx: UnboundedReceiver<Fault>,
+    mut close_rx: tokio::sync::watch::Receiver<Option<Duration>>,
     events: UnboundedSender<Event>,
     counters: Arc<Counters>,
 ) {
@@ -235,6 +253,7 @@ async fn run(
 
     loop {
         let command = tokio::select! {
+            timeout = closing(&mut close_rx) => Command::Close { timeout },
             command = commands.recv() => match command {
                 Some(c) => c,
                 None => break,
@@ -402,23 +421,44 @@ async fn run(
                     refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
                 }
             }
-            Command::Drain => finish(&mut bursts, producer.as_deref(), &events, &flow).await,
-            Command::Verify => {
-                finish(&mut bursts, producer.as_deref(), &events, &flow).await;
-                match &verifier {
-                    Some(v) => {
-                        v.finish().await;
+            Command::Drain | Command::Verify => {
+                let verify = matches!(command, Command::Verify);
+                let done = async {
+                    finish(&mut bursts, producer.as_deref(), &events, &flow).await;
+                    if !verify {
+                        return;
                     }
-                    None => notice(
-                        Level::Warn,
-                        "verification is off (no id header): nothing to verify".into(),
-                    ),
+                    match &verifier {
+                        Some(v) => {
+                            v.finish().await;
+                        }
+                        None => notice(
+                            Level::Warn,
+                            "verification is off (no id header): nothing to verify".into(),
+                        ),
+                    }
+                };
+                let cut = tokio::select! {
+                    _ = done => None,
+                    timeout = closing(&mut close_rx) => Some(timeout),
+                };
+                if let Some(timeout) = cut {
+                    stop_bursts(&mut bursts, &flow).await;
+                    if let Some(p) = &producer {
+                        close(p, timeout, &events).await;
+                    }
+                    break;
                 }
             }
-            Command::Shutdown => {
-                for b in bursts.drain(..) {
-                    b.abort();
+            Command::Close { timeout } => {
+                stop_bursts(&mut bursts, &flow).await;
+                if let Some(p) = &producer {
+                    close(p, timeout, &events).await;
                 }
+                break;
+            }
+            Command::Shutdown => {
+                stop_bursts(&mut bursts, &flow).await;
                 if let Some(p) = &producer {
                     drain(p, &events).await;
                 }
@@ -477,6 +517,61 @@ async fn drain(producer: &Producer, events: &UnboundedSender<Event>) {
     }
     while producer.in_flight() > 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Stops every burst after the record it is sending: a burst aborted
+/// between counting a record sent and handing it to librdkafka left a
+/// record with no fate. One that does not stop in a second is aborted.
+async fn stop_bursts(bursts: &mut Vec<JoinHandle<()>>, flow: &Flow) {
+    flow.set(State::Stopped);
+    for mut b in bursts.drain(..) {
+        if tokio::time::timeout(Duration::from_secs(1), &mut b)
+            .await
+            .is_err()
+        {
+            b.abort();
+        }
+    }
+}
+
+/// Waits for a close to be asked for; its timeout.
+async fn closing(rx: &mut tokio::sync::watch::Receiver<Option<Duration>>) -> Duration {
+    loop {
+        if let Some(timeout) = *rx.borrow_and_update() {
+            return timeout;
+        }
+        if rx.changed().await.is_err() {
+            // The engine's handle is gone: no close can come any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Gives the records in flight `timeout` to be delivered, then fails the
+/// rest and waits for their reports, which librdkafka gives at once.
+async fn close(producer: &Producer, timeout: Duration, events: &UnboundedSender<Event>) {
+    let waiting = producer.in_flight();
+    if waiting > 0 {
+        let _ = events.send(Event::Notice {
+            level: Level::Info,
+            text: format!(
+                "closing: {waiting} record(s) in flight get {} ms to be delivered; the rest then fail",
+                timeout.as_millis()
+            ),
+        });
+    }
+    let until = tokio::time::Instant::now() + timeout;
+    while producer.in_flight() > 0 && tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if producer.in_flight() > 0 {
+        producer.purge();
+        // Purged records are reported on librdkafka's next poll.
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        while producer.in_flight() > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 

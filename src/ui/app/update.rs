@@ -539,11 +539,9 @@ impl App {
             }
             // Its notices told the user.
             Event::FaultAnswered => {}
-            Event::ShutdownComplete { .. } => {
-                if self.quitting {
-                    self.quit = true;
-                }
-            }
+            // The engine has stopped, asked to by a quit or by a signal:
+            // the console has nothing left to show.
+            Event::ShutdownComplete { .. } => self.quit = true,
         }
     }
 
