@@ -71,11 +71,15 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     );
     // Faults for the start are made (or refused) before the first record.
     let mut answered = 0;
+    // A fault asked for and not made leaves the run short of what it was
+    // meant to test: the exit says so.
+    let mut faults_missed = false;
     while answered < at_start {
         let Some(event) = events.recv().await else {
             break;
         };
-        answered += usize::from(matches!(event, Event::FaultAnswered));
+        answered += usize::from(matches!(event, Event::FaultAnswered { .. }));
+        faults_missed |= matches!(event, Event::FaultAnswered { made: false });
         if let Some(v) = to_json(event) {
             emit(&mut out, v);
         }
@@ -216,10 +220,12 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             }
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
             Event::Fatal { .. } => fatal = true,
+            Event::FaultAnswered { made: false } => faults_missed = true,
             _ => {}
         }
         if matches!(event, Event::ShutdownComplete { .. }) {
             for never in faults.left() {
+                faults_missed = true;
                 let text = format!("fault never made: {never}");
                 if let Some(v) = to_json(Event::Notice {
                     level: Level::Warn,
@@ -272,7 +278,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         return ExitCode::from(128 + number);
     }
     let lost = verdict.as_ref().is_some_and(|v| !v.no_loss());
-    if failed > 0 || fatal || lost || !clean || (verify && verdict.is_none()) {
+    if failed > 0 || fatal || lost || faults_missed || !clean || (verify && verdict.is_none()) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -564,7 +570,7 @@ pub fn to_json(event: Event) -> Option<Value> {
             id,
         } => json!({"name": "verification_issue", "kind": kind.name(), "id": id, "topic": topic,
                     "partition": partition, "offset": offset}),
-        Event::Compared { .. } | Event::FaultAnswered => return None,
+        Event::Compared { .. } | Event::FaultAnswered { .. } => return None,
         Event::ShutdownComplete {
             sent,
             acked,

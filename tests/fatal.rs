@@ -137,7 +137,8 @@ async fn the_console_says_fatal_refuses_records_and_rebuilds_with_one_key() {
     c.ctrl('s');
     c.pump_acked(1).await;
     c.fault("fail 1 OUT_OF_ORDER_SEQUENCE_NUMBER");
-    c.pump_until(|e| matches!(e, Event::FaultAnswered)).await;
+    c.pump_until(|e| matches!(e, Event::FaultAnswered { .. }))
+        .await;
     c.ctrl('s');
     c.pump_until(|e| matches!(e, Event::Fatal { .. })).await;
     let screen = c.screen();

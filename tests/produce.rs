@@ -516,7 +516,10 @@ fn faults_given_as_flags_are_made_when_due_and_one_never_due_is_reported() {
         ],
         "",
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        code, 1,
+        "faults never made make the exit non-zero: {stderr}"
+    );
     let said: Vec<&str> = named(&events, "notice")
         .iter()
         .map(|n| n["message"].as_str().unwrap())
@@ -784,4 +787,20 @@ fn sigterm_closes_in_bounded_time_and_every_record_has_a_fate() {
         !named(&events, "performance").is_empty(),
         "the summary still comes"
     );
+}
+
+#[test]
+fn a_fault_that_cannot_strike_makes_the_exit_non_zero() {
+    // A typo'd broker: the embedded cluster has brokers 1 to 3.
+    let (code, events, stderr) = produce(&["--count", "5", "--fault", "down 9"], "");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        named(&events, "notice").iter().any(|n| n["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("fault not made: broker 9 down")),
+        "{events:?}"
+    );
+    let end = named(&events, "shutdown_complete");
+    assert_eq!(end.last().unwrap()["acked"], 5, "the records still go");
 }

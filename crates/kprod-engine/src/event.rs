@@ -226,8 +226,10 @@ pub enum Event {
         of: usize,
         outcome: Result<compare::Outcome, String>,
     },
-    /// A fault was made or refused; its notices came before.
-    FaultAnswered,
+    /// A fault was made (`made`) or refused; its notices came before.
+    FaultAnswered {
+        made: bool,
+    },
     ShutdownComplete {
         sent: u64,
         acked: u64,

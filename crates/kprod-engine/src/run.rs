@@ -673,6 +673,7 @@ async fn serve_faults(
             Ok(m) => m.inject(&fault, &settings).await,
             Err(why) => Err(why.clone()),
         };
+        let answer = Event::FaultAnswered { made: made.is_ok() };
         match made {
             Ok(note) => {
                 notice(Level::Warn, format!("fault: {fault}{note}"));
@@ -686,6 +687,6 @@ async fn serve_faults(
             }
             Err(e) => notice(Level::Error, format!("fault not made: {fault}: {e}")),
         }
-        let _ = events.send(Event::FaultAnswered);
+        let _ = events.send(answer);
     }
 }

@@ -538,7 +538,7 @@ impl App {
                 }
             }
             // Its notices told the user.
-            Event::FaultAnswered => {}
+            Event::FaultAnswered { .. } => {}
             // The engine has stopped, asked to by a quit or by a signal:
             // the console has nothing left to show.
             Event::ShutdownComplete { .. } => self.quit = true,
