@@ -16,6 +16,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     few_malloc_arenas();
+    exit_on_panic();
     let cli = Cli::parse();
     let common = match &cli.command {
         Some(Sub::Produce(args)) => &args.common,
@@ -100,6 +101,19 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     drop(local);
     code
+}
+
+/// A panic anywhere ends kprod with exit code 101 once its message is out
+/// (the console's hook restores the terminal first). tokio would catch a
+/// panic in an engine task and run on without it: a burst that died there
+/// left records unsent and the run ending 0.
+fn exit_on_panic() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        eprintln!("kprod: stopped by an internal error (above); please report it");
+        std::process::exit(101);
+    }));
 }
 
 /// Whether the --stats file can be written, asked before the screen opens:
