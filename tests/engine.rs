@@ -396,3 +396,23 @@ async fn the_proxy_refuses_what_it_cannot_read_and_faults_say_why() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_for_a_topic_kafka_refuses_fails_with_kafkas_rule_on_the_embedded_cluster() {
+    let (engine, mut rx) = common::embedded("demo", Settings::default());
+    engine.send(Command::Send(Draft {
+        topic: "payments eu".into(),
+        value: Some(b"x".to_vec()),
+        ..Default::default()
+    }));
+    let events = common::events_until(&mut rx, |e| matches!(e, Event::Failed { .. })).await;
+    let Some(Event::Failed { code, message, .. }) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(code, "INVALID_TOPIC_EXCEPTION");
+    assert!(message.contains("has ' '"), "{message}");
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Queued { .. })),
+        "counted as sent, so sent = acked + failed: {events:?}"
+    );
+}

@@ -381,6 +381,32 @@ impl Producer {
             .map(|(code, reason)| (upper_snake(&format!("{code:?}")), reason))
     }
 
+    /// A record for a topic Kafka would refuse: queued and failed at once,
+    /// so it is counted like any other record that never reached a broker.
+    fn refuse_topic(&self, draft: &Draft, message: String) {
+        let ctx = self.inner.context();
+        let id = ctx.counters.next_id();
+        let _ = ctx.events.send(Event::Queued {
+            id,
+            topic: draft.topic.clone(),
+            partition: draft.partition,
+            key_len: draft.key.as_ref().map(Vec::len),
+            value_len: draft.value.as_ref().map(Vec::len),
+        });
+        ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
+        ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
+        let _ = ctx.events.send(Event::Failed {
+            id,
+            topic: draft.topic.clone(),
+            key: draft.key.clone(),
+            value: draft.value.clone(),
+            partition: draft.partition,
+            code: "INVALID_TOPIC_EXCEPTION".into(),
+            message,
+            latency: Duration::ZERO,
+        });
+    }
+
     pub fn in_flight(&self) -> i32 {
         self.inner.in_flight_count()
     }
@@ -420,6 +446,12 @@ impl Producer {
     pub async fn enqueue(&self, draft: &Draft) -> bool {
         if self.fatal().is_some() {
             return false;
+        }
+        if let Err(e) = crate::topic::validate(&draft.topic) {
+            // Refused as the Java client's send() throws
+            // InvalidTopicException: the embedded cluster would take it.
+            self.refuse_topic(draft, e.to_string());
+            return true;
         }
         self.watched(&draft.topic).await;
         let ctx = self.inner.context();
