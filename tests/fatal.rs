@@ -6,38 +6,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::console::Console;
 use crossterm::event::KeyCode;
 use kprod::engine::Event;
 use serde_json::Value;
 
 fn produce(args: &[&str]) -> (i32, Vec<Value>, String) {
-    produce_from(args, "")
-}
-
-fn produce_from(args: &[&str], input: &str) -> (i32, Vec<Value>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
-        .arg("produce")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    let events = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        events,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::produce(args, "")
 }
 
 #[test]
@@ -108,7 +83,7 @@ fn not_sent(e: &Value) -> Option<u64> {
 fn lines_read_after_a_fatal_error_are_not_sent_and_every_line_is_accounted_for() {
     let input: String = (0..5000).map(|n| format!("line {n}\n")).collect();
     let (code, events, stderr) =
-        produce_from(&["--fault", "fail 1 OUT_OF_ORDER_SEQUENCE_NUMBER"], &input);
+        common::produce(&["--fault", "fail 1 OUT_OF_ORDER_SEQUENCE_NUMBER"], &input);
     assert_eq!(code, 1, "{stderr}");
     let end = events
         .iter()

@@ -6,30 +6,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-/// Runs `kprod produce ARGS` with `input` on stdin; returns exit code and events.
-fn produce(args: &[&str], input: &str) -> (i32, Vec<Value>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
-        .arg("produce")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // kprod may refuse its options and exit before reading a line: then
-    // the pipe is closed, and the exit code and stderr tell the rest.
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    let events = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        events,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+
+use common::produce;
 
 fn named<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["name"] == name).collect()

@@ -102,3 +102,31 @@ pub fn fewer_larger_batches(
         r.records_per_batch()
     );
 }
+
+/// Runs `kprod produce ARGS` with `input` on stdin, as a script does;
+/// returns its exit code, its events (one JSON object a line) and stderr.
+pub fn produce(args: &[&str], input: &str) -> (i32, Vec<serde_json::Value>, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .arg("produce")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // kprod may refuse its options and exit before reading a line: then
+    // the pipe is closed, and the exit code and stderr tell the rest.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    let events = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        events,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
