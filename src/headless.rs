@@ -5,8 +5,6 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use serde_json::{json, Value};
-
 use crate::cli::ProduceArgs;
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
@@ -14,8 +12,9 @@ use crate::engine::requests::Outcome;
 use crate::engine::settings::{shown, SPECS};
 use crate::engine::tally::Tally;
 use crate::engine::verify::Summary;
-use crate::engine::{Command, Engine, EngineConfig, Event, Level, Stamp};
+use crate::engine::{Command, Engine, EngineConfig, Event, Level};
 use crate::lines::{LineFormat, Lines};
+use crate::output::{Line, Output};
 
 /// At most this many input lines go to the engine in one command.
 const FEED_CHUNK: usize = 1024;
@@ -51,13 +50,14 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let verify = config.verify;
     let quiet = args.quiet;
     let topic = config.topic.clone();
+    // In the order the settings pane lists them, then the rest.
     let mut effective = serde_json::Map::new();
     for s in SPECS {
         let value = config.settings.get(s.java).map(|v| shown(s.java, v));
-        effective.insert(s.java.into(), json!(value));
+        effective.insert(s.java.into(), value.into());
     }
     for (k, v) in config.settings.extras() {
-        effective.insert(k.into(), json!(shown(k, v)));
+        effective.insert(k.into(), shown(k, v).into());
     }
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
@@ -67,7 +67,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     emit(
         &mut out,
-        json!({"name": "startup_complete", "topic": topic, "settings": effective}),
+        Output::StartupComplete {
+            topic: topic.clone(),
+            settings: effective,
+        },
     );
     // Faults for the start are made (or refused) before the first record.
     let mut answered = 0;
@@ -80,16 +83,16 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         };
         answered += usize::from(matches!(event, Event::FaultAnswered { .. }));
         faults_missed |= matches!(event, Event::FaultAnswered { made: false });
-        if let Some(v) = to_json(event) {
+        if let Some(v) = Output::from_event(event) {
             emit(&mut out, v);
         }
     }
 
     let feeder = engine.clone();
-    let (bad_tx, mut bad_rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let (bad_tx, mut bad_rx) = tokio::sync::mpsc::unbounded_channel::<Output>();
     let reader = tokio::task::spawn_blocking(move || -> bool {
         let mut clean = true;
-        let mut bad = |v: Value| {
+        let mut bad = |v: Output| {
             clean = false;
             let _ = bad_tx.send(v);
         };
@@ -123,9 +126,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                         Ok(Some(text)) => text,
                         Ok(None) => break,
                         Err(e) => {
-                            bad(
-                                json!({"name": "input_error", "line": number, "message": e.to_string()}),
-                            );
+                            bad(Output::InputError {
+                                line: number,
+                                message: e.to_string(),
+                            });
                             break;
                         }
                     };
@@ -143,7 +147,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                         // As kafka-console-producer does, the first bad line
                         // ends the input; the lines before it are sent.
                         Err(message) => {
-                            bad(json!({"name": "input_error", "line": number, "message": message}));
+                            bad(Output::InputError {
+                                line: number,
+                                message,
+                            });
                             break;
                         }
                     }
@@ -187,9 +194,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             (name, number) = signals.next(), if signalled.is_none() => {
                 // As the Java producer's close(timeout): what is in flight
                 // gets a bounded time, then every record has a fate.
-                emit(&mut out, json!({"name": "signal", "signal": name,
-                    "message": format!("{name}: closing; records in flight get {} ms, then fail", CLOSE_TIMEOUT.as_millis()),
-                    "timestamp": now_ms()}));
+                emit(&mut out, Output::Signal {
+                    signal: name.to_string(),
+                    message: format!("{name}: closing; records in flight get {} ms, then fail", CLOSE_TIMEOUT.as_millis()),
+                });
                 engine.send(Command::Stop);
                 engine.send(Command::Close { timeout: CLOSE_TIMEOUT });
                 signalled = Some((name, number));
@@ -227,19 +235,16 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             for never in faults.left() {
                 faults_missed = true;
                 let text = format!("fault never made: {never}");
-                if let Some(v) = to_json(Event::Notice {
-                    level: Level::Warn,
-                    text,
-                }) {
-                    emit(&mut out, v);
-                }
+                emit(&mut out, Output::notice(Level::Warn, text));
             }
         }
         tally.take(&event, now_ms());
         let done = matches!(event, Event::ShutdownComplete { .. });
         if done {
             if let Some(p) = performance(&tally) {
-                eprintln!("{}", p["summary"].as_str().unwrap_or(""));
+                if let Output::Performance { summary, .. } = &p {
+                    eprintln!("{summary}");
+                }
                 emit(&mut out, p);
             }
         }
@@ -250,7 +255,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             _ => false,
         };
         if !(quiet && routine) {
-            if let Some(v) = to_json(event) {
+            if let Some(v) = Output::from_event(event) {
                 emit(&mut out, v);
             }
         }
@@ -380,7 +385,7 @@ impl Faults {
 /// The run's summary as kafka-producer-perf-test prints it, of the records
 /// delivered: a failed record has no latency to speak of, and counting it
 /// made a failing run look fast.
-fn performance(t: &Tally) -> Option<Value> {
+fn performance(t: &Tally) -> Option<Output> {
     let secs = t.seconds()?;
     let rate = t.records_per_sec();
     let mb = t.mib_per_sec();
@@ -396,13 +401,20 @@ fn performance(t: &Tally) -> Option<Value> {
         pct(0.99),
         pct(0.999)
     );
-    Some(
-        json!({"name": "performance", "records": t.acked, "failed": t.failed, "seconds": secs,
-                "records_per_sec": rate, "mb_per_sec": mb, "avg_latency_ms": avg,
-                "max_latency_ms": ms(t.max_latency_us()), "p50_ms": ms(t.latency_us(0.5)),
-                "p95_ms": ms(t.latency_us(0.95)), "p99_ms": ms(t.latency_us(0.99)),
-                "p999_ms": ms(t.latency_us(0.999)), "summary": summary, "timestamp": now_ms()}),
-    )
+    Some(Output::Performance {
+        records: t.acked,
+        failed: t.failed,
+        seconds: secs,
+        records_per_sec: rate,
+        mb_per_sec: mb,
+        avg_latency_ms: avg,
+        max_latency_ms: ms(t.max_latency_us()),
+        p50_ms: ms(t.latency_us(0.5)),
+        p95_ms: ms(t.latency_us(0.95)),
+        p99_ms: ms(t.latency_us(0.99)),
+        p999_ms: ms(t.latency_us(0.999)),
+        summary,
+    })
 }
 
 /// The record `--count` repeats, if asked for.
@@ -438,147 +450,19 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
     Ok(Some(draft))
 }
 
-fn emit(out: &mut impl Write, value: Value) {
+fn emit(out: &mut impl Write, event: Output) {
+    let line = Line {
+        event,
+        timestamp: now_ms(),
+    };
     // stdout closed (a pipe into `head`): nothing left to tell.
-    let _ = writeln!(out, "{value}");
+    if serde_json::to_writer(&mut *out, &line).is_ok() {
+        let _ = out.write_all(b"\n");
+    }
 }
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
-}
-
-fn text(bytes: &Option<Vec<u8>>) -> Value {
-    match bytes {
-        Some(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        None => Value::Null,
-    }
-}
-
-/// One event as a JSON object; `timestamp` is when it happened, as in
-/// kafka-verifiable-producer.
-pub fn to_json(event: Event) -> Option<Value> {
-    let mut v = match event {
-        Event::Connected {
-            bootstrap,
-            embedded,
-            proxy,
-            verify,
-        } => {
-            json!({"name": "connected", "bootstrap_servers": bootstrap, "embedded": embedded, "proxy": proxy, "verify": verify})
-        }
-        Event::Topics(_) => return None,
-        Event::Queued {
-            id,
-            topic,
-            partition,
-            key_len,
-            value_len,
-        } => {
-            json!({"name": "producer_send_queued", "id": id, "topic": topic, "partition": partition,
-                    "key_bytes": key_len, "value_bytes": value_len})
-        }
-        Event::Acked(a) => {
-            let (record_timestamp, timestamp_type) = match a.timestamp {
-                Some(Stamp::CreateTime(t)) => (Some(t), Some("CreateTime")),
-                Some(Stamp::LogAppendTime(t)) => (Some(t), Some("LogAppendTime")),
-                None => (None, None),
-            };
-            json!({"name": "producer_send_success", "id": a.id, "topic": a.topic, "partition": a.partition,
-                   "offset": a.offset, "key": text(&a.key), "value": text(&a.value),
-                   "record_timestamp": record_timestamp, "timestamp_type": timestamp_type,
-                   "create_time": a.created, "latency_ms": a.latency.as_secs_f64() * 1000.0})
-        }
-        Event::Batch(b) => {
-            json!({"name": "producer_batch", "topic": b.topic, "partition": b.partition, "broker": b.broker,
-                   "records": b.records, "record_bytes": b.record_bytes, "wire_bytes": b.wire_bytes,
-                   "codec": b.codec, "resends": b.resends})
-        }
-        Event::Stats { topic, sent } => {
-            json!({"name": "producer_stats", "topic": topic, "batches": sent.batches,
-                   "records": sent.records, "wire_bytes": sent.wire_bytes,
-                   "key_value_bytes": sent.key_value_bytes})
-        }
-        Event::Request(r) => {
-            let (outcome, error) = match r.outcome {
-                Outcome::InFlight => ("in_flight", None),
-                Outcome::Delivered => ("delivered", None),
-                Outcome::Failed(e) => ("failed", Some(e)),
-                Outcome::TimedOut(e) => ("timed_out", Some(e)),
-            };
-            json!({"name": "producer_request", "broker": r.broker, "correlation_id": r.corr,
-                   "topic": r.topic, "partition": r.partition, "records": r.records, "bytes": r.bytes,
-                   "first_msgid": r.first_msgid, "attempt": r.attempt, "retry": r.attempt > 1,
-                   "sent_ms": r.sent_ms, "rtt_ms": r.rtt_ms, "outcome": outcome, "error": error,
-                   "producer_id": r.pid.map(|p| p.0), "producer_epoch": r.pid.map(|p| p.1)})
-        }
-        Event::Failed {
-            id,
-            topic,
-            key,
-            value,
-            partition,
-            code,
-            message,
-            latency,
-        } => {
-            json!({"name": "producer_send_error", "id": id, "topic": topic, "partition": partition,
-                    "key": text(&key), "value": text(&value), "exception": code, "message": message,
-                    "latency_ms": latency.as_secs_f64() * 1000.0})
-        }
-        Event::Fatal {
-            code,
-            reason,
-            in_flight,
-        } => {
-            json!({"name": "producer_fatal_error", "level": "FATAL", "code": code, "reason": reason,
-                    "in_flight": in_flight})
-        }
-        Event::Applied { changes, .. } => json!({"name": "settings_applied", "changes": changes}),
-        Event::Notice { level, text } => {
-            let level = match level {
-                Level::Info => "info",
-                Level::Warn => "warn",
-                Level::Error => "error",
-            };
-            json!({"name": "notice", "level": level, "message": text})
-        }
-        Event::Verification(s) => {
-            if !s.complete {
-                return None;
-            }
-            let t = s.total();
-            let partitions: Vec<Value> = s
-                .partitions
-                .iter()
-                .map(|p| {
-                    json!({"topic": p.topic, "partition": p.partition, "acked": p.acked, "read_back": p.read_back,
-                           "missing": p.missing, "duplicated": p.duplicated, "misplaced": p.misplaced,
-                           "reordered": p.reordered, "uncommitted": p.uncommitted, "failed_written": p.failed_written})
-                })
-                .collect();
-            json!({"name": "verification_summary", "acked": t.acked, "read_back": t.read_back,
-                   "missing": t.missing, "duplicated": t.duplicated, "misplaced": t.misplaced,
-                   "reordered": t.reordered, "uncommitted": t.uncommitted, "failed_written": t.failed_written, "no_loss": s.no_loss(), "partitions": partitions})
-        }
-        Event::VerifyIssue {
-            kind,
-            topic,
-            partition,
-            offset,
-            id,
-        } => json!({"name": "verification_issue", "kind": kind.name(), "id": id, "topic": topic,
-                    "partition": partition, "offset": offset}),
-        Event::Compared { .. } | Event::FaultAnswered { .. } => return None,
-        Event::ShutdownComplete {
-            sent,
-            acked,
-            failed,
-        } => {
-            json!({"name": "shutdown_complete", "sent": sent, "acked": acked, "failed": failed})
-        }
-    };
-    v["timestamp"] = json!(now_ms());
-    Some(v)
 }

@@ -8,4 +8,5 @@ pub use kprod_engine as engine;
 pub mod cli;
 pub mod headless;
 pub mod lines;
+pub mod output;
 pub mod ui;

@@ -57,3 +57,33 @@ fn every_link_between_the_documents_resolves() {
         broken.join("\n")
     );
 }
+
+/// The events table in docs/produce.md is the one `kprod::output` makes
+/// from its types; `KPROD_WRITE_DOCS=1 cargo test --test docs` writes it.
+#[test]
+fn the_produce_events_reference_is_generated_from_the_event_types() {
+    const BEGIN: &str = "<!-- events: generated from src/output.rs, do not edit -->\n";
+    const END: &str = "<!-- end of events -->";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/produce.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let start = doc
+        .find(BEGIN)
+        .expect("docs/produce.md lacks the events marker")
+        + BEGIN.len();
+    let end = start
+        + doc[start..]
+            .find(END)
+            .expect("docs/produce.md lacks the end marker");
+    let table = kprod::output::reference();
+    if doc[start..end] != table {
+        if std::env::var_os("KPROD_WRITE_DOCS").is_some() {
+            let written = format!("{}{table}{}", &doc[..start], &doc[end..]);
+            std::fs::write(&path, written).unwrap();
+        } else {
+            panic!(
+                "docs/produce.md's events table is out of date; run \
+                 KPROD_WRITE_DOCS=1 cargo test --test docs to write it. It should read:\n{table}"
+            );
+        }
+    }
+}

@@ -237,3 +237,28 @@ fn sigterm_closes_the_console_restores_the_terminal_and_tells_the_fate_of_the_re
         "the alternate screen is gone:\n{screen}"
     );
 }
+
+/// A paste arrives as one bracketed-paste event: 100 KB land in the value
+/// whole (its size in the pane's title says so), and go out as one record.
+#[test]
+fn a_100_kb_paste_arrives_whole_and_is_sent_as_one_record() {
+    let Some(t) = Tmux::start("paste", 120, 40, "") else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("paste.txt");
+    let mut text = "x".repeat(100 * 1024 - 1);
+    text.push('Z');
+    std::fs::write(&file, &text).unwrap();
+    // Tab moves from the key to the value; -p pastes as a terminal does
+    // when the application asked for bracketed paste.
+    t.keys(&["Tab"]);
+    t.tmux(&["load-buffer", &file.to_string_lossy()]);
+    t.tmux(&["paste-buffer", "-p", "-t", "0"]);
+    t.wait_for("Value String · 102400 B");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("#0 acked");
+    assert!(screen.contains("value 102400 B"), "{screen}");
+    assert!(screen.contains("sent 1  acked 1"), "{screen}");
+}
