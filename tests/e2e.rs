@@ -13,6 +13,11 @@ struct Tmux {
 impl Tmux {
     /// Starts kprod in a `width`x`height` window, or says why it cannot.
     fn start(name: &str, width: u16, height: u16, args: &str) -> Option<Tmux> {
+        Tmux::start_with_env(name, width, height, "", args)
+    }
+
+    /// As `start`, with `env` (`NAME=value ...`) in kprod's environment.
+    fn start_with_env(name: &str, width: u16, height: u16, env: &str, args: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -27,7 +32,7 @@ impl Tmux {
         // After kprod exits the shell prints its exit code, proving the
         // terminal is back in a state a shell can write to.
         let script = format!(
-            "{} {args}; echo \"kprod exited with $?\"; sleep 30",
+            "env {env} {} {args}; echo \"kprod exited with $?\"; sleep 30",
             env!("CARGO_BIN_EXE_kprod")
         );
         t.tmux(&[
@@ -261,4 +266,33 @@ fn a_100_kb_paste_arrives_whole_and_is_sent_as_one_record() {
     let screen = t.wait_for("#0 acked");
     assert!(screen.contains("value 102400 B"), "{screen}");
     assert!(screen.contains("sent 1  acked 1"), "{screen}");
+}
+
+/// A panic in a task while the screen is up (the test build panics on
+/// request) ends kprod: the terminal is restored, the message is readable
+/// on the shell's screen, and the exit code is 101.
+#[test]
+fn a_panic_in_a_task_restores_the_terminal_and_exits_non_zero() {
+    let Some(t) = Tmux::start_with_env(
+        "panic",
+        100,
+        30,
+        "KPROD_TEST_PANIC_IN_TASK=1 RUST_BACKTRACE=0",
+        "",
+    ) else {
+        return;
+    };
+    let screen = t.wait_for("kprod exited with 101");
+    assert!(
+        screen.contains("a panic asked for by KPROD_TEST_PANIC_IN_TASK"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("kprod: stopped by an internal error"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Event log"),
+        "the alternate screen is gone:\n{screen}"
+    );
 }

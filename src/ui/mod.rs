@@ -71,6 +71,16 @@ pub async fn run(
         });
     }
     let mut screen = terminal::Screen::enter()?;
+    // Tests prove that a panic in any task, with the screen up, still ends
+    // kprod with the terminal restored and a non-zero exit; release builds
+    // have no such door.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("KPROD_TEST_PANIC_IN_TASK").is_some() {
+        tokio::spawn(async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            panic!("a panic asked for by KPROD_TEST_PANIC_IN_TASK");
+        });
+    }
     let figures = run_loop(
         &mut screen.terminal,
         EventStream::new(),
