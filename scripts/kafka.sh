@@ -7,6 +7,7 @@
 #   kafka.sh stop DIR              stops every node of DIR's cluster
 #   kafka.sh stop-node DIR I       stops broker I (1..N)
 #   kafka.sh start-node DIR I      starts broker I again, same data
+#   kafka.sh start-secure DIR      one secured broker in DIR; prints DIR/secure.env
 #
 # With more than one broker a separate controller runs beside them, so
 # brokers can be stopped without losing the KRaft quorum. If
@@ -23,7 +24,7 @@ START_TIMEOUT=120
 
 say() { echo "kafka.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
-usage() { sed -n '5,10p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,11p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is not installed ($2)"; }
 
 # fetch: the broker, the tools and a log4j2 binding (Maven's jars have none,
@@ -125,7 +126,7 @@ halt() {
 common_props() {
     cat <<PROPS
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=${4:-PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT}
 log.dirs=$1/data
 num.partitions=6
 default.replication.factor=$2
@@ -135,6 +136,22 @@ offsets.topic.replication.factor=$2
 transaction.state.log.replication.factor=$2
 transaction.state.log.min.isr=$3
 PROPS
+}
+
+# A broker that logs nothing cannot say why it failed: INFO to its log,
+# without the storage layer's chatter.
+write_log4j() {
+    cat >"$1/log4j2.properties" <<LOG
+status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = OUT
+logger.noisy.name = org.apache.kafka.storage.internals.log
+logger.noisy.level = WARN
+LOG
 }
 
 # start: writes every node's properties, formats storage with one cluster
@@ -159,17 +176,7 @@ start() {
     rf=$n; [ "$rf" -gt 3 ] && rf=3
     minisr=$((rf > 1 ? 2 : 1))
     cport=$(free_port)
-    cat >"$dir/log4j2.properties" <<LOG
-status = warn
-appender.out.type = Console
-appender.out.name = OUT
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.out.ref = OUT
-logger.noisy.name = org.apache.kafka.storage.internals.log
-logger.noisy.level = WARN
-LOG
+    write_log4j "$dir"
     id=$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
     if [ "$n" = 1 ]; then
         voters="1@127.0.0.1:$cport"
@@ -224,6 +231,141 @@ LOG
     echo "$bootstrap"
 }
 
+# start-secure: one broker (and controller) that serves every way a client
+# authenticates, with certificates and users made here, for this run only:
+#   PLAINTEXT       the brokers' own traffic, and tests reading back
+#   SASL_SSL        SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN over TLS
+#   SSL             TLS with a client certificate (required)
+#   SASL_PLAINTEXT  PLAIN and SCRAM without TLS
+# DIR/secure.env names the ports, files and credentials; DIR/client-*.properties
+# are Java client.properties files a user would have, one per kind.
+start_secure() {
+    local dir=$1 tls pw user=alice userpw id cport p0 p1 p2 p3 node jaas_scram jaas_plain
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    node="$dir/node-1"
+    if [ -f "$dir/secure.env" ] && alive "$node"; then
+        cat "$dir/secure.env"
+        return
+    fi
+    need openssl "OpenSSL makes the test certificates"
+    need keytool "keytool (Java) makes the truststore"
+    fetch >/dev/null
+    tls="$dir/tls"
+    mkdir -p "$tls" "$node"
+    pw=$(openssl rand -hex 12)
+    userpw=$(openssl rand -hex 12)
+    (
+        cd "$tls"
+        ossl() { openssl "$@" >/dev/null 2>&1 || die "openssl $1 failed"; }
+        # The cluster's CA, and one the cluster never heard of.
+        for ca in ca other-ca; do
+            ossl req -x509 -newkey rsa:2048 -nodes -keyout "$ca.key" -out "$ca.pem" \
+                -days 2 -subj "/CN=kprod test $ca"
+        done
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        for who in server client; do
+            ossl req -newkey rsa:2048 -nodes -keyout "$who.key" -out "$who.csr" \
+                -subj "/CN=kprod-$who"
+            ossl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+                -out "$who.pem" -days 2 -extfile "$who.ext"
+            ossl pkcs12 -export -in "$who.pem" -inkey "$who.key" -certfile ca.pem \
+                -out "$who.p12" -passout "pass:$pw" -name "$who"
+        done
+        keytool -importcert -noprompt -storetype PKCS12 -keystore truststore.p12 \
+            -storepass "$pw" -alias ca -file ca.pem >/dev/null 2>&1 \
+            || die "keytool could not make the truststore"
+    )
+    p0=$(free_port); p1=$(free_port); p2=$(free_port); p3=$(free_port); cport=$(free_port)
+    jaas_scram='org.apache.kafka.common.security.scram.ScramLoginModule required;'
+    jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_$user=\"$userpw\";"
+    {
+        echo "node.id=1"
+        echo "process.roles=broker,controller"
+        echo "controller.quorum.voters=1@127.0.0.1:$cport"
+        echo "listeners=PLAINTEXT://127.0.0.1:$p0,SASL_SSL://127.0.0.1:$p1,SSL://127.0.0.1:$p2,SASL_PLAINTEXT://127.0.0.1:$p3,CONTROLLER://127.0.0.1:$cport"
+        echo "advertised.listeners=PLAINTEXT://127.0.0.1:$p0,SASL_SSL://127.0.0.1:$p1,SSL://127.0.0.1:$p2,SASL_PLAINTEXT://127.0.0.1:$p3"
+        echo "inter.broker.listener.name=PLAINTEXT"
+        common_props "$node" 1 1 \
+            "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
+        echo "sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN"
+        for l in sasl_ssl sasl_plaintext; do
+            echo "listener.name.$l.scram-sha-512.sasl.jaas.config=$jaas_scram"
+            echo "listener.name.$l.scram-sha-256.sasl.jaas.config=$jaas_scram"
+            echo "listener.name.$l.plain.sasl.jaas.config=$jaas_plain"
+        done
+        echo "ssl.keystore.type=PKCS12"
+        echo "ssl.keystore.location=$tls/server.p12"
+        echo "ssl.keystore.password=$pw"
+        echo "ssl.key.password=$pw"
+        echo "ssl.truststore.type=PKCS12"
+        echo "ssl.truststore.location=$tls/truststore.p12"
+        echo "ssl.truststore.password=$pw"
+        echo "listener.name.ssl.ssl.client.auth=required"
+    } >"$node/server.properties"
+    chmod 600 "$node/server.properties"
+    echo "$p0" >"$node/port"
+    write_log4j "$dir"
+    id=$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    java -cp "$LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$node/server.properties" \
+        --add-scram "SCRAM-SHA-512=[name=$user,password=$userpw]" \
+        --add-scram "SCRAM-SHA-256=[name=$user,password=$userpw]" \
+        --ignore-formatted >"$node/format.log" 2>&1 \
+        || { cat "$node/format.log" >&2; die "cannot format the secured broker"; }
+    launch "$node" "$p0" || { stop "$dir"; exit 1; }
+    for port in "$p1" "$p2" "$p3"; do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { stop "$dir"; die "port $port does not answer"; }
+    done
+    local scram512="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$user\" password=\"$userpw\";"
+    local plain="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$user\" password=\"$userpw\";"
+    {
+        echo "security.protocol=SASL_SSL"
+        echo "sasl.mechanism=SCRAM-SHA-512"
+        echo "sasl.jaas.config=$scram512"
+        echo "ssl.truststore.location=$tls/truststore.p12"
+        echo "ssl.truststore.password=$pw"
+        echo "ssl.truststore.type=PKCS12"
+    } >"$dir/client-sasl-ssl-scram.properties"
+    {
+        echo "security.protocol=SSL"
+        echo "ssl.truststore.location=$tls/truststore.p12"
+        echo "ssl.truststore.password=$pw"
+        echo "ssl.truststore.type=PKCS12"
+        echo "ssl.keystore.location=$tls/client.p12"
+        echo "ssl.keystore.password=$pw"
+        echo "ssl.keystore.type=PKCS12"
+        echo "ssl.key.password=$pw"
+        echo "ssl.endpoint.identification.algorithm=https"
+    } >"$dir/client-ssl.properties"
+    {
+        echo "security.protocol=SASL_PLAINTEXT"
+        echo "sasl.mechanism=PLAIN"
+        echo "sasl.jaas.config=$plain"
+    } >"$dir/client-sasl-plaintext-plain.properties"
+    {
+        echo "PLAINTEXT=127.0.0.1:$p0"
+        echo "SASL_SSL=127.0.0.1:$p1"
+        echo "SSL=127.0.0.1:$p2"
+        echo "SASL_PLAINTEXT=127.0.0.1:$p3"
+        echo "CA=$tls/ca.pem"
+        echo "OTHER_CA=$tls/other-ca.pem"
+        echo "CLIENT_CERT=$tls/client.pem"
+        echo "CLIENT_KEY=$tls/client.key"
+        echo "CLIENT_P12=$tls/client.p12"
+        echo "TRUSTSTORE_P12=$tls/truststore.p12"
+        echo "STORE_PASSWORD=$pw"
+        echo "USER=$user"
+        echo "PASSWORD=$userpw"
+    } >"$dir/secure.env"
+    chmod 600 "$dir"/secure.env "$dir"/client-*.properties
+    if [ -n "${KAFKA_SH_OWNER_PID:-}" ]; then
+        setsid bash -c "while kill -0 $KAFKA_SH_OWNER_PID 2>/dev/null; do sleep 1; done; bash '$SELF' stop '$dir'" \
+            </dev/null >/dev/null 2>&1 &
+    fi
+    cat "$dir/secure.env"
+}
+
 # stop: brokers first, so they hand over to each other, then the controller.
 stop() {
     local dir=$1 node
@@ -244,6 +386,7 @@ node_dir() {
 case "${1:-}" in
     fetch) [ $# = 1 ] || usage; fetch ;;
     start) [ $# = 3 ] || usage; start "$2" "$3" ;;
+    start-secure) [ $# = 2 ] || usage; start_secure "$2" ;;
     stop) [ $# = 2 ] || usage; stop "$2" ;;
     stop-node) [ $# = 3 ] || usage; halt "$(node_dir "$2" "$3")" ;;
     start-node)
