@@ -26,6 +26,7 @@ pub mod proxy;
 pub mod record;
 pub mod requests;
 pub mod run;
+pub mod security;
 pub mod serde;
 pub mod settings;
 pub mod stats;
