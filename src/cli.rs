@@ -20,9 +20,11 @@ pub struct Cli {
     #[command(flatten)]
     pub common: Common,
 
-    /// A theme file (TOML) laid over the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub theme: Option<PathBuf>,
+    /// A built-in theme (default, light, high-contrast), a theme of yours
+    /// in the config directory's themes/ by name, or a theme file (TOML)
+    /// laid over the default. NO_COLOR turns colours off.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
 
     /// On exit, write the screen's own figures to FILE as JSON: frame time,
     /// key press to screen, and the last burst (scripts/bench.sh reads it).

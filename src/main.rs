@@ -73,7 +73,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Some(Sub::Produce(args)) => runtime.block_on(kprod::headless::run(config, args)),
         None => {
-            let theme = match kprod::ui::theme::Theme::load(cli.theme.as_deref()) {
+            let theme = match kprod::ui::theme::Theme::choose(cli.theme.as_deref()) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("kprod: {e}");

@@ -296,3 +296,26 @@ fn a_panic_in_a_task_restores_the_terminal_and_exits_non_zero() {
         "the alternate screen is gone:\n{screen}"
     );
 }
+
+/// --theme light paints its own background under everything, the help
+/// popup included; NO_COLOR leaves every colour to the terminal.
+#[test]
+fn themes_paint_their_background_and_no_color_turns_colours_off() {
+    let Some(t) = Tmux::start("light", 80, 24, "--theme light") else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    t.keys(&["F1"]);
+    t.wait_for("Keys (");
+    let coloured = t.tmux(&["capture-pane", "-p", "-e", "-t", "0"]);
+    // The light theme's background, #fdfdfd, as a truecolour escape.
+    assert!(coloured.contains("48;2;253;253;253"), "{coloured}");
+    let Some(t) = Tmux::start_with_env("nocolor", 80, 24, "NO_COLOR=1", "--theme light") else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    let plain = t.tmux(&["capture-pane", "-p", "-e", "-t", "0"]);
+    for colour in ["38;2;", "48;2;", "38;5;", "48;5;"] {
+        assert!(!plain.contains(colour), "{colour} under NO_COLOR:\n{plain}");
+    }
+}

@@ -22,6 +22,9 @@ pub const MIN_HEIGHT: u16 = 24;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
+    // Widgets set only what they colour: the theme's background shows
+    // through everywhere else.
+    frame.render_widget(ratatui::widgets::Block::new().style(theme.base()), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, theme);
         return;

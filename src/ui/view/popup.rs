@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(Popup::Help(scroll)) => help(frame, area, *scroll, theme),
         Some(Popup::Prompt { ask, input, error }) => {
             let rect = centred(area, 70, 7);
-            frame.render_widget(Clear, rect);
+            clear(frame, rect, theme);
             let block = framed(prompt_title(ask), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             error,
         }) => {
             let rect = centred(area, 90, area.height.saturating_sub(4));
-            frame.render_widget(Clear, rect);
+            clear(frame, rect, theme);
             let block = framed(
                 format!(
                     " Partition rules: {} (Ctrl-S save and apply · Esc cancel) ",
@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn compare(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(c) = &app.compare else { return };
     let rect = centred(area, 110, area.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
+    clear(frame, rect, theme);
     let done = c.outcomes.len();
     let state = if done < c.labels.len() {
         format!("running {}/{}", done + 1, c.labels.len())
@@ -172,7 +172,7 @@ fn compare(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// and in-sync replicas, refreshed as the cluster reports them.
 fn topics(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &Theme) {
     let rect = centred(area, 100, area.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
+    clear(frame, rect, theme);
     let block = framed(
         " Topics (Enter use · n new · r refresh · Esc close) ".into(),
         theme,
@@ -356,7 +356,7 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
         theme.muted(),
     )));
     let rect = centred(area, 90, area.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
+    clear(frame, rect, theme);
     let visible = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(lines.len().saturating_sub(visible));
     let more = if scroll + visible < lines.len() {
@@ -389,4 +389,12 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// Empties the popup's place and paints the theme's background there: a
+/// cleared cell takes the terminal's own colours, which a light theme on a
+/// dark terminal does not have.
+fn clear(frame: &mut Frame, rect: Rect, theme: &Theme) {
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Block::new().style(theme.base()), rect);
 }
