@@ -9,4 +9,5 @@ pub mod cli;
 pub mod headless;
 pub mod lines;
 pub mod output;
+pub mod profile;
 pub mod ui;
