@@ -994,10 +994,107 @@ fn a_paste_of_100_kb_arrives_whole_in_one_update() {
 
 #[test]
 fn bytes_file_refuses_a_device_and_a_directory_with_a_message() {
-    let dev = kprod::ui::app::read_file("/dev/null").unwrap_err();
+    let dev = kprod::ui::file::read_file("/dev/null").unwrap_err();
     assert!(dev.contains("device"), "{dev}");
-    let dir = kprod::ui::app::read_file("/tmp").unwrap_err();
+    let dir = kprod::ui::file::read_file("/tmp").unwrap_err();
     assert!(dir.contains("directory"), "{dir}");
+}
+
+/// The value field switched to Bytes (file) with Ctrl-E, as a user does.
+fn bytes_file_value() -> App {
+    let mut app = App::new("t", Settings::default());
+    app.focus = Focus::Value;
+    while app.value.serializer != kprod::engine::serde::Serializer::File {
+        app.on_key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL));
+    }
+    app
+}
+
+#[test]
+fn bytes_file_is_read_by_the_runner_once_a_path_is_named_not_by_update() {
+    use kprod::ui::app::{update, Effect, Msg};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v.bin");
+    std::fs::write(&file, [0u8, 1, 2]).unwrap();
+    let file = file.display().to_string();
+    let mut app = bytes_file_value();
+    let now = std::time::Instant::now();
+    let effects = update(&mut app, Msg::Paste(file.clone()), now);
+    let [Effect::ReadBytes {
+        field: Focus::Value,
+        path,
+    }] = effects.as_slice()
+    else {
+        panic!("one read asked for: {effects:?}");
+    };
+    assert_eq!(*path, file);
+    assert!(app.value.wire().is_err(), "update read nothing itself");
+    let notice = Event::Notice {
+        level: kprod::engine::Level::Info,
+        text: "x".into(),
+    };
+    assert!(
+        update(&mut app, Msg::Engine(notice), now).is_empty(),
+        "a path asked for is not asked again"
+    );
+    let result = kprod::ui::file::read_file(path);
+    let path = path.clone();
+    let effects = update(
+        &mut app,
+        Msg::BytesRead {
+            field: Focus::Value,
+            path,
+            result,
+        },
+        now,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        app.value.wire().as_ref().unwrap().as_deref(),
+        Some(&[0, 1, 2][..])
+    );
+    // A stale answer, for a path no longer typed, changes nothing.
+    let effects = update(
+        &mut app,
+        Msg::BytesRead {
+            field: Focus::Value,
+            path: "/elsewhere".into(),
+            result: Ok(vec![9]),
+        },
+        now,
+    );
+    assert!(effects.is_empty());
+    assert_eq!(
+        app.value.wire().as_ref().unwrap().as_deref(),
+        Some(&[0, 1, 2][..])
+    );
+}
+
+#[test]
+fn bytes_file_refuses_a_fifo_and_a_file_over_the_limit_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut app = bytes_file_value();
+    // A FIFO opened for reading would wait for a writer for good.
+    app.on_paste(&fifo.display().to_string());
+    let e = app.value.wire().clone().unwrap_err();
+    assert!(e.contains("is a FIFO; only a regular file is sent"), "{e}");
+    assert!(app.draft().is_err(), "nothing is sent from it");
+
+    let big = dir.path().join("big");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(kprod::ui::file::FILE_LIMIT + 1)
+        .unwrap();
+    let mut app = bytes_file_value();
+    app.on_paste(&big.display().to_string());
+    let e = app.value.wire().clone().unwrap_err();
+    assert!(e.contains("over the limit of 16 MiB"), "{e}");
 }
 
 // The main loop itself, headless: a stream of terminal events, a channel of

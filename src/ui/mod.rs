@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod file;
 pub mod keymap;
 pub mod terminal;
 pub mod theme;
@@ -225,6 +226,14 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) {
                         .map_or(Ok(()), std::fs::create_dir_all)
                         .and_then(|_| std::fs::write(&path, &text));
                     queue.push_back(Msg::FileWritten { path, result });
+                }
+                Effect::ReadBytes { field, path } => {
+                    let result = file::read_file(&path);
+                    queue.push_back(Msg::BytesRead {
+                        field,
+                        path,
+                        result,
+                    });
                 }
             }
         }

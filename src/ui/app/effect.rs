@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use super::Focus;
 use crate::engine::Command;
 
 #[derive(Debug)]
@@ -15,4 +16,7 @@ pub enum Effect {
     /// Write a file, making its folder if need be; the runner answers with
     /// `Msg::FileWritten`.
     WriteFile { path: PathBuf, text: String },
+    /// Read the file the key's or the value's Bytes (file) serializer
+    /// sends; the runner answers with `Msg::BytesRead`.
+    ReadBytes { field: Focus, path: String },
 }

@@ -28,13 +28,25 @@ use hdrhistogram::Histogram;
 pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     // Time never runs back, whatever a caller passes.
     app.now = app.now.max(now);
-    match msg {
+    let mut effects = match msg {
         Msg::Key(key) => app.key(key),
         Msg::Paste(text) => {
             app.paste(&text);
             Vec::new()
         }
         Msg::Action(action) => app.act(action),
+        Msg::BytesRead {
+            field,
+            path,
+            result,
+        } => {
+            match field {
+                Focus::Key => app.key.file_read(path, result),
+                Focus::Value => app.value.file_read(path, result),
+                _ => {}
+            }
+            Vec::new()
+        }
         Msg::Engine(event) => {
             app.event(event);
             Vec::new()
@@ -44,7 +56,17 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FileWritten { path, result } => app.rules_written(path, result),
+    };
+    // A key, a paste or an action may have named a file to send.
+    for (field, wanted) in [
+        (Focus::Key, app.key.file_wanted()),
+        (Focus::Value, app.value.file_wanted()),
+    ] {
+        if let Some(path) = wanted {
+            effects.push(Effect::ReadBytes { field, path });
+        }
     }
+    effects
 }
 
 impl App {
