@@ -539,6 +539,72 @@ fn verifier_findings_are_marked_in_the_log_and_counted_in_the_status_bar() {
     );
 }
 
+/// Record `id` queued and acked after `latency_ms`, as the engine tells it.
+fn record_events(id: u64, latency_ms: u64) -> [Event; 2] {
+    use kprod::engine::Ack;
+    [
+        Event::Queued {
+            id,
+            topic: "demo".into(),
+            partition: Some(0),
+            key_len: None,
+            value_len: Some(5),
+        },
+        Event::Acked(Ack {
+            id,
+            topic: "demo".into(),
+            key: None,
+            value: Some(b"hello".to_vec()),
+            partition: 0,
+            offset: Some(id as i64),
+            timestamp: None,
+            created: 0,
+            latency: std::time::Duration::from_millis(latency_ms),
+        }),
+    ]
+}
+
+#[test]
+fn a_bursts_time_comes_from_update_and_leaves_its_pauses_out_and_later_records_out() {
+    use kprod::ui::app::{update, Msg};
+    use std::time::Duration;
+    let t0 = std::time::Instant::now() + Duration::from_secs(60);
+    let at = |s: u64| t0 + Duration::from_secs(s);
+    let mut app = App::new("demo", Settings::default());
+    app.focus = Focus::Value;
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    let _ = update(&mut app, Msg::Paste("hello".into()), t0);
+    let _ = update(&mut app, ctrl('r'), t0);
+    let _ = update(&mut app, Msg::Paste("4".into()), t0);
+    let enter = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let _ = update(&mut app, enter, t0);
+    for e in record_events(0, 10) {
+        let _ = update(&mut app, Msg::Engine(e), at(1));
+    }
+    // Paused from 2 s to 5 s: three seconds that are not the burst's.
+    let _ = update(&mut app, ctrl('p'), at(2));
+    let _ = update(&mut app, ctrl('p'), at(5));
+    for id in 1..4 {
+        for e in record_events(id, 30) {
+            let _ = update(&mut app, Msg::Engine(e), at(6));
+        }
+    }
+    // A record sent after it ended is not its own.
+    for e in record_events(4, 900) {
+        let _ = update(&mut app, Msg::Engine(e), at(7));
+    }
+    let f = app.flow.as_ref().expect("a burst");
+    assert!(f.finished(&app.totals));
+    assert_eq!(
+        f.active(at(100)),
+        Duration::from_secs(3),
+        "0 to 6 s, less the 3 s paused"
+    );
+    assert_eq!((f.tally.acked, f.tally.key_value_bytes), (4, 20));
+    let max = f.tally.max_latency_us();
+    assert!((29_000..=31_000).contains(&max), "{max}");
+}
+
 #[test]
 fn the_chart_counts_only_the_current_topic() {
     use kprod::engine::Ack;

@@ -323,7 +323,7 @@ impl Figures {
         };
         let burst = app.flow.as_ref().map(|f| {
             let done = f.done(&app.totals);
-            let secs = f.active().as_secs_f64();
+            let secs = f.active(Instant::now().into_std()).as_secs_f64();
             serde_json::json!({"records": done, "target": f.target, "seconds": secs,
                 "records_per_sec": done as f64 / secs.max(1e-6)})
         });

@@ -2,7 +2,6 @@
 //! in, effects out. Nothing here does I/O or reads the clock, so tests can
 //! drive it with any time they like.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -23,7 +22,6 @@ use crate::engine::stats;
 use crate::engine::{Command, Event, Level};
 use crate::ui::action::Action;
 use crate::ui::keymap;
-use hdrhistogram::Histogram;
 
 pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     // Time never runs back, whatever a caller passes.
@@ -281,26 +279,26 @@ impl App {
             Action::EditRules | Action::SaveRules => {}
             Action::Rebuild => return vec![Command::Rebuild],
             Action::PauseFlow => {
-                let totals = self.totals;
+                let (totals, now) = (self.totals, self.now);
                 match &mut self.flow {
                     Some(f) if !f.finished(&totals) && !f.stopped => {
                         if let Some(at) = f.paused_at.take() {
-                            f.paused_for += at.elapsed();
+                            f.paused_for += now.saturating_duration_since(at);
                             return vec![Command::Resume];
                         }
-                        f.paused_at = Some(self.now);
+                        f.paused_at = Some(now);
                         return vec![Command::Pause];
                     }
                     _ => self.note(Level::Info, "no burst is running".into()),
                 }
             }
             Action::StopFlow => {
-                let totals = self.totals;
+                let (totals, now) = (self.totals, self.now);
                 match &mut self.flow {
                     Some(f) if !f.finished(&totals) && !f.stopped => {
                         f.stopped = true;
                         if let Some(at) = f.paused_at.take() {
-                            f.paused_for += at.elapsed();
+                            f.paused_for += now.saturating_duration_since(at);
                         }
                         let sent = f.sent(&totals);
                         self.note(
@@ -318,6 +316,10 @@ impl App {
 
     /// An engine event.
     fn event(&mut self, event: Event) {
+        let (now, now_ms) = (self.now, self.now_ms());
+        if let Some(f) = &mut self.flow {
+            f.take(&event, now, now_ms);
+        }
         self.on_event_inner(event);
         if let Some(f) = &mut self.flow {
             if f.ended.is_none() && f.finished(&self.totals) {
@@ -409,15 +411,6 @@ impl App {
                         self.chart_resize(p + 1);
                     }
                     self.chart[p] += 1;
-                }
-                if let Some(f) = &mut self.flow {
-                    if !f.finished(&self.totals) || f.done(&self.totals) == f.target {
-                        let _ = f.latency.record(ack.latency.as_micros() as u64);
-                        f.bytes += (ack.key.as_ref().map_or(0, Vec::len)
-                            + ack.value.as_ref().map_or(0, Vec::len))
-                            as u64;
-                        f.sample(self.totals.acked, self.now);
-                    }
                 }
                 if self.admit() {
                     let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
@@ -738,20 +731,7 @@ impl App {
                 };
                 match self.draft().and_then(|d| d.filler().map(|_| d)) {
                     Ok(draft) => {
-                        self.flow = Some(Flow {
-                            target: count,
-                            rate,
-                            base: self.totals,
-                            started: self.now,
-                            paused_at: None,
-                            paused_for: Duration::ZERO,
-                            stopped: false,
-                            ended: None,
-                            at_end: None,
-                            latency: Histogram::new(3).expect("3 significant figures is valid"),
-                            bytes: 0,
-                            samples: VecDeque::new(),
-                        });
+                        self.flow = Some(Flow::new(count, rate, self.totals, self.now));
                         return vec![Command::Burst { draft, count, rate }];
                     }
                     Err(e) => self.note(Level::Error, format!("not sent: {e}")),
