@@ -605,6 +605,54 @@ fn a_bursts_time_comes_from_update_and_leaves_its_pauses_out_and_later_records_o
     assert!((29_000..=31_000).contains(&max), "{max}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn one_key_resets_the_chart_the_counters_and_the_verifier_together() {
+    let mut c = Console::start(120, 40).await;
+    c.type_text("k-{seq}");
+    c.burst("30", 30).await;
+    c.pump_until(|e| matches!(e, Event::Verification(s) if s.total().read_back == 30))
+        .await;
+    c.ctrl('l');
+    assert_eq!(c.app.totals, kprod::ui::app::Totals::default());
+    assert!(c.app.flow.is_none(), "the burst's figures went too");
+    let screen = c.screen();
+    assert!(screen.contains("Partitions: 0 acked"), "{screen}");
+    assert!(
+        screen.contains("sent 0  acked 0  failed 0  in flight 0"),
+        "{screen}"
+    );
+    assert!(screen.contains("verify: waiting for acks"), "{screen}");
+    // The verifier counts from the reset on: the next record alone.
+    c.ctrl('s');
+    c.pump_until(
+        |e| matches!(e, Event::Verification(s) if s.total().acked == 1 && s.total().read_back == 1),
+    )
+    .await;
+    let t = c.app.verification.as_ref().unwrap().total();
+    assert_eq!((t.missing, t.duplicated, t.reordered), (0, 0, 0));
+    assert_eq!(c.app.chart.iter().sum::<u64>(), 1);
+    assert!(c.screen().contains("read back 1/1"));
+}
+
+#[test]
+fn a_reset_waits_for_the_records_in_flight_and_says_so() {
+    let mut app = App::new("demo", Settings::default());
+    let [queued, acked] = record_events(0, 5);
+    app.on_event(queued);
+    let ctrl_l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL);
+    assert!(app.on_key(ctrl_l).is_empty(), "nothing reset");
+    assert_eq!(app.totals.in_flight(), 1);
+    let (_, text) = app.flash.clone().unwrap();
+    assert!(text.contains("not reset: 1 record(s) in flight"), "{text}");
+    app.on_event(acked);
+    let commands = app.on_key(ctrl_l);
+    assert!(
+        matches!(commands[..], [kprod::engine::Command::Reset { from: 1 }]),
+        "the verifier forgets records before #1: {commands:?}"
+    );
+    assert_eq!(app.totals.sent, 0);
+}
+
 #[test]
 fn the_chart_counts_only_the_current_topic() {
     use kprod::engine::Ack;

@@ -148,6 +148,8 @@ pub struct App {
     pub compare: Option<Comparison>,
     /// The latest burst, while it runs and after.
     pub flow: Option<Flow>,
+    /// The number the engine gives its next record, as its events told.
+    pub(super) next_id: u64,
     pub requests: Requests,
     /// Tokens for per-record log lines, and lines held back since the last
     /// one shown.
@@ -206,6 +208,7 @@ impl App {
             sent: stats::Sent::default(),
             compare: None,
             flow: None,
+            next_id: 0,
             requests: Requests::default(),
             budget: (LINES_PER_SEC, now),
             held_back: 0,

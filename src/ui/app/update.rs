@@ -11,7 +11,7 @@ use super::log::{ms, request_line};
 use super::model::{Ask, Focus, Popup, LINES_PER_SEC};
 use super::{
     ack_line, check_prompt, insert_pasted, new_topic, App, BatchStat, Comparison, Connection,
-    Effect, Flow, Msg, Status,
+    Effect, Flow, Msg, Status, Totals,
 };
 use crate::engine::compare;
 use crate::engine::faults;
@@ -246,7 +246,7 @@ impl App {
                 self.log.scroll = 0;
             }
             Action::Fault => self.prompt(Ask::Fault, ""),
-            Action::ResetChart => self.chart_reset(self.chart.len()),
+            Action::Reset => return self.reset(),
             Action::Confirm => return self.confirm(),
             Action::Cancel => self.popup = None,
             Action::Refresh => return vec![Command::RefreshTopics],
@@ -388,6 +388,7 @@ impl App {
                 value_len,
             } => {
                 self.totals.sent += 1;
+                self.next_id = self.next_id.max(id + 1);
                 if !self.admit() {
                     return;
                 }
@@ -612,6 +613,36 @@ impl App {
             );
         }
         true
+    }
+
+    /// Everything counted starts from zero, so that a lesson does; only
+    /// once nothing is in flight, or its acks would count into the new
+    /// start.
+    fn reset(&mut self) -> Vec<Command> {
+        let stop = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::StopFlow)
+            .map_or_else(|| "stop".into(), keymap::label);
+        let in_flight = self.totals.in_flight();
+        let why = if self.burst_running().is_some() {
+            format!("a burst is running: {stop} stops it")
+        } else if in_flight > 0 {
+            format!("{in_flight} record(s) in flight; reset once they are acked or failed")
+        } else {
+            self.chart_reset(self.chart.len());
+            self.totals = Totals::default();
+            self.flow = None;
+            self.verification = None;
+            let r = &mut self.requests;
+            (r.retries, r.timeouts, r.errors) = (0, 0, 0);
+            self.note(
+                Level::Info,
+                "reset: the chart, the counters and the verifier start from zero".into(),
+            );
+            return vec![Command::Reset { from: self.next_id }];
+        };
+        self.note(Level::Warn, format!("not reset: {why}"));
+        Vec::new()
     }
 
     /// The chart for `n` partitions, counts kept.
