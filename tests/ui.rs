@@ -1257,6 +1257,34 @@ mod main_loop {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn record_lines_held_back_are_counted_in_the_log_a_second_later_when_none_follow() {
+        let mut app = App::new("demo", Settings::default());
+        let (tx, mut events) = unbounded_channel();
+        for id in 0..1000 {
+            tx.send(queued(id)).unwrap();
+        }
+        // The flood stops, and nothing comes after it that a count could
+        // be told with: the timer update asked for tells it.
+        let (_, _, _) = run(&mut app, quiet_for(Duration::from_secs(3)), &mut events).await;
+        let listed = app
+            .log
+            .lines
+            .iter()
+            .filter(|l| l.text.contains(" queued demo"))
+            .count() as u64;
+        let told: u64 = app
+            .log
+            .lines
+            .iter()
+            .filter_map(|l| l.text.strip_prefix("… "))
+            .filter_map(|t| t.split(' ').next()?.parse::<u64>().ok())
+            .sum();
+        assert!(told > 0, "the count was never told");
+        assert_eq!(listed + told, 1000, "listed {listed}, told {told}");
+        drop(tx);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn quitting_drains_the_engine_before_the_loop_ends() {
         let mut app = App::new("demo", Settings::default());
         let (tx, mut events) = unbounded_channel();

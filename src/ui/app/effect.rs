@@ -3,8 +3,9 @@
 //! clock.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use super::Focus;
+use super::{Focus, Msg};
 use crate::engine::Command;
 
 #[derive(Debug)]
@@ -19,4 +20,7 @@ pub enum Effect {
     /// Read the file the key's or the value's Bytes (file) serializer
     /// sends; the runner answers with `Msg::BytesRead`.
     ReadBytes { field: Focus, path: String },
+    /// `msg` back to `update` at `at`, for work that waits: update reads
+    /// no clock, so it cannot wait itself.
+    Timer { at: Instant, msg: Msg },
 }

@@ -151,11 +151,10 @@ pub struct App {
     /// The number the engine gives its next record, as its events told.
     pub(super) next_id: u64,
     pub requests: Requests,
-    /// Tokens for per-record log lines, and lines held back since the last
-    /// one shown.
+    /// Tokens for per-record log lines, and lines held back since their
+    /// count was last told.
     pub(super) budget: (f64, Instant),
     pub(super) held_back: u64,
-    pub(super) held_told: Instant,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
     /// The latest message for the status bar.
@@ -212,7 +211,6 @@ impl App {
             requests: Requests::default(),
             budget: (LINES_PER_SEC, now),
             held_back: 0,
-            held_told: now,
             verification: None,
             flash: None,
             quitting: false,

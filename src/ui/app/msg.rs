@@ -27,6 +27,8 @@ pub enum Msg {
         path: PathBuf,
         result: std::io::Result<()>,
     },
+    /// Time to tell how many record lines the log held back.
+    TellHeldBack,
     /// The answer to `Effect::ReadBytes`: the file's bytes, or why not.
     BytesRead {
         field: Focus,

@@ -45,8 +45,9 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Engine(event) => {
-            app.event(event);
+        Msg::Engine(event) => app.event(event),
+        Msg::TellHeldBack => {
+            app.tell_held_back();
             Vec::new()
         }
         Msg::FileRead { path, result } => {
@@ -314,8 +315,11 @@ impl App {
         Vec::new()
     }
 
-    /// An engine event.
-    fn event(&mut self, event: Event) {
+    /// An engine event. The first record line held back since the count
+    /// was last told asks for the count to be told a second later: the
+    /// lines may stop coming, and nothing else would tell it.
+    fn event(&mut self, event: Event) -> Vec<Effect> {
+        let held = self.held_back;
         let (now, now_ms) = (self.now, self.now_ms());
         if let Some(f) = &mut self.flow {
             f.take(&event, now, now_ms);
@@ -327,6 +331,13 @@ impl App {
                 f.at_end = Some(self.totals);
             }
         }
+        if held == 0 && self.held_back > 0 {
+            return vec![Effect::Timer {
+                at: self.now + Duration::from_secs(1),
+                msg: Msg::TellHeldBack,
+            }];
+        }
+        Vec::new()
     }
 
     fn on_event_inner(&mut self, event: Event) {
@@ -561,9 +572,6 @@ impl App {
         }
     }
 
-    /// Whether a per-record line may go in the log now. Above
-    /// LINES_PER_SEC they are counted instead, and the count is told once
-    /// lines are let through again.
     /// Why a new burst cannot start now: one is still running, and two
     /// would share one pause and stop and mix their figures.
     fn burst_running(&self) -> Option<String> {
@@ -593,6 +601,9 @@ impl App {
         self.fatal = Some(code);
     }
 
+    /// Whether a per-record line may go in the log now. Above
+    /// LINES_PER_SEC they are counted instead, and the count is told a
+    /// second after the first of them.
     fn admit(&mut self) -> bool {
         let (tokens, since) = &mut self.budget;
         let now = self.now;
@@ -603,16 +614,18 @@ impl App {
             return false;
         }
         *tokens -= 1.0;
-        // The count of lines held back is told at most once a second.
-        if self.held_back > 0 && now - self.held_told >= Duration::from_secs(1) {
-            self.held_told = now;
-            let n = std::mem::take(&mut self.held_back);
+        true
+    }
+
+    /// The count of record lines held back, told once.
+    fn tell_held_back(&mut self) {
+        let n = std::mem::take(&mut self.held_back);
+        if n > 0 {
             self.push(
                 Status::Notice(Level::Info),
                 format!("… {n} record lines not listed (over {LINES_PER_SEC:.0} a second): the totals, chart and verifier count every one"),
             );
         }
-        true
     }
 
     /// Everything counted starts from zero, so that a lesson does; only
