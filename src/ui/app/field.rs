@@ -152,12 +152,12 @@ impl Field {
             .map_err(|e| format!("template: {e}"))?
             .rendered(0);
         if self.serializer == Serializer::File {
-            let path = String::from_utf8_lossy(&first);
-            let path = path.trim();
-            return match &self.file {
-                _ if path.is_empty() => Err("Bytes (file): type the path of a file to send".into()),
-                Some((p, read)) if p == path => read.clone().map(Some),
-                _ => Err(format!("Bytes (file): reading {path}")),
+            return match (self.file_path(), &self.file) {
+                (None, _) => Err("Bytes (file): type the path of a file to send".into()),
+                (Some(path), Some((read_from, read))) if path == *read_from => {
+                    read.clone().map(Some)
+                }
+                (Some(path), _) => Err(format!("Bytes (file): reading {path}")),
             };
         }
         self.serializer
