@@ -335,3 +335,18 @@ fn request_timeout_is_the_clients_wait_as_in_java() {
     // A value librdkafka's socket.timeout.ms cannot take is refused.
     assert!(s.set_pair("request.timeout.ms=400000").is_err());
 }
+
+#[test]
+fn the_rule_file_and_the_statistics_interval_are_read_typed() {
+    let mut s = Settings::default();
+    assert_eq!(s.rules_file(), None, "an empty path names no file");
+    assert_eq!(
+        s.statistics_interval_ms(),
+        kprod::engine::stats::INTERVAL_MS
+    );
+    s.use_rules("/tmp/rules.txt").unwrap();
+    assert_eq!(s.rules_file(), Some("/tmp/rules.txt"));
+    assert_eq!(s.get("partitioner"), Some("rules"));
+    s.set("statistics.interval.ms", "0").unwrap();
+    assert_eq!(s.statistics_interval_ms(), 0, "0 is off, not the default");
+}

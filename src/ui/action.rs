@@ -26,7 +26,8 @@ pub enum Action {
     CycleFilter,
     ToggleRequests,
     Fault,
-    ResetChart,
+    /// The chart, the counters and the verifier start from zero.
+    Reset,
     Confirm,
     Cancel,
     Refresh,

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod file;
 pub mod keymap;
 pub mod terminal;
 pub mod theme;
@@ -154,6 +155,8 @@ where
     let mut last_drawn = Instant::now();
     // When a key press that came too soon after a frame is drawn.
     let mut key_due: Option<Instant> = None;
+    // Messages `update` asked to be given back later, and when.
+    let mut timers: Vec<(Instant, Msg)> = Vec::new();
 
     while !app.quit {
         // What a key changed is drawn at once, not at the next tick.
@@ -173,7 +176,7 @@ where
                 };
                 if let Some(msg) = msg {
                     figures.key.get_or_insert_with(Instant::now);
-                    settle(app, msg, &mut send);
+                    timers.extend(settle(app, msg, &mut send));
                     dirty = true;
                     // A paste arrives as many keys: not a frame each, but
                     // one as soon as the gap allows.
@@ -185,14 +188,14 @@ where
             }
             event = events.recv() => match event {
                 Some(e) => {
-                    settle(app, Msg::Engine(e), &mut send);
+                    timers.extend(settle(app, Msg::Engine(e), &mut send));
                     // Take what is already waiting, so one frame shows it
                     // all, for as long as the budget allows.
                     let began = Instant::now();
                     'drain: while began.elapsed() < EVENT_BUDGET {
                         for _ in 0..256 {
                             match events.try_recv() {
-                                Some(e) => settle(app, Msg::Engine(e), &mut send),
+                                Some(e) => timers.extend(settle(app, Msg::Engine(e), &mut send)),
                                 None => break 'drain,
                             }
                         }
@@ -201,6 +204,15 @@ where
                 }
                 None => break,
             },
+            _ = tokio::time::sleep_until(first_due(&timers)), if !timers.is_empty() => {
+                let at = Instant::now();
+                let (due, later): (Vec<_>, Vec<_>) = timers.drain(..).partition(|(t, _)| *t <= at);
+                timers = later;
+                for (_, msg) in due {
+                    timers.extend(settle(app, msg, &mut send));
+                }
+                dirty = true;
+            }
             _ = frame.tick() => now = dirty,
             _ = tokio::time::sleep_until(key_due.unwrap_or_else(Instant::now)), if key_due.is_some() => now = dirty,
         }
@@ -215,15 +227,27 @@ where
     Ok(figures)
 }
 
+/// The earliest time a timer is due.
+fn first_due(timers: &[(Instant, Msg)]) -> Instant {
+    timers
+        .iter()
+        .map(|(at, _)| *at)
+        .min()
+        .unwrap_or_else(Instant::now)
+}
+
 /// Runs a message through `update` at the present time and performs the
 /// effects it returns, feeding their answers back, until none is left.
-/// Engine commands go to `send`.
-pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) {
+/// Engine commands go to `send`; the timers asked for are handed back, for
+/// the caller to wait on.
+pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<(Instant, Msg)> {
     let now = Instant::now().into_std();
     let mut queue = VecDeque::from([msg]);
+    let mut timers = Vec::new();
     while let Some(msg) = queue.pop_front() {
         for effect in app::update(app, msg, now) {
             match effect {
+                Effect::Timer { at, msg } => timers.push((Instant::from_std(at), msg)),
                 Effect::Engine(c) => send(c),
                 Effect::ReadFile { path } => {
                     let result = std::fs::read_to_string(&path);
@@ -236,18 +260,28 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) {
                         .and_then(|_| std::fs::write(&path, &text));
                     queue.push_back(Msg::FileWritten { path, result });
                 }
+                Effect::ReadBytes { field, path } => {
+                    let result = file::read_file(&path);
+                    queue.push_back(Msg::BytesRead {
+                        field,
+                        path,
+                        result,
+                    });
+                }
             }
         }
     }
+    timers
 }
 
 /// The console driven a message at a time, the runner's effects done at
 /// once and the engine's commands handed back: for callers that hold the
-/// engine themselves, as tests do.
+/// engine themselves, as tests do. Timers are left unset: such a caller
+/// has no loop to wait on them.
 impl App {
     pub fn handle(&mut self, msg: Msg) -> Vec<Command> {
         let mut commands = Vec::new();
-        settle(self, msg, &mut |c| commands.push(c));
+        let _ = settle(self, msg, &mut |c| commands.push(c));
         commands
     }
 
@@ -324,7 +358,7 @@ impl Figures {
         };
         let burst = app.flow.as_ref().map(|f| {
             let done = f.done(&app.totals);
-            let secs = f.active().as_secs_f64();
+            let secs = f.active(Instant::now().into_std()).as_secs_f64();
             serde_json::json!({"records": done, "target": f.target, "seconds": secs,
                 "records_per_sec": done as f64 / secs.max(1e-6)})
         });

@@ -83,6 +83,11 @@ pub enum Command {
     Close {
         timeout: std::time::Duration,
     },
+    /// The verifier's counts start from zero, and records numbered below
+    /// `from` (sent before) are no longer counted: a lesson starts anew.
+    Reset {
+        from: u64,
+    },
 }
 
 /// When the broker says a record was written (CreateTime: the producer's

@@ -464,6 +464,11 @@ async fn run(
                 }
                 break;
             }
+            Command::Reset { from } => {
+                if let Some(v) = &verifier {
+                    v.reset(from);
+                }
+            }
         }
     }
     drop(producer);

@@ -527,6 +527,26 @@ impl Settings {
         }
         cfg
     }
+
+    /// partitioner.rules: the rule file, when one is named.
+    pub fn rules_file(&self) -> Option<&str> {
+        self.get("partitioner.rules").filter(|p| !p.is_empty())
+    }
+
+    /// partitioner=rules, reading the rules from `path`.
+    pub fn use_rules(&mut self, path: &str) -> Result<(), SettingError> {
+        self.set("partitioner.rules", path)?;
+        self.set("partitioner", "rules")
+    }
+
+    /// How often librdkafka's statistics come, in ms: the
+    /// statistics.interval.ms property, or the interval kprod sets when it
+    /// is not given. 0 means never.
+    pub fn statistics_interval_ms(&self) -> u64 {
+        self.get("statistics.interval.ms")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(crate::stats::INTERVAL_MS)
+    }
 }
 
 impl Settings {

@@ -4,10 +4,10 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
-
 use super::Totals;
 use crate::engine::compare::Outcome;
+use crate::engine::tally::Tally;
+use crate::engine::Event;
 
 /// A comparison asked for and its outcomes so far.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,16 +34,44 @@ pub struct Flow {
     pub ended: Option<Instant>,
     /// Totals then: records sent after it ended are not its own.
     pub at_end: Option<Totals>,
-    /// Send-to-ack latency of its records, in microseconds.
-    pub latency: Histogram<u64>,
-    /// Key and value bytes acked.
-    pub bytes: u64,
+    /// Its records' acks, bytes and send-to-ack latencies, counted as
+    /// `kprod produce` and compare count theirs.
+    pub tally: Tally,
     /// (when, records acked, bytes acked) a few times a second, for the
     /// current rate.
     pub samples: VecDeque<(Instant, u64, u64)>,
 }
 
 impl Flow {
+    /// A burst of `target` records begun `now`, on top of `base`.
+    pub fn new(target: u64, rate: Option<f64>, base: Totals, now: Instant) -> Flow {
+        Flow {
+            target,
+            rate,
+            base,
+            started: now,
+            paused_at: None,
+            paused_for: Duration::ZERO,
+            stopped: false,
+            ended: None,
+            at_end: None,
+            tally: Tally::default(),
+            samples: VecDeque::new(),
+        }
+    }
+
+    /// An engine event while the burst has not ended; `now_ms` is `now` on
+    /// the wall clock. What comes after it ended is not its own.
+    pub(super) fn take(&mut self, event: &Event, now: Instant, now_ms: i64) {
+        if self.ended.is_some() {
+            return;
+        }
+        self.tally.take(event, now_ms);
+        if matches!(event, Event::Acked(_)) {
+            self.sample(now);
+        }
+    }
+
     /// Records of this flow acked or failed.
     pub fn done(&self, now: &Totals) -> u64 {
         let now = self.at_end.as_ref().unwrap_or(now);
@@ -59,10 +87,13 @@ impl Flow {
         self.done(now) >= self.target || (self.stopped && now.in_flight() == 0)
     }
 
-    /// Time spent sending, pauses left out.
-    pub fn active(&self) -> Duration {
-        let paused = self.paused_for + self.paused_at.map_or(Duration::ZERO, |p| p.elapsed());
-        let until = self.ended.unwrap_or_else(Instant::now);
+    /// Time spent sending until it ended, or until `now`, pauses left out.
+    pub fn active(&self, now: Instant) -> Duration {
+        let until = self.ended.unwrap_or(now);
+        let paused = self.paused_for
+            + self
+                .paused_at
+                .map_or(Duration::ZERO, |p| until.saturating_duration_since(p));
         until
             .saturating_duration_since(self.started)
             .saturating_sub(paused)
@@ -84,7 +115,7 @@ impl Flow {
         }
     }
 
-    pub(super) fn sample(&mut self, acked: u64, now: Instant) {
+    fn sample(&mut self, now: Instant) {
         if self
             .samples
             .back()
@@ -92,7 +123,8 @@ impl Flow {
         {
             return;
         }
-        self.samples.push_back((now, acked, self.bytes));
+        let t = &self.tally;
+        self.samples.push_back((now, t.acked, t.key_value_bytes));
         while self.samples.len() > 2 && now - self.samples[0].0 > Duration::from_secs(2) {
             self.samples.pop_front();
         }

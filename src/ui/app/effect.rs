@@ -3,7 +3,9 @@
 //! clock.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
+use super::{Focus, Msg};
 use crate::engine::Command;
 
 #[derive(Debug)]
@@ -15,4 +17,10 @@ pub enum Effect {
     /// Write a file, making its folder if need be; the runner answers with
     /// `Msg::FileWritten`.
     WriteFile { path: PathBuf, text: String },
+    /// Read the file the key's or the value's Bytes (file) serializer
+    /// sends; the runner answers with `Msg::BytesRead`.
+    ReadBytes { field: Focus, path: String },
+    /// `msg` back to `update` at `at`, for work that waits: update reads
+    /// no clock, so it cannot wait itself.
+    Timer { at: Instant, msg: Msg },
 }

@@ -1,8 +1,7 @@
 //! A key or value as composed: the text, whether it is null, its serializer,
 //! and the wire bytes of its first record, worked out when the field changes
-//! so that drawing never renders templates or reads files.
-
-use std::io::Read;
+//! so that drawing never renders templates. The Bytes (file) serializer's
+//! file is read by the runner when asked for, and handed back.
 
 use base64::Engine as _;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -10,11 +9,6 @@ use tui_textarea::TextArea;
 
 use crate::engine::serde::Serializer;
 use crate::engine::template::Template;
-
-/// The largest file Bytes (file) sends: well above Kafka's default record
-/// limit (1 MB), and small enough to hold and decode for every record of a
-/// burst.
-pub const FILE_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// A text field that can also be null, with the serializer that turns
 /// what is typed into wire bytes.
@@ -25,6 +19,11 @@ pub struct Field {
     /// Multi-line fields keep line breaks; single-line ones ignore Enter.
     multi_line: bool,
     wire: Result<Option<Vec<u8>>, String>,
+    /// The Bytes (file) serializer's file as last read: its path, and its
+    /// bytes or why there are none. Kept for one path only.
+    file: Option<(String, Result<Vec<u8>, String>)>,
+    /// The file asked for and not yet read.
+    asked: Option<String>,
 }
 
 impl Field {
@@ -35,6 +34,8 @@ impl Field {
             serializer: Serializer::String,
             multi_line,
             wire: Ok(None),
+            file: None,
+            asked: None,
         };
         f.refresh();
         f
@@ -99,10 +100,46 @@ impl Field {
 
     pub fn cycle_serializer(&mut self) {
         self.serializer = self.serializer.next();
+        // Chosen again, the file is read again: it may have changed.
+        self.file = None;
         self.refresh();
     }
 
-    /// Works the wire bytes out again; the only place that reads a file.
+    /// The file the Bytes (file) serializer needs read, once per path: the
+    /// runner reads it and `file_read` takes the answer.
+    pub fn file_wanted(&mut self) -> Option<String> {
+        let path = self.file_path()?;
+        let known = self.file.as_ref().is_some_and(|(p, _)| *p == path);
+        if known || self.asked.as_ref() == Some(&path) {
+            return None;
+        }
+        self.asked = Some(path.clone());
+        Some(path)
+    }
+
+    /// A file read, or why not; an answer for a path the field no longer
+    /// names changes nothing.
+    pub fn file_read(&mut self, path: String, result: Result<Vec<u8>, String>) {
+        if self.asked.as_ref() == Some(&path) {
+            self.asked = None;
+        }
+        if self.file_path().as_ref() == Some(&path) {
+            self.file = Some((path, result));
+            self.refresh();
+        }
+    }
+
+    /// The path typed for Bytes (file), as its first record names it.
+    fn file_path(&self) -> Option<String> {
+        if self.serializer != Serializer::File {
+            return None;
+        }
+        let first = Template::parse(&self.typed()?).ok()?.rendered(0);
+        let path = String::from_utf8_lossy(&first).trim().to_string();
+        (!path.is_empty()).then_some(path)
+    }
+
+    /// Works the wire bytes out again.
     pub fn refresh(&mut self) {
         self.wire = self.compute();
     }
@@ -115,8 +152,13 @@ impl Field {
             .map_err(|e| format!("template: {e}"))?
             .rendered(0);
         if self.serializer == Serializer::File {
-            let path = String::from_utf8_lossy(&first);
-            return read_file(path.trim()).map(Some);
+            return match (self.file_path(), &self.file) {
+                (None, _) => Err("Bytes (file): type the path of a file to send".into()),
+                (Some(path), Some((read_from, read))) if path == *read_from => {
+                    read.clone().map(Some)
+                }
+                (Some(path), _) => Err(format!("Bytes (file): reading {path}")),
+            };
         }
         self.serializer
             .serialize(&first)
@@ -135,56 +177,4 @@ pub fn insert_pasted(area: &mut TextArea<'static>, text: &str, multi_line: bool)
     } else {
         area.insert_str(text.replace('\n', " "));
     }
-}
-
-/// A regular file's bytes, up to FILE_LIMIT. Anything else is refused
-/// before it is opened: a FIFO or a terminal would block the read for good.
-pub fn read_file(path: &str) -> Result<Vec<u8>, String> {
-    let name = "Bytes (file)";
-    if path.is_empty() {
-        return Err(format!("{name}: type the path of a file to send"));
-    }
-    let meta = std::fs::metadata(path).map_err(|e| format!("{name}: cannot read {path}: {e}"))?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory"
-        } else if is_fifo(&kind) {
-            "a FIFO"
-        } else {
-            "a device or other special file"
-        };
-        return Err(format!(
-            "{name}: {path} is {what}; only a regular file is sent"
-        ));
-    }
-    if meta.len() > FILE_LIMIT {
-        return Err(format!(
-            "{name}: {path} is {} bytes, over the limit of {} MiB",
-            meta.len(),
-            FILE_LIMIT / 1024 / 1024
-        ));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(FILE_LIMIT + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("{name}: cannot read {path}: {e}"))?;
-    // It may have grown since it was looked at.
-    if bytes.len() as u64 > FILE_LIMIT {
-        return Err(format!(
-            "{name}: {path} is over the limit of {} MiB",
-            FILE_LIMIT / 1024 / 1024
-        ));
-    }
-    Ok(bytes)
-}
-
-#[cfg(unix)]
-fn is_fifo(kind: &std::fs::FileType) -> bool {
-    std::os::unix::fs::FileTypeExt::is_fifo(kind)
-}
-
-#[cfg(not(unix))]
-fn is_fifo(_: &std::fs::FileType) -> bool {
-    false
 }

@@ -15,7 +15,7 @@ mod update;
 
 pub use burst::{BatchStat, Comparison, Flow};
 pub use effect::Effect;
-pub use field::{insert_pasted, read_file, Field, FILE_LIMIT};
+pub use field::{insert_pasted, Field};
 pub use log::{ack_line, Filter, Log, LogLine, Requests, Status, LOG_CAPACITY};
 pub use model::{App, Ask, Connection, Focus, Popup, Totals};
 pub use msg::Msg;

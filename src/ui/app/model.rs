@@ -10,7 +10,7 @@ use super::Filter;
 use super::{BatchStat, Comparison, Field, Flow, Log, Requests};
 use crate::engine::record::{Draft, Header};
 use crate::engine::settings::{Settings, SPECS};
-use crate::engine::stats;
+use crate::engine::{clock, stats};
 use crate::engine::{Level, TopicInfo};
 use crate::ui::keymap::Scope;
 
@@ -148,12 +148,13 @@ pub struct App {
     pub compare: Option<Comparison>,
     /// The latest burst, while it runs and after.
     pub flow: Option<Flow>,
+    /// The number the engine gives its next record, as its events told.
+    pub(super) next_id: u64,
     pub requests: Requests,
-    /// Tokens for per-record log lines, and lines held back since the last
-    /// one shown.
+    /// Tokens for per-record log lines, and lines held back since their
+    /// count was last told.
     pub(super) budget: (f64, Instant),
     pub(super) held_back: u64,
-    pub(super) held_told: Instant,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
     /// The latest message for the status bar.
@@ -164,6 +165,9 @@ pub struct App {
     /// When the latest message came, as `update` was told: the model
     /// never reads the clock itself.
     pub(super) now: Instant,
+    /// An instant and the wall clock's epoch ms then, read once at the
+    /// start, so that `now` reads on the wall clock too.
+    epoch: (Instant, i64),
 }
 
 impl App {
@@ -172,6 +176,7 @@ impl App {
         partition.set_placeholder_text("auto");
         let mut headers = TextArea::default();
         headers.set_placeholder_text("name: value   (one per line; a name alone is a null value)");
+        let now = Instant::now();
         App {
             focus: Focus::Key,
             popup: None,
@@ -202,16 +207,28 @@ impl App {
             sent: stats::Sent::default(),
             compare: None,
             flow: None,
+            next_id: 0,
             requests: Requests::default(),
-            budget: (LINES_PER_SEC, Instant::now()),
+            budget: (LINES_PER_SEC, now),
             held_back: 0,
-            held_told: Instant::now(),
             verification: None,
             flash: None,
             quitting: false,
             quit: false,
-            now: Instant::now(),
+            now,
+            epoch: (now, clock::now_ms()),
         }
+    }
+
+    /// When the latest message came.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// `now` in ms since the epoch, as records are stamped.
+    pub(super) fn now_ms(&self) -> i64 {
+        let (at, ms) = self.epoch;
+        ms + self.now.saturating_duration_since(at).as_millis() as i64
     }
 
     /// The scopes whose bindings apply now, most specific first.

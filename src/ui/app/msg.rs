@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 
+use super::Focus;
 use crate::engine::Event;
 use crate::ui::action::Action;
 
@@ -25,5 +26,13 @@ pub enum Msg {
     FileWritten {
         path: PathBuf,
         result: std::io::Result<()>,
+    },
+    /// Time to tell how many record lines the log held back.
+    TellHeldBack,
+    /// The answer to `Effect::ReadBytes`: the file's bytes, or why not.
+    BytesRead {
+        field: Focus,
+        path: String,
+        result: Result<Vec<u8>, String>,
     },
 }

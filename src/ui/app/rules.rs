@@ -13,11 +13,10 @@ impl App {
     /// The rule file named by partitioner.rules (or kprod's own, in its
     /// config folder), asked for; `rules_read` opens it in an editor.
     pub(super) fn open_rules(&mut self) -> Effect {
-        // settings.rs has no typed getter for the rule file's path.
-        let path = match self.pending.get("partitioner.rules") {
-            Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => default_rules_path(),
-        };
+        let path = self
+            .pending
+            .rules_file()
+            .map_or_else(default_rules_path, PathBuf::from);
         Effect::ReadFile { path }
     }
 
@@ -95,10 +94,7 @@ impl App {
         let path = path.display().to_string();
         self.popup = None;
         let mut next = self.pending.clone();
-        let set = next
-            .set("partitioner.rules", &path)
-            .and_then(|_| next.set("partitioner", "rules"));
-        if let Err(e) = set.and_then(|_| next.check()) {
+        if let Err(e) = next.use_rules(&path).and_then(|_| next.check()) {
             self.note(
                 Level::Error,
                 format!("rules saved to {path}, not applied: {e}"),

@@ -2,7 +2,6 @@
 //! in, effects out. Nothing here does I/O or reads the clock, so tests can
 //! drive it with any time they like.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -12,7 +11,7 @@ use super::log::{ms, request_line};
 use super::model::{Ask, Focus, Popup, LINES_PER_SEC};
 use super::{
     ack_line, check_prompt, insert_pasted, new_topic, App, BatchStat, Comparison, Connection,
-    Effect, Flow, Msg, Status,
+    Effect, Flow, Msg, Status, Totals,
 };
 use crate::engine::compare;
 use crate::engine::faults;
@@ -23,20 +22,32 @@ use crate::engine::stats;
 use crate::engine::{Command, Event, Level};
 use crate::ui::action::Action;
 use crate::ui::keymap;
-use hdrhistogram::Histogram;
 
 pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     // Time never runs back, whatever a caller passes.
     app.now = app.now.max(now);
-    match msg {
+    let mut effects = match msg {
         Msg::Key(key) => app.key(key),
         Msg::Paste(text) => {
             app.paste(&text);
             Vec::new()
         }
         Msg::Action(action) => app.act(action),
-        Msg::Engine(event) => {
-            app.event(event);
+        Msg::BytesRead {
+            field,
+            path,
+            result,
+        } => {
+            match field {
+                Focus::Key => app.key.file_read(path, result),
+                Focus::Value => app.value.file_read(path, result),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Msg::Engine(event) => app.event(event),
+        Msg::TellHeldBack => {
+            app.tell_held_back();
             Vec::new()
         }
         Msg::FileRead { path, result } => {
@@ -44,7 +55,17 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FileWritten { path, result } => app.rules_written(path, result),
+    };
+    // A key, a paste or an action may have named a file to send.
+    for (field, wanted) in [
+        (Focus::Key, app.key.file_wanted()),
+        (Focus::Value, app.value.file_wanted()),
+    ] {
+        if let Some(path) = wanted {
+            effects.push(Effect::ReadBytes { field, path });
+        }
     }
+    effects
 }
 
 impl App {
@@ -226,7 +247,7 @@ impl App {
                 self.log.scroll = 0;
             }
             Action::Fault => self.prompt(Ask::Fault, ""),
-            Action::ResetChart => self.chart_reset(self.chart.len()),
+            Action::Reset => return self.reset(),
             Action::Confirm => return self.confirm(),
             Action::Cancel => self.popup = None,
             Action::Refresh => return vec![Command::RefreshTopics],
@@ -259,26 +280,26 @@ impl App {
             Action::EditRules | Action::SaveRules => {}
             Action::Rebuild => return vec![Command::Rebuild],
             Action::PauseFlow => {
-                let totals = self.totals;
+                let (totals, now) = (self.totals, self.now);
                 match &mut self.flow {
                     Some(f) if !f.finished(&totals) && !f.stopped => {
                         if let Some(at) = f.paused_at.take() {
-                            f.paused_for += at.elapsed();
+                            f.paused_for += now.saturating_duration_since(at);
                             return vec![Command::Resume];
                         }
-                        f.paused_at = Some(self.now);
+                        f.paused_at = Some(now);
                         return vec![Command::Pause];
                     }
                     _ => self.note(Level::Info, "no burst is running".into()),
                 }
             }
             Action::StopFlow => {
-                let totals = self.totals;
+                let (totals, now) = (self.totals, self.now);
                 match &mut self.flow {
                     Some(f) if !f.finished(&totals) && !f.stopped => {
                         f.stopped = true;
                         if let Some(at) = f.paused_at.take() {
-                            f.paused_for += at.elapsed();
+                            f.paused_for += now.saturating_duration_since(at);
                         }
                         let sent = f.sent(&totals);
                         self.note(
@@ -294,8 +315,15 @@ impl App {
         Vec::new()
     }
 
-    /// An engine event.
-    fn event(&mut self, event: Event) {
+    /// An engine event. The first record line held back since the count
+    /// was last told asks for the count to be told a second later: the
+    /// lines may stop coming, and nothing else would tell it.
+    fn event(&mut self, event: Event) -> Vec<Effect> {
+        let held = self.held_back;
+        let (now, now_ms) = (self.now, self.now_ms());
+        if let Some(f) = &mut self.flow {
+            f.take(&event, now, now_ms);
+        }
         self.on_event_inner(event);
         if let Some(f) = &mut self.flow {
             if f.ended.is_none() && f.finished(&self.totals) {
@@ -303,6 +331,13 @@ impl App {
                 f.at_end = Some(self.totals);
             }
         }
+        if held == 0 && self.held_back > 0 {
+            return vec![Effect::Timer {
+                at: self.now + Duration::from_secs(1),
+                msg: Msg::TellHeldBack,
+            }];
+        }
+        Vec::new()
     }
 
     fn on_event_inner(&mut self, event: Event) {
@@ -364,6 +399,7 @@ impl App {
                 value_len,
             } => {
                 self.totals.sent += 1;
+                self.next_id = self.next_id.max(id + 1);
                 if !self.admit() {
                     return;
                 }
@@ -387,15 +423,6 @@ impl App {
                         self.chart_resize(p + 1);
                     }
                     self.chart[p] += 1;
-                }
-                if let Some(f) = &mut self.flow {
-                    if !f.finished(&self.totals) || f.done(&self.totals) == f.target {
-                        let _ = f.latency.record(ack.latency.as_micros() as u64);
-                        f.bytes += (ack.key.as_ref().map_or(0, Vec::len)
-                            + ack.value.as_ref().map_or(0, Vec::len))
-                            as u64;
-                        f.sample(self.totals.acked, self.now);
-                    }
                 }
                 if self.admit() {
                     let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
@@ -545,9 +572,6 @@ impl App {
         }
     }
 
-    /// Whether a per-record line may go in the log now. Above
-    /// LINES_PER_SEC they are counted instead, and the count is told once
-    /// lines are let through again.
     /// Why a new burst cannot start now: one is still running, and two
     /// would share one pause and stop and mix their figures.
     fn burst_running(&self) -> Option<String> {
@@ -577,6 +601,9 @@ impl App {
         self.fatal = Some(code);
     }
 
+    /// Whether a per-record line may go in the log now. Above
+    /// LINES_PER_SEC they are counted instead, and the count is told a
+    /// second after the first of them.
     fn admit(&mut self) -> bool {
         let (tokens, since) = &mut self.budget;
         let now = self.now;
@@ -587,16 +614,48 @@ impl App {
             return false;
         }
         *tokens -= 1.0;
-        // The count of lines held back is told at most once a second.
-        if self.held_back > 0 && now - self.held_told >= Duration::from_secs(1) {
-            self.held_told = now;
-            let n = std::mem::take(&mut self.held_back);
+        true
+    }
+
+    /// The count of record lines held back, told once.
+    fn tell_held_back(&mut self) {
+        let n = std::mem::take(&mut self.held_back);
+        if n > 0 {
             self.push(
                 Status::Notice(Level::Info),
                 format!("… {n} record lines not listed (over {LINES_PER_SEC:.0} a second): the totals, chart and verifier count every one"),
             );
         }
-        true
+    }
+
+    /// Everything counted starts from zero, so that a lesson does; only
+    /// once nothing is in flight, or its acks would count into the new
+    /// start.
+    fn reset(&mut self) -> Vec<Command> {
+        let stop = keymap::BINDINGS
+            .iter()
+            .find(|b| b.action == Action::StopFlow)
+            .map_or_else(|| "stop".into(), keymap::label);
+        let in_flight = self.totals.in_flight();
+        let why = if self.burst_running().is_some() {
+            format!("a burst is running: {stop} stops it")
+        } else if in_flight > 0 {
+            format!("{in_flight} record(s) in flight; reset once they are acked or failed")
+        } else {
+            self.chart_reset(self.chart.len());
+            self.totals = Totals::default();
+            self.flow = None;
+            self.verification = None;
+            let r = &mut self.requests;
+            (r.retries, r.timeouts, r.errors) = (0, 0, 0);
+            self.note(
+                Level::Info,
+                "reset: the chart, the counters and the verifier start from zero".into(),
+            );
+            return vec![Command::Reset { from: self.next_id }];
+        };
+        self.note(Level::Warn, format!("not reset: {why}"));
+        Vec::new()
     }
 
     /// The chart for `n` partitions, counts kept.
@@ -716,20 +775,7 @@ impl App {
                 };
                 match self.draft().and_then(|d| d.filler().map(|_| d)) {
                     Ok(draft) => {
-                        self.flow = Some(Flow {
-                            target: count,
-                            rate,
-                            base: self.totals,
-                            started: self.now,
-                            paused_at: None,
-                            paused_for: Duration::ZERO,
-                            stopped: false,
-                            ended: None,
-                            at_end: None,
-                            latency: Histogram::new(3).expect("3 significant figures is valid"),
-                            bytes: 0,
-                            samples: VecDeque::new(),
-                        });
+                        self.flow = Some(Flow::new(count, rate, self.totals, self.now));
                         return vec![Command::Burst { draft, count, rate }];
                     }
                     Err(e) => self.note(Level::Error, format!("not sent: {e}")),

@@ -9,7 +9,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::pane;
-use crate::engine::stats;
 use crate::ui::app::{App, Focus};
 use crate::ui::theme::Theme;
 
@@ -96,10 +95,9 @@ fn bar(n: u64, max: u64, width: usize) -> String {
 fn summary(app: &App) -> Vec<String> {
     let sent = &app.sent;
     if sent.batches == 0 {
-        let when = match app.applied.get("statistics.interval.ms") {
-            Some("0") => "off (statistics.interval.ms=0)".to_string(),
-            Some(ms) => format!("every {ms} ms"),
-            None => format!("every {} ms", stats::INTERVAL_MS),
+        let when = match app.applied.statistics_interval_ms() {
+            0 => "off (statistics.interval.ms=0)".to_string(),
+            ms => format!("every {ms} ms"),
         };
         return vec![
             "b: batches×records each".into(),

@@ -1,6 +1,8 @@
 //! The status bar: where kprod is connected, the topic, the totals, and the
 //! keys that matter where the focus is (or the latest message).
 
+use std::time::Instant;
+
 use ratatui::text::{Line, Span};
 
 use crate::ui::app::{App, Flow, Totals};
@@ -55,7 +57,7 @@ pub fn lines<'a>(app: &App, width: u16, theme: &Theme) -> Vec<Line<'a>> {
     }
     let mut lines = Vec::with_capacity(6);
     if let Some(f) = &app.flow {
-        lines.extend(flow(f, &t, theme));
+        lines.extend(flow(f, &t, app.now(), theme));
     }
     lines.extend([
         Line::from(first),
@@ -70,10 +72,11 @@ pub fn lines<'a>(app: &App, width: u16, theme: &Theme) -> Vec<Line<'a>> {
 /// Two lines at any width: on one, the figures did not fit 80 columns, and
 /// a line that fits only while the figures are short made the panes above
 /// jump a row up and down as they changed.
-fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
+fn flow<'a>(f: &Flow, t: &Totals, now: Instant, theme: &Theme) -> [Line<'a>; 2] {
     let done = f.done(t);
-    let q = |p: f64| f.latency.value_at_quantile(p) as f64 / 1000.0;
-    let latency = if f.latency.is_empty() {
+    let tally = &f.tally;
+    let q = |p: f64| tally.latency_us(p) as f64 / 1000.0;
+    let latency = if tally.acked == 0 {
         String::new()
     } else {
         format!(
@@ -81,11 +84,11 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
             q(0.5),
             q(0.95),
             q(0.99),
-            f.latency.max() as f64 / 1000.0
+            tally.max_latency_us() as f64 / 1000.0
         )
     };
     if f.finished(t) {
-        let secs = f.active().as_secs_f64().max(1e-3);
+        let secs = f.active(now).as_secs_f64().max(1e-3);
         let word = if f.stopped { "stopped" } else { "done" };
         let head = vec![
             Span::styled(format!("burst {word}: "), theme.title(true)),
@@ -97,7 +100,7 @@ fn flow<'a>(f: &Flow, t: &Totals, theme: &Theme) -> [Line<'a>; 2] {
         let figures = format!(
             "{:.0} rec/s · {:.2} MB/s{latency}",
             done as f64 / secs,
-            f.bytes as f64 / 1_048_576.0 / secs
+            tally.key_value_bytes as f64 / 1_048_576.0 / secs
         );
         return [Line::from(head), figures_line(figures, theme)];
     }
