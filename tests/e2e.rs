@@ -18,6 +18,17 @@ impl Tmux {
 
     /// As `start`, with `env` (`NAME=value ...`) in kprod's environment.
     fn start_with_env(name: &str, width: u16, height: u16, env: &str, args: &str) -> Option<Tmux> {
+        // After kprod exits the shell prints its exit code, proving the
+        // terminal is back in a state a shell can write to.
+        let script = format!(
+            "env {env} {} {args}; echo \"kprod exited with $?\"; sleep 30",
+            env!("CARGO_BIN_EXE_kprod")
+        );
+        Tmux::start_command(name, width, height, &["sh", "-c", &script])
+    }
+
+    /// A window running `command`.
+    fn start_command(name: &str, width: u16, height: u16, command: &[&str]) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -29,23 +40,10 @@ impl Tmux {
         let t = Tmux {
             socket: format!("kprod-e2e-{name}-{}", std::process::id()),
         };
-        // After kprod exits the shell prints its exit code, proving the
-        // terminal is back in a state a shell can write to.
-        let script = format!(
-            "env {env} {} {args}; echo \"kprod exited with $?\"; sleep 30",
-            env!("CARGO_BIN_EXE_kprod")
-        );
-        t.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            "sh",
-            "-c",
-            &script,
-        ]);
+        let (w, h) = (width.to_string(), height.to_string());
+        let mut args = vec!["new-session", "-d", "-x", &w, "-y", &h];
+        args.extend(command);
+        t.tmux(&args);
         Some(t)
     }
 
@@ -318,4 +316,37 @@ fn themes_paint_their_background_and_no_color_turns_colours_off() {
     for colour in ["38;2;", "48;2;", "38;5;", "48;5;"] {
         assert!(!plain.contains(colour), "{colour} under NO_COLOR:\n{plain}");
     }
+}
+
+/// Ctrl-Z in an interactive shell stops kprod with the terminal given back
+/// (the shell can print its job line), and `fg` brings the screen back whole,
+/// still working.
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_restores_the_screen() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "bash is missing in CI");
+        eprintln!("SKIPPED: bash is not installed");
+        return;
+    }
+    // A shell with job control, as a user's is.
+    let shell = ["env", "PS1=$ ", "bash", "--norc", "--noprofile", "-i"];
+    let Some(t) = Tmux::start_command("suspend", 100, 30, &shell) else {
+        return;
+    };
+    t.wait_for("$");
+    t.text(env!("CARGO_BIN_EXE_kprod"));
+    t.keys(&["Enter"]);
+    t.wait_for("Topic demo (6");
+    t.keys(&["C-z"]);
+    let shell = t.wait_for("Stopped");
+    assert!(
+        !shell.contains("Event log"),
+        "the screen is the shell's:\n{shell}"
+    );
+    t.text("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("Event log");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("#0 acked");
+    assert!(screen.contains("Topic demo (6"), "{screen}");
 }

@@ -1234,10 +1234,52 @@ mod main_loop {
             |c| sent.push(c),
             app,
             &Theme::built_in(),
+            |_| Ok(()),
         )
         .await
         .unwrap();
         (figures, sent, terminal)
+    }
+
+    /// Ctrl-Z hands the terminal to whatever suspends kprod, once, and the
+    /// screen is drawn whole again afterwards: the shell drew over it.
+    #[tokio::test(start_paused = true)]
+    async fn ctrl_z_suspends_once_and_the_whole_screen_is_drawn_again() {
+        let mut app = App::new("demo", Settings::default());
+        let (_tx, mut events) = unbounded_channel::<Event>();
+        // The screen is up before Ctrl-Z comes.
+        let keys: Keys = Box::pin(
+            stream::once(async {
+                sleep(Duration::from_millis(100)).await;
+                Ok(TermEvent::Key(KeyEvent::new(
+                    KeyCode::Char('z'),
+                    KeyModifiers::CONTROL,
+                )))
+            })
+            .chain(quiet_for(Duration::from_millis(200))),
+        );
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut suspended = 0;
+        let figures = run_loop(
+            &mut terminal,
+            keys,
+            &mut events,
+            |_| {},
+            &mut app,
+            &Theme::built_in(),
+            |t: &mut Terminal<TestBackend>| {
+                suspended += 1;
+                // The shell's prompt and output replace the screen.
+                ratatui::backend::Backend::clear(t.backend_mut())?;
+                Ok(())
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(suspended, 1);
+        assert!(figures.frames() >= 2, "drawn before and after");
+        let screen = format!("{:?}", terminal.backend().buffer());
+        assert!(screen.contains("Topic demo"), "redrawn after fg:\n{screen}");
     }
 
     #[tokio::test(start_paused = true)]

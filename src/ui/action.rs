@@ -7,6 +7,7 @@ pub enum Action {
     FocusPrev,
     Help,
     Quit,
+    Suspend,
     Send,
     Burst,
     TopicPicker,

@@ -100,6 +100,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::F(1), NONE, S::Global, A::Help, "show every key binding", Some("help")),
     bind(K::Char('l'), CTRL, S::Global, A::Reset, "reset: the chart, the counters and the verifier start from zero", None),
     bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
+    bind(K::Char('z'), CTRL, S::Global, A::Suspend, "suspend to the shell (fg brings kprod back)", None),
     bind(K::Char('?'), NONE, S::NotTyping, A::Help, "show every key binding", None),
     bind(K::Char('n'), CTRL, S::Nullable, A::ToggleNull, "toggle null (null is not empty)", Some("null")),
     bind(K::Char('e'), CTRL, S::Nullable, A::CycleSerializer, "next serializer: String, numbers, Bytes, JSON", Some("type")),

@@ -89,6 +89,7 @@ pub async fn run(
         |c| engine.send(c),
         &mut app,
         &theme,
+        |_| terminal::suspend(),
     )
     .await?;
     drop(screen);
@@ -142,6 +143,7 @@ pub async fn run_loop<B, K, E>(
     mut send: impl FnMut(Command),
     app: &mut App,
     theme: &Theme,
+    mut suspend: impl FnMut(&mut Terminal<B>) -> std::io::Result<()>,
 ) -> std::io::Result<Figures>
 where
     B: Backend,
@@ -155,8 +157,9 @@ where
     let mut last_drawn = Instant::now();
     // When a key press that came too soon after a frame is drawn.
     let mut key_due: Option<Instant> = None;
-    // Messages `update` asked to be given back later, and when.
-    let mut timers: Vec<(Instant, Msg)> = Vec::new();
+    // Messages `update` asked to be given back later, and when; and a
+    // suspension asked for.
+    let mut timers: Vec<Later> = Vec::new();
 
     while !app.quit {
         // What a key changed is drawn at once, not at the next tick.
@@ -206,15 +209,25 @@ where
             },
             _ = tokio::time::sleep_until(first_due(&timers)), if !timers.is_empty() => {
                 let at = Instant::now();
-                let (due, later): (Vec<_>, Vec<_>) = timers.drain(..).partition(|(t, _)| *t <= at);
+                let (due, later): (Vec<_>, Vec<_>) =
+                    timers.drain(..).partition(|l| matches!(l, Later::Timer(t, _) if *t <= at));
                 timers = later;
-                for (_, msg) in due {
-                    timers.extend(settle(app, msg, &mut send));
+                for l in due {
+                    if let Later::Timer(_, msg) = l {
+                        timers.extend(settle(app, *msg, &mut send));
+                    }
                 }
                 dirty = true;
             }
             _ = frame.tick() => now = dirty,
             _ = tokio::time::sleep_until(key_due.unwrap_or_else(Instant::now)), if key_due.is_some() => now = dirty,
+        }
+        if let Some(i) = timers.iter().position(|l| matches!(l, Later::Suspend)) {
+            timers.remove(i);
+            suspend(terminal)?;
+            // The shell drew over the screen: every cell is drawn anew.
+            terminal.clear()?;
+            now = true;
         }
         if now {
             key_due = None;
@@ -227,11 +240,21 @@ where
     Ok(figures)
 }
 
+/// What `settle` leaves for the loop: a message for later, or a
+/// suspension, which needs the terminal.
+pub enum Later {
+    Timer(Instant, Box<Msg>),
+    Suspend,
+}
+
 /// The earliest time a timer is due.
-fn first_due(timers: &[(Instant, Msg)]) -> Instant {
+fn first_due(timers: &[Later]) -> Instant {
     timers
         .iter()
-        .map(|(at, _)| *at)
+        .filter_map(|l| match l {
+            Later::Timer(at, _) => Some(*at),
+            Later::Suspend => None,
+        })
         .min()
         .unwrap_or_else(Instant::now)
 }
@@ -240,14 +263,17 @@ fn first_due(timers: &[(Instant, Msg)]) -> Instant {
 /// effects it returns, feeding their answers back, until none is left.
 /// Engine commands go to `send`; the timers asked for are handed back, for
 /// the caller to wait on.
-pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<(Instant, Msg)> {
+pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<Later> {
     let now = Instant::now().into_std();
     let mut queue = VecDeque::from([msg]);
     let mut timers = Vec::new();
     while let Some(msg) = queue.pop_front() {
         for effect in app::update(app, msg, now) {
             match effect {
-                Effect::Timer { at, msg } => timers.push((Instant::from_std(at), msg)),
+                Effect::Timer { at, msg } => {
+                    timers.push(Later::Timer(Instant::from_std(at), Box::new(msg)))
+                }
+                Effect::Suspend => timers.push(Later::Suspend),
                 Effect::Engine(c) => send(c),
                 Effect::ReadFile { path } => {
                     let result = std::fs::read_to_string(&path);

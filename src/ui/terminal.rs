@@ -23,11 +23,7 @@ pub struct Screen {
 impl Screen {
     pub fn enter() -> io::Result<Screen> {
         install_panic_hook();
-        enable_raw_mode()?;
-        if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste) {
-            restore();
-            return Err(e);
-        }
+        take()?;
         match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(terminal) => Ok(Screen { terminal }),
             Err(e) => {
@@ -43,6 +39,27 @@ impl Drop for Screen {
         restore();
         let _ = self.terminal.show_cursor();
     }
+}
+
+/// Raw mode, the alternate screen and bracketed paste; on failure the
+/// terminal is left as it was.
+fn take() -> io::Result<()> {
+    enable_raw_mode()?;
+    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste) {
+        restore();
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Ctrl-Z: the terminal goes back to the shell, kprod stops as a shell's
+/// Ctrl-Z stops any program (raw mode reads Ctrl-Z as a key, so the
+/// terminal itself never sends the signal), and when the shell continues it
+/// (`fg`) the screen is taken again.
+pub fn suspend() -> io::Result<()> {
+    restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    take()
 }
 
 /// Puts the terminal back as the shell expects it; safe to call twice.

@@ -23,4 +23,7 @@ pub enum Effect {
     /// `msg` back to `update` at `at`, for work that waits: update reads
     /// no clock, so it cannot wait itself.
     Timer { at: Instant, msg: Msg },
+    /// Give the terminal back to the shell and stop (Ctrl-Z); the loop
+    /// takes the screen again when the shell continues kprod.
+    Suspend,
 }

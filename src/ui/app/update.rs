@@ -89,6 +89,7 @@ impl App {
         match action {
             Action::EditRules => vec![self.open_rules()],
             Action::SaveRules => self.save_rules(),
+            Action::Suspend => vec![Effect::Suspend],
             action => self
                 .command(action)
                 .into_iter()
@@ -276,8 +277,8 @@ impl App {
                     );
                 }
             }
-            // `act` takes them: they need the rule file.
-            Action::EditRules | Action::SaveRules => {}
+            // `act` takes them: they need the rule file, or the terminal.
+            Action::EditRules | Action::SaveRules | Action::Suspend => {}
             Action::Rebuild => return vec![Command::Rebuild],
             Action::PauseFlow => {
                 let (totals, now) = (self.totals, self.now);
