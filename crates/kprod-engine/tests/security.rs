@@ -1,0 +1,148 @@
+//! Stores made by the tools a Java user has (keytool) and by openssl, read
+//! by kprod's translation of client.properties as they stand.
+
+use std::process::Command;
+
+use kprod_engine::security::translate;
+
+fn tool(name: &str) -> bool {
+    let found = Command::new(name).arg("-help").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is missing in CI: .ci/run installs it"
+        );
+        eprintln!("SKIPPED: {name} is not installed");
+    }
+    found
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_truststore_keytool_made_becomes_the_ca_it_trusts() {
+    if !tool("openssl") || !tool("keytool") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let at = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+    run(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=kprod test ca",
+        "-keyout",
+        &at("ca.key"),
+        "-out",
+        &at("ca.pem"),
+    ]));
+    // As Kafka's security guide makes one; keytool's default type is PKCS12.
+    run(Command::new("keytool").args([
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "ca",
+        "-file",
+        &at("ca.pem"),
+        "-keystore",
+        &at("truststore.jks"),
+        "-storepass",
+        "changeit",
+    ]));
+    let t = translate([
+        ("ssl.truststore.location", at("truststore.jks").as_str()),
+        ("ssl.truststore.password", "changeit"),
+    ])
+    .unwrap();
+    let pem = &t
+        .properties
+        .iter()
+        .find(|m| m.to == "ssl.ca.pem")
+        .unwrap()
+        .value;
+    let ca = std::fs::read_to_string(at("ca.pem")).unwrap();
+    assert_eq!(pem.trim(), ca.trim());
+
+    // A real JKS store (the old format) is refused with the command that
+    // converts it.
+    run(Command::new("keytool").args([
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "ca",
+        "-file",
+        &at("ca.pem"),
+        "-keystore",
+        &at("old.jks"),
+        "-storepass",
+        "changeit",
+        "-storetype",
+        "JKS",
+    ]));
+    let e = translate([("ssl.truststore.location", at("old.jks").as_str())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("keytool -importkeystore"), "{e}");
+}
+
+#[test]
+fn a_keystore_openssl_exported_goes_to_librdkafka_with_its_password() {
+    if !tool("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let at = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+    run(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=client",
+        "-keyout",
+        &at("client.key"),
+        "-out",
+        &at("client.pem"),
+    ]));
+    run(Command::new("openssl").args([
+        "pkcs12",
+        "-export",
+        "-in",
+        &at("client.pem"),
+        "-inkey",
+        &at("client.key"),
+        "-out",
+        &at("client.p12"),
+        "-passout",
+        "pass:secret",
+    ]));
+    let t = translate([
+        ("ssl.keystore.location", at("client.p12").as_str()),
+        ("ssl.keystore.password", "secret"),
+        ("ssl.keystore.type", "PKCS12"),
+    ])
+    .unwrap();
+    let to: Vec<&str> = t.properties.iter().map(|m| m.to).collect();
+    assert_eq!(to, ["ssl.keystore.location", "ssl.keystore.password"]);
+    let e = translate([
+        ("ssl.keystore.location", at("client.p12").as_str()),
+        ("ssl.keystore.password", "wrong"),
+    ])
+    .unwrap_err();
+    assert!(e.to_string().contains("could not be opened"), "{e}");
+}
