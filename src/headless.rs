@@ -79,7 +79,13 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             break;
         };
         answered += usize::from(matches!(event, Event::FaultAnswered { .. }));
-        faults_missed |= matches!(event, Event::FaultAnswered { made: false });
+        faults_missed |= matches!(
+            event,
+            Event::FaultAnswered {
+                refused: Some(_),
+                ..
+            }
+        );
         if let Some(v) = to_json(event) {
             emit(&mut out, v);
         }
@@ -220,7 +226,9 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             }
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
             Event::Fatal { .. } => fatal = true,
-            Event::FaultAnswered { made: false } => faults_missed = true,
+            Event::FaultAnswered {
+                refused: Some(_), ..
+            } => faults_missed = true,
             _ => {}
         }
         if matches!(event, Event::ShutdownComplete { .. }) {
@@ -434,7 +442,7 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
         partition: None,
         timestamp: None,
     };
-    draft.filler()?;
+    draft.filler().map_err(crate::words::error)?;
     Ok(Some(draft))
 }
 
@@ -570,7 +578,15 @@ pub fn to_json(event: Event) -> Option<Value> {
             id,
         } => json!({"name": "verification_issue", "kind": kind.name(), "id": id, "topic": topic,
                     "partition": partition, "offset": offset}),
-        Event::Compared { .. } | Event::FaultAnswered { .. } => return None,
+        // A refused fault is told as the engine's other notices are.
+        Event::FaultAnswered {
+            fault,
+            refused: Some(e),
+        } => {
+            json!({"name": "notice", "level": "error",
+                   "message": format!("fault not made: {fault}: {}", crate::words::error(e))})
+        }
+        Event::Compared { .. } | Event::FaultAnswered { refused: None, .. } => return None,
         Event::ShutdownComplete {
             sent,
             acked,

@@ -9,3 +9,4 @@ pub mod cli;
 pub mod headless;
 pub mod lines;
 pub mod ui;
+pub mod words;

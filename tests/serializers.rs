@@ -138,7 +138,10 @@ fn input_that_does_not_fit_is_refused_with_the_reason() {
         (Serializer::File, "", "type the path of a file"),
     ];
     for (ser, input, reason) in table {
-        let err = ser.serialize(input.as_bytes()).expect_err(input);
+        let err = ser
+            .serialize(input.as_bytes())
+            .expect_err(input)
+            .to_string();
         assert!(err.contains(reason), "{} '{input}': {err}", ser.name());
     }
 }
