@@ -412,7 +412,7 @@ async fn a_record_for_a_topic_kafka_refuses_fails_with_kafkas_rule_on_the_embedd
     let Some(Event::Failed { code, message, .. }) = events.last() else {
         panic!("{events:?}")
     };
-    assert_eq!(code, "INVALID_TOPIC_EXCEPTION");
+    assert_eq!(code, "INVALID_TOPIC");
     assert!(message.contains("has ' '"), "{message}");
     assert!(
         events.iter().any(|e| matches!(e, Event::Queued { .. })),

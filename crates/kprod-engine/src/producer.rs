@@ -472,7 +472,9 @@ impl Producer {
             value_len: size(&value),
         });
         ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
-        let refused = |code: &str, message: String| {
+        // Under librdkafka's code for the same refusal, as a record it
+        // refused itself would be reported.
+        let refused = |code: RDKafkaErrorCode, message: String| {
             // As the Java client's send() throws: the record never reaches
             // the broker.
             ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
@@ -482,25 +484,29 @@ impl Producer {
                 key: draft.key.clone(),
                 value: draft.value.clone(),
                 partition: draft.partition,
-                code: code.into(),
+                code: upper_snake(&format!("{code:?}")),
                 message,
                 latency: Duration::ZERO,
             });
         };
         if let Some(e) = bad_topic {
-            refused("INVALID_TOPIC_EXCEPTION", e.to_string());
+            refused(RDKafkaErrorCode::InvalidTopic, e.to_string());
             return true;
         }
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
             (Err(e), _) | (_, Err(e)) => {
-                refused("SERIALIZATION_ERROR", e.to_string());
+                let code = match e.field {
+                    "key" => RDKafkaErrorCode::KeySerialization,
+                    _ => RDKafkaErrorCode::ValueSerialization,
+                };
+                refused(code, e.to_string());
                 return true;
             }
         };
         if let Choice::OutOfRange { line, partition } = choice {
             refused(
-                "PARTITIONER_ERROR",
+                RDKafkaErrorCode::UnknownPartition,
                 format!(
                     "partitioner.rules line {line} sends to partition {partition}, which topic '{}' does not have",
                     draft.topic
