@@ -429,7 +429,7 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
                     ..HeaderSyntax::LINES
                 },
             )
-            .map_err(|e| format!("--header {h}: {e}"))?,
+            .map_err(|e| format!("--header {h}: {}", crate::words::error(e)))?,
         );
     }
     let draft = Draft {

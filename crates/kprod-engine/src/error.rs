@@ -21,6 +21,7 @@ use crate::settings::{PartitionerError, SettingError};
 use crate::template::TemplateError;
 use crate::topic::TopicError;
 
+/// Any error the engine returns, worded as its module words it.
 #[derive(Debug, Clone, Error)]
 pub enum Error {
     #[error(transparent)]
