@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::faults::Scheduled;
 use crate::engine::serde::Serializer;
 use crate::engine::settings::Settings;
+use crate::words;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -158,7 +159,7 @@ pub struct ProduceArgs {
 }
 
 fn parse_fault(text: &str) -> Result<Scheduled, String> {
-    crate::engine::faults::parse_scheduled(text)
+    crate::engine::faults::parse_scheduled(text).map_err(words::error)
 }
 
 impl Common {
@@ -170,19 +171,23 @@ impl Common {
             for (line, name, value) in read_properties(file)? {
                 settings
                     .set(&name, &value)
-                    .map_err(|e| format!("{} line {line}: {e}", file.display()))?;
+                    .map_err(|e| format!("{} line {line}: {}", file.display(), words::error(e)))?;
             }
         }
         for pair in &self.set {
             settings
                 .set_pair(pair)
                 // The error names the property; the pair may hold a secret.
-                .map_err(|e| format!("-X {}: {e}", pair.split('=').next().unwrap_or("")))?;
+                .map_err(|e| {
+                    let name = pair.split('=').next().unwrap_or("");
+                    format!("-X {name}: {}", words::error(e))
+                })?;
         }
-        settings.check().map_err(|e| e.to_string())?;
+        settings.check().map_err(words::error)?;
         // A rule file is read now, so a bad one stops kprod before it starts.
-        settings.partitioner()?;
-        crate::engine::topic::validate(&self.topic).map_err(|e| format!("-t: {e}"))?;
+        settings.partitioner().map_err(words::error)?;
+        crate::engine::topic::validate(&self.topic)
+            .map_err(|e| format!("-t: {}", words::error(e)))?;
         if let Some(servers) = &self.bootstrap_servers {
             check_bootstrap(servers)?;
         }
@@ -194,7 +199,7 @@ impl Common {
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
-    crate::engine::pace::rate(text)
+    crate::engine::pace::rate(text).map_err(words::error)
 }
 
 fn parse_serializer(name: &str) -> Result<Serializer, String> {

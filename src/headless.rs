@@ -82,7 +82,13 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             break;
         };
         answered += usize::from(matches!(event, Event::FaultAnswered { .. }));
-        faults_missed |= matches!(event, Event::FaultAnswered { made: false });
+        faults_missed |= matches!(
+            event,
+            Event::FaultAnswered {
+                refused: Some(_),
+                ..
+            }
+        );
         if let Some(v) = Output::from_event(event) {
             emit(&mut out, v);
         }
@@ -228,7 +234,9 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             }
             Event::Verification(s) if s.complete => verdict = Some(s.clone()),
             Event::Fatal { .. } => fatal = true,
-            Event::FaultAnswered { made: false } => faults_missed = true,
+            Event::FaultAnswered {
+                refused: Some(_), ..
+            } => faults_missed = true,
             _ => {}
         }
         if matches!(event, Event::ShutdownComplete { .. }) {
@@ -433,7 +441,7 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
                     ..HeaderSyntax::LINES
                 },
             )
-            .map_err(|e| format!("--header {h}: {e}"))?,
+            .map_err(|e| format!("--header {h}: {}", crate::words::error(e)))?,
         );
     }
     let draft = Draft {
@@ -446,7 +454,7 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
         partition: None,
         timestamp: None,
     };
-    draft.filler()?;
+    draft.filler().map_err(crate::words::error)?;
     Ok(Some(draft))
 }
 

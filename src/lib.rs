@@ -11,3 +11,4 @@ pub mod lines;
 pub mod output;
 pub mod profile;
 pub mod ui;
+pub mod words;

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
             match kprod::engine::cluster::LocalKafka::start(nodes) {
                 Ok(k) => Some(k),
                 Err(e) => {
-                    eprintln!("kprod: {e}");
+                    eprintln!("kprod: {}", kprod::words::error(e));
                     return ExitCode::FAILURE;
                 }
             }

@@ -370,10 +370,18 @@ impl Output {
                 acked,
                 failed,
             },
+            // A refused fault is told as the engine's other notices are.
+            Event::FaultAnswered {
+                fault,
+                refused: Some(e),
+            } => Output::notice(
+                Level::Error,
+                format!("fault not made: {fault}: {}", crate::words::error(e)),
+            ),
             Event::Verification(_)
             | Event::Topics(_)
             | Event::Compared { .. }
-            | Event::FaultAnswered { .. } => return None,
+            | Event::FaultAnswered { refused: None, .. } => return None,
         })
     }
 

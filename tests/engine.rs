@@ -276,10 +276,12 @@ async fn an_unreachable_broker_is_reported_not_waited_on() {
         ),
         "{events:?}"
     );
-    // A fault on a real cluster needs kprod's proxy, and says so.
+    // A fault on a real cluster needs kprod's proxy, and says so; a front
+    // end says how to start it.
     engine.send(Command::Fault(kprod::engine::faults::Fault::Down(1)));
     common::events_until(&mut rx, |e| {
-        matches!(e, Event::Notice { level: Level::Error, text } if text.starts_with("fault not made: broker 1 down") && text.contains("start kprod with --proxy"))
+        matches!(e, Event::FaultAnswered { fault: kprod::engine::faults::Fault::Down(1), refused: Some(why) }
+            if kprod::words::error(why.clone()).contains("start kprod with --proxy"))
     })
     .await;
     // Commands are still taken while the broker is away.
@@ -392,7 +394,8 @@ async fn the_proxy_refuses_what_it_cannot_read_and_faults_say_why() {
     .await;
     engine.send(Command::Fault(kprod::engine::faults::Fault::Up(1)));
     common::events_until(&mut rx, |e| {
-        matches!(e, Event::Notice { level: Level::Error, text } if text.starts_with("fault not made: broker 1 up: kprod's proxy did not start"))
+        matches!(e, Event::FaultAnswered { refused: Some(why), .. }
+            if why.to_string().starts_with("kprod's proxy did not start: kprod's proxy speaks PLAINTEXT only"))
     })
     .await;
 }
@@ -409,7 +412,7 @@ async fn a_record_for_a_topic_kafka_refuses_fails_with_kafkas_rule_on_the_embedd
     let Some(Event::Failed { code, message, .. }) = events.last() else {
         panic!("{events:?}")
     };
-    assert_eq!(code, "INVALID_TOPIC_EXCEPTION");
+    assert_eq!(code, "INVALID_TOPIC");
     assert!(message.contains("has ' '"), "{message}");
     assert!(
         events.iter().any(|e| matches!(e, Event::Queued { .. })),

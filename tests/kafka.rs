@@ -1037,7 +1037,7 @@ async fn through_the_proxy_a_leader_moves_mid_run_and_the_producer_follows() {
     ] {
         engine.send(Command::Fault(kprod::engine::faults::parse(fault).unwrap()));
         common::events_until(&mut rx, |e| {
-            matches!(e, Event::Notice { text, .. } if text.starts_with("fault not made") && text.contains(reason))
+            matches!(e, Event::FaultAnswered { refused: Some(why), .. } if why.to_string().contains(reason))
         })
         .await;
     }

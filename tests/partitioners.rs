@@ -190,7 +190,7 @@ async fn rules_route_as_written_and_fall_back_to_murmur2() {
                 id, code, message, ..
             } => {
                 let want = sends[id as usize].1.unwrap_err();
-                assert_eq!(code, "PARTITIONER_ERROR");
+                assert_eq!(code, "UNKNOWN_PARTITION");
                 assert!(
                     message.contains(want) && message.contains("partition 9"),
                     "{message}"

@@ -909,7 +909,7 @@ fn burst_sizes_take_a_count_a_rate_or_a_rate_for_a_time() {
         ("500/s forever", "'forever' is not a duration"),
         ("100000/s 1h", "is 360000000 records"),
     ] {
-        let err = burst_size(bad).unwrap_err();
+        let err = burst_size(bad).unwrap_err().to_string();
         assert!(err.contains(want), "{bad}: {err}");
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 use crate::clock::pace;
-use crate::compare::{Outcome, Variant};
+use crate::compare::{Outcome, RunError, Variant};
 use crate::connection::Connection;
 use crate::event::Event;
 use crate::producer::{Counters, Producer};
@@ -159,15 +159,10 @@ pub async fn compare(
     draft: &Draft,
     count: u64,
     rate: Option<f64>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, RunError> {
     let (events, mut rx) = mpsc::unbounded_channel();
     let mut settings = variant.settings.clone();
-    settings
-        .set(
-            "statistics.interval.ms",
-            &REPORT_EVERY.as_millis().to_string(),
-        )
-        .map_err(|e| e.to_string())?;
+    settings.set_statistics_interval_ms(REPORT_EVERY.as_millis() as u32);
     let producer = Producer::build(
         &connection.with_settings(&settings),
         events,
@@ -178,7 +173,7 @@ pub async fn compare(
     // id; one record sent and acked first keeps that out of the figures,
     // and so does the report that counts its batch.
     if !producer.enqueue(&draft.numbered(0)).await {
-        return Err("the producer died of a fatal error before it sent a record".into());
+        return Err(RunError::Dead);
     }
     settle(&producer).await;
     while rx.try_recv().is_ok() {}
@@ -202,8 +197,8 @@ pub async fn compare(
     // Dropping the producer ends its event stream once the last report is in.
     tokio::task::spawn_blocking(move || drop(producer))
         .await
-        .map_err(|e| e.to_string())?;
-    let (tally, last) = collect.await.map_err(|e| e.to_string())?;
+        .map_err(|e| RunError::Task(Arc::new(e)))?;
+    let (tally, last) = collect.await.map_err(|e| RunError::Task(Arc::new(e)))?;
     let last = last.unwrap_or(start);
     let q = |p: f64| Duration::from_micros(tally.latency_us(p));
     let latency = [

@@ -3,14 +3,16 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use thiserror::Error;
 
 use crate::connection::Connection;
 use crate::event::NewTopic;
-use crate::faults::{Fault, Injector};
+use crate::faults::{Fault, FaultError, Injector};
 use crate::metadata;
-use crate::mock::MockCluster;
+use crate::mock::{MockCluster, MockError};
 use crate::settings::Settings;
 
 /// Brokers in the embedded cluster.
@@ -23,12 +25,51 @@ pub const EMBEDDED_PARTITIONS: i32 = 6;
 /// What the embedded cluster reports that a real broker would not.
 pub const EMBEDDED_TIMESTAMP_NOTE: &str = "embedded cluster: its acks carry a made-up LogAppendTime (1234 ms), so kprod shows the record's CreateTime, marked '*'; a real broker reports its own";
 
-/// Why min.insync.replicas means nothing on the embedded cluster.
-pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: every replica is always in sync and min.insync.replicas is not enforced; use a real broker (-b, or --local-kafka) to see the ISR shrink";
+/// Why min.insync.replicas means nothing on the embedded cluster (a front
+/// end says how to reach a real broker).
+pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: every replica is always in sync and min.insync.replicas is not enforced";
 
 /// Why a duplicate on the embedded cluster may not be what a real broker
 /// would show.
-pub const EMBEDDED_NO_DEDUPE: &str = "the embedded cluster drops an idempotent producer's retried batches only when the producer is transactional (librdkafka's rdkafka_mock.c), so it can show duplicates a real broker would drop: see idempotence at work on a real broker (-b, or --local-kafka)";
+pub const EMBEDDED_NO_DEDUPE: &str = "the embedded cluster drops an idempotent producer's retried batches only when the producer is transactional (librdkafka's rdkafka_mock.c), so it can show duplicates a real broker would drop: see idempotence at work on a real broker";
+
+/// Why the embedded cluster did not start, or did not make a topic.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ClusterError {
+    #[error("cannot start the embedded cluster: {0}")]
+    Start(#[source] MockError),
+    #[error("cannot create topic '{topic}' on the embedded cluster: {source}")]
+    CreateTopic {
+        topic: String,
+        #[source]
+        source: MockError,
+    },
+    #[error("{EMBEDDED_NO_ISR}")]
+    NoIsr,
+    #[error("replication factor {0} is more than the {EMBEDDED_BROKERS} brokers")]
+    Replication(i32),
+}
+
+/// Why `--local-kafka`'s Apache Kafka did not start.
+#[derive(Debug, Clone, Error)]
+pub enum LocalKafkaError {
+    #[error("cannot create {}: {source}", .path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("cannot run bash: {0}")]
+    Bash(#[source] Arc<std::io::Error>),
+    #[error("Apache Kafka did not start (its log is above)")]
+    DidNotStart,
+}
 
 /// librdkafka's mock API takes request kinds by Kafka's ApiKey.
 const PRODUCE_API_KEY: i16 = 0;
@@ -41,9 +82,8 @@ pub struct Embedded {
 impl Embedded {
     /// Starts 3 brokers with `demo` (6 partitions, replication factor 3) and,
     /// if another topic is asked for, that topic the same way.
-    pub fn start(topic: &str) -> Result<Embedded, String> {
-        let mock = MockCluster::start(EMBEDDED_BROKERS)
-            .map_err(|e| format!("cannot start the embedded cluster: {e}"))?;
+    pub fn start(topic: &str) -> Result<Embedded, ClusterError> {
+        let mock = MockCluster::start(EMBEDDED_BROKERS).map_err(ClusterError::Start)?;
         let embedded = Embedded { mock };
         embedded.create_topic(DEMO_TOPIC, EMBEDDED_PARTITIONS, EMBEDDED_BROKERS)?;
         if topic != DEMO_TOPIC {
@@ -52,19 +92,28 @@ impl Embedded {
         Ok(embedded)
     }
 
-    fn create_topic(&self, topic: &str, partitions: i32, replication: i32) -> Result<(), String> {
+    fn create_topic(
+        &self,
+        topic: &str,
+        partitions: i32,
+        replication: i32,
+    ) -> Result<(), ClusterError> {
         self.mock
             .create_topic(topic, partitions, replication)
-            .map_err(|e| format!("cannot create topic '{topic}' on the embedded cluster: {e}"))
+            .map_err(|source| ClusterError::CreateTopic {
+                topic: topic.into(),
+                source,
+            })
     }
 
-    fn broker(&self, id: i32) -> Result<i32, String> {
+    fn broker(&self, id: i32) -> Result<i32, FaultError> {
         if (1..=EMBEDDED_BROKERS).contains(&id) {
             Ok(id)
         } else {
-            Err(format!(
-                "the embedded cluster has brokers 1 to {EMBEDDED_BROKERS}, not {id}"
-            ))
+            Err(FaultError::NoEmbeddedBroker {
+                id,
+                brokers: EMBEDDED_BROKERS,
+            })
         }
     }
 
@@ -79,14 +128,13 @@ impl Embedded {
     /// Carries a fault out; says what a user should know about it. A lost
     /// ack is answered after the client gave up on it: 2 s past its
     /// request.timeout.ms.
-    fn make(&self, fault: &Fault, settings: &Settings) -> Result<String, String> {
+    fn make(&self, fault: &Fault, settings: &Settings) -> Result<String, FaultError> {
         let late_ms = settings.request_timeout_ms().saturating_add(2_000);
         let m = &self.mock;
-        let said = |e: crate::mock::MockError| e.to_string();
         match fault {
-            Fault::Down(b) => m.set_down(self.broker(*b)?).map_err(said)?,
-            Fault::Up(b) => m.set_up(self.broker(*b)?).map_err(said)?,
-            Fault::Slow { broker, ms } => m.set_rtt(self.broker(*broker)?, *ms).map_err(said)?,
+            Fault::Down(b) => m.set_down(self.broker(*b)?)?,
+            Fault::Up(b) => m.set_up(self.broker(*b)?)?,
+            Fault::Slow { broker, ms } => m.set_rtt(self.broker(*broker)?, *ms)?,
             Fault::LoseAcks { broker, count } => {
                 let brokers = match broker {
                     Some(b) => vec![self.broker(*b)?],
@@ -94,8 +142,7 @@ impl Embedded {
                 };
                 for b in brokers {
                     for _ in 0..*count {
-                        m.push_late_answer(b, PRODUCE_API_KEY, late_ms)
-                            .map_err(said)?;
+                        m.push_late_answer(b, PRODUCE_API_KEY, late_ms)?;
                     }
                 }
                 return Ok(format!(
@@ -113,15 +160,15 @@ impl Embedded {
             } => {
                 let b = self.broker(*broker)?;
                 m.set_leader(topic, *partition, b).map_err(|e| match e {
-                    crate::mock::MockError::NulByte(_) => "topic name has a NUL byte".to_string(),
-                    e => e.to_string(),
+                    MockError::NulByte(t) => FaultError::NulInTopic(t),
+                    e => e.into(),
                 })?;
             }
             Fault::Clear => {
                 let mut waiting = 0;
                 for b in 1..=EMBEDDED_BROKERS {
-                    m.set_up(b).map_err(said)?;
-                    m.set_rtt(b, 0).map_err(said)?;
+                    m.set_up(b)?;
+                    m.set_rtt(b, 0)?;
                     waiting += m.waiting(b, PRODUCE_API_KEY).unwrap_or(0);
                 }
                 m.clear_errors(PRODUCE_API_KEY);
@@ -149,15 +196,12 @@ impl Embedded {
     }
 
     /// Creates a topic as asked, refusing what the mock cannot model.
-    pub fn create(&self, topic: &NewTopic) -> Result<(), String> {
+    pub fn create(&self, topic: &NewTopic) -> Result<(), ClusterError> {
         if topic.min_insync_replicas.is_some() {
-            return Err(EMBEDDED_NO_ISR.into());
+            return Err(ClusterError::NoIsr);
         }
         if topic.replication > EMBEDDED_BROKERS {
-            return Err(format!(
-                "replication factor {} is more than the {EMBEDDED_BROKERS} brokers",
-                topic.replication
-            ));
+            return Err(ClusterError::Replication(topic.replication));
         }
         self.create_topic(&topic.name, topic.partitions, topic.replication)
     }
@@ -173,12 +217,12 @@ impl Injector for Embedded {
         &'a self,
         fault: &'a Fault,
         settings: &'a Settings,
-    ) -> BoxFuture<'a, Result<String, String>> {
+    ) -> BoxFuture<'a, Result<String, FaultError>> {
         Box::pin(async move {
             // The mock makes a topic it is told about: ask first.
             if let Fault::Leader { topic, .. } = fault {
                 if !self.topic_known(topic).await {
-                    return Err("the cluster has no such topic".into());
+                    return Err(FaultError::NoTopic(topic.clone()));
                 }
             }
             self.make(fault, settings)
@@ -205,13 +249,17 @@ pub struct LocalKafka {
 impl LocalKafka {
     /// Fetches Kafka if needed and starts `nodes` brokers; the launcher's
     /// progress goes to stderr.
-    pub fn start(nodes: u32) -> Result<LocalKafka, String> {
+    pub fn start(nodes: u32) -> Result<LocalKafka, LocalKafkaError> {
         let dir = std::env::temp_dir().join(format!("kprod-local-kafka-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| LocalKafkaError::CreateDir {
+            path: dir.clone(),
+            source: Arc::new(e),
+        })?;
         let script = dir.join("kafka.sh");
-        std::fs::write(&script, KAFKA_SCRIPT)
-            .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+        std::fs::write(&script, KAFKA_SCRIPT).map_err(|e| LocalKafkaError::Write {
+            path: script.clone(),
+            source: Arc::new(e),
+        })?;
         let cluster = dir.join("cluster");
         let out = Command::new("bash")
             .arg(&script)
@@ -223,7 +271,7 @@ impl LocalKafka {
             .stdin(Stdio::null())
             .stderr(Stdio::inherit())
             .output()
-            .map_err(|e| format!("cannot run bash: {e}"))?;
+            .map_err(|e| LocalKafkaError::Bash(Arc::new(e)))?;
         let kafka = LocalKafka {
             script,
             dir,
@@ -235,7 +283,7 @@ impl LocalKafka {
                 .to_string(),
         };
         if !out.status.success() || !kafka.bootstrap.contains(':') {
-            return Err("Apache Kafka did not start (its log is above)".into());
+            return Err(LocalKafkaError::DidNotStart);
         }
         Ok(kafka)
     }

@@ -2,10 +2,15 @@
 //! the other, each by a producer of its own, and what each did: where records
 //! landed, how they were batched and compressed, how fast and how late.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::pace::MAX_BURST;
-use crate::settings::Settings;
+use thiserror::Error;
+
+use crate::connection::ClientError;
+use crate::pace::{RateError, MAX_BURST};
+use crate::record::FillerError;
+use crate::settings::{SettingError, Settings};
 use crate::stats::Sent;
 
 // Running a comparison needs a producer: burst::compare does it.
@@ -13,6 +18,41 @@ use crate::stats::Sent;
 /// What the compare prompt looks like.
 pub const SYNTAX: &str =
     "COUNT[@RATE] SETTINGS vs SETTINGS [vs ...], SETTINGS being name=value pairs, `current`, or `codecs` for all five compression types";
+
+/// Why a typed comparison was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanError {
+    #[error("'{0}' is not a record count (1 to {MAX_BURST}): {SYNTAX}")]
+    Count(String),
+    #[error("{0}: {SYNTAX}")]
+    Rate(#[source] RateError),
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    /// The settings of one side (as typed) do not go together.
+    #[error("{side}: {source}")]
+    Conflict {
+        side: String,
+        #[source]
+        source: SettingError,
+    },
+    #[error("a side is empty: {SYNTAX}")]
+    EmptySide,
+    #[error("two or more sides are needed: {SYNTAX}")]
+    TooFewSides,
+}
+
+/// Why one side of a comparison could not run.
+#[derive(Debug, Clone, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Producer(#[from] ClientError),
+    #[error(transparent)]
+    Template(#[from] FillerError),
+    #[error("the producer died of a fatal error before it sent a record")]
+    Dead,
+    #[error("{0}")]
+    Task(#[source] Arc<tokio::task::JoinError>),
+}
 
 /// A comparison to run: how many records, how fast, under which settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +101,7 @@ impl Outcome {
 }
 
 /// Parses `COUNT[@RATE] A vs B [vs C ...]` against the current settings.
-pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
+pub fn parse(base: &Settings, text: &str) -> Result<Plan, PlanError> {
     let text = text.trim();
     let (head, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
     let (count, rate) = match head.split_once('@') {
@@ -72,9 +112,9 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
         .parse()
         .ok()
         .filter(|n| (1..=MAX_BURST).contains(n))
-        .ok_or_else(|| format!("'{count}' is not a record count (1 to {MAX_BURST}): {SYNTAX}"))?;
+        .ok_or_else(|| PlanError::Count(count.into()))?;
     let rate = rate
-        .map(|r| crate::pace::rate(r).map_err(|e| format!("{e}: {SYNTAX}")))
+        .map(|r| crate::pace::rate(r).map_err(PlanError::Rate))
         .transpose()?;
     let mut variants = Vec::new();
     for side in rest.split(" vs ") {
@@ -82,9 +122,7 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
         if side == "codecs" {
             for codec in crate::settings::CODECS {
                 let mut settings = base.clone();
-                settings
-                    .set("compression.type", codec)
-                    .map_err(|e| e.to_string())?;
+                settings.set("compression.type", codec)?;
                 variants.push(Variant {
                     label: format!("compression.type={codec}"),
                     settings,
@@ -95,20 +133,23 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, String> {
         let mut settings = base.clone();
         if side != "current" {
             if side.is_empty() {
-                return Err(format!("a side is empty: {SYNTAX}"));
+                return Err(PlanError::EmptySide);
             }
             for pair in side.split_whitespace() {
-                settings.set_pair(pair).map_err(|e| e.to_string())?;
+                settings.set_pair(pair)?;
             }
         }
-        settings.check().map_err(|e| format!("{side}: {e}"))?;
+        settings.check().map_err(|source| PlanError::Conflict {
+            side: side.into(),
+            source,
+        })?;
         variants.push(Variant {
             label: side.to_string(),
             settings,
         });
     }
     if variants.len() < 2 {
-        return Err(format!("two or more sides are needed: {SYNTAX}"));
+        return Err(PlanError::TooFewSides);
     }
     Ok(Plan {
         count,
@@ -160,7 +201,7 @@ mod tests {
             ),
             ("10 current vs  vs current", "a side is empty"),
         ] {
-            let err = parse(&base, text).unwrap_err();
+            let err = parse(&base, text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");
         }
     }

@@ -3,9 +3,25 @@
 //! own clients are all configured here, so a security setting given once
 //! (security.protocol, sasl.*, ssl.*, client.id, ...) reaches them all.
 
+use rdkafka::error::KafkaError;
 use rdkafka::ClientConfig;
+use thiserror::Error;
 
-use crate::settings::Settings;
+use crate::settings::{PartitionerError, Settings};
+
+/// Why a client (the producer, the admin client) could not be made.
+#[derive(Debug, Clone, Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Partitioner(#[from] PartitionerError),
+    /// librdkafka refused the configuration; `client` is which one.
+    #[error("cannot create the {client}: {source}")]
+    Create {
+        client: &'static str,
+        #[source]
+        source: KafkaError,
+    },
+}
 
 /// librdkafka properties that say how to connect rather than how to
 /// produce: each client kprod makes carries them.

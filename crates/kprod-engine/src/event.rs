@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::batches::Batch;
 use crate::compare;
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultError};
 use crate::record::Draft;
 use crate::requests::Request;
 use crate::settings::Settings;
@@ -229,11 +229,13 @@ pub enum Event {
     Compared {
         index: usize,
         of: usize,
-        outcome: Result<compare::Outcome, String>,
+        outcome: Result<compare::Outcome, compare::RunError>,
     },
-    /// A fault was made (`made`) or refused; its notices came before.
+    /// A fault was made (its notices came before) or refused, and why: a
+    /// front end words the refusal, and how to get past it.
     FaultAnswered {
-        made: bool,
+        fault: Fault,
+        refused: Option<FaultError>,
     },
     ShutdownComplete {
         sent: u64,

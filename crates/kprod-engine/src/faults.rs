@@ -5,10 +5,14 @@
 //! (proxy.rs).
 
 use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use thiserror::Error;
 
+use crate::mock::MockError;
 use crate::settings::Settings;
 
 /// What `parse` takes, for prompts, help and errors.
@@ -129,16 +133,151 @@ pub const PRODUCE_ERRORS: &[ErrorCode] = &[
 
 impl ErrorCode {
     /// By Kafka's name (any case) or its number.
-    pub fn find(text: &str) -> Result<ErrorCode, String> {
+    pub fn find(text: &str) -> Result<ErrorCode, ParseError> {
         PRODUCE_ERRORS
             .iter()
             .find(|e| e.name.eq_ignore_ascii_case(text) || text.parse() == Ok(e.code))
             .copied()
-            .ok_or_else(|| {
-                let names: Vec<&str> = PRODUCE_ERRORS.iter().map(|e| e.name).collect();
-                format!("unknown error '{text}': one of {}", names.join(", "))
-            })
+            .ok_or_else(|| ParseError::UnknownError(text.into()))
     }
+}
+
+fn error_names() -> String {
+    let names: Vec<&str> = PRODUCE_ERRORS.iter().map(|e| e.name).collect();
+    names.join(", ")
+}
+
+/// Why a typed fault was refused: which part is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ParseError {
+    #[error("type a fault: {FAULT_SYNTAX}")]
+    Empty,
+    #[error("unknown fault '{0}': {FAULT_SYNTAX}")]
+    UnknownFault(String),
+    /// `fault` is the word as typed; `what` is the part it lacks.
+    #[error("'{fault}' needs {what}: {FAULT_SYNTAX}")]
+    Missing { fault: String, what: &'static str },
+    #[error("{what} must be a whole number, not '{text}'")]
+    NotANumber { what: &'static str, text: String },
+    #[error("no broker {0}")]
+    NoBroker(i64),
+    #[error("{what} must be from 1 to {max}, not {n}")]
+    Count {
+        what: &'static str,
+        max: i64,
+        n: i64,
+    },
+    #[error("a delay from 0 to 600000 ms, not {0}")]
+    Delay(i64),
+    #[error("'fail' needs an error name, e.g. NOT_ENOUGH_REPLICAS: {FAULT_SYNTAX}")]
+    NoErrorName,
+    #[error("unknown error '{0}': one of {names}", names = error_names())]
+    UnknownError(String),
+    #[error("no partition {0}")]
+    NoPartition(i64),
+    #[error("'{fault}' takes {words} word(s) after it: {FAULT_SYNTAX}")]
+    TooManyWords { fault: String, words: usize },
+    /// `@WHEN` with nothing after it.
+    #[error("'@{0}' needs a fault after it: {FAULT_SYNTAX}")]
+    NoFault(String),
+    #[error("'@{0}': a record count (@500), seconds (@5s) or milliseconds (@500ms)")]
+    When(String),
+}
+
+/// Why kprod's proxy could not stand between the producer and the
+/// cluster. Kept beside the faults it is for, so that a fault refused for
+/// want of it can carry it (the proxy's module imports this one).
+#[derive(Debug, Clone, Error)]
+pub enum ProxyError {
+    #[error("the proxy needs a bootstrap server")]
+    NoBootstrap,
+    #[error("the proxy cannot listen on loopback: {0}")]
+    Listen(#[source] Arc<std::io::Error>),
+    #[error("kprod's proxy speaks PLAINTEXT only: it cannot read TLS (SSL, SASL_SSL), and its own requests to the cluster (its brokers, a leader move) have no SASL credentials")]
+    NotPlaintext,
+}
+
+fn ids(list: &[i32]) -> String {
+    list.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a fault was not made.
+#[derive(Debug, Clone, Error)]
+pub enum FaultError {
+    /// A real cluster without kprod's proxy: nothing can make faults. How
+    /// to start it is the front end's to say.
+    #[error("on a real cluster faults are made by kprod's proxy, which is not running")]
+    ProxyNotRunning,
+    #[error("kprod's proxy did not start: {0}")]
+    ProxyDidNotStart(#[source] ProxyError),
+    #[error("the embedded cluster did not start")]
+    NoCluster,
+    #[error("the embedded cluster has brokers 1 to {brokers}, not {id}")]
+    NoEmbeddedBroker { id: i32, brokers: i32 },
+    #[error(transparent)]
+    Mock(#[from] MockError),
+    #[error("topic name has a NUL byte")]
+    NulInTopic(String),
+    #[error("the cluster has no such topic")]
+    NoTopic(String),
+    #[error("{topic} has {partitions} partitions")]
+    NoPartition {
+        topic: String,
+        partition: i32,
+        partitions: usize,
+    },
+    #[error("broker {0} is not known yet: the cluster has not named its brokers to the producer")]
+    BrokerNotKnownYet(i32),
+    #[error("the cluster has no broker {id}; its brokers are {}", ids(.known))]
+    NoBroker { id: i32, known: Vec<i32> },
+    #[error("the cluster has not named its brokers yet")]
+    NoBrokersYet,
+    #[error("cannot listen on {addr} again: {source}")]
+    Relisten {
+        addr: SocketAddr,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("the cluster did not finish in {} s", .0.as_secs())]
+    Timeout(Duration),
+    #[error("broker {broker} holds no replica of {topic}-{partition} (replicas {}): leadership moves only to a replica", ids(.replicas))]
+    NotAReplica {
+        broker: i32,
+        topic: String,
+        partition: i32,
+        replicas: Vec<i32>,
+    },
+    #[error("no broker of the cluster answers")]
+    NoBrokerAnswers,
+    /// `what` is the step: reordering the replicas, the leader election.
+    #[error("the cluster refused {what}: {error} ({code})", code = .error.code())]
+    Refused {
+        what: &'static str,
+        error: kafka_protocol::error::ResponseError,
+    },
+    #[error("the election was held, but broker {broker} does not lead {topic}-{partition} yet")]
+    NotLeaderYet {
+        broker: i32,
+        topic: String,
+        partition: i32,
+    },
+    /// The metadata client's own words (see metadata::MetadataError, which
+    /// this module cannot name without an import cycle).
+    #[error("cannot read the cluster's metadata: {0}")]
+    Metadata(String),
+    #[error("the broker closed the connection")]
+    Closed,
+    #[error("{0}")]
+    Io(#[source] Arc<std::io::Error>),
+    /// The Kafka protocol library's words for a frame it could not read or
+    /// write (its errors carry no more than that).
+    #[error("{0}")]
+    Wire(String),
+    #[error("{0}")]
+    Task(#[source] Arc<tokio::task::JoinError>),
 }
 
 impl fmt::Display for Fault {
@@ -184,40 +323,42 @@ impl fmt::Display for Fault {
 }
 
 /// Reads a fault as typed; the error says which part is wrong.
-pub fn parse(text: &str) -> Result<Fault, String> {
+pub fn parse(text: &str) -> Result<Fault, ParseError> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let number = |i: usize, what: &str| -> Result<i64, String> {
-        let w = words
-            .get(i)
-            .ok_or_else(|| format!("'{}' needs {what}: {FAULT_SYNTAX}", words[0]))?;
-        w.parse::<i64>()
-            .map_err(|_| format!("{what} must be a whole number, not '{w}'"))
+    let number = |i: usize, what: &'static str| -> Result<i64, ParseError> {
+        let w = words.get(i).ok_or_else(|| ParseError::Missing {
+            fault: words[0].into(),
+            what,
+        })?;
+        w.parse::<i64>().map_err(|_| ParseError::NotANumber {
+            what,
+            text: w.to_string(),
+        })
     };
-    let broker = |i: usize| -> Result<i32, String> {
+    let broker = |i: usize| -> Result<i32, ParseError> {
         let b = number(i, "a broker id")?;
-        i32::try_from(b).map_err(|_| format!("no broker {b}"))
+        i32::try_from(b).map_err(|_| ParseError::NoBroker(b))
     };
-    let count = |i: usize, what: &str, max: i64| -> Result<u32, String> {
+    let count = |i: usize, what: &'static str, max: i64| -> Result<u32, ParseError> {
         let n = number(i, what)?;
         if (1..=max).contains(&n) {
             Ok(n as u32)
         } else {
-            Err(format!("{what} must be from 1 to {max}, not {n}"))
+            Err(ParseError::Count { what, max, n })
         }
     };
-    let expect = |n: usize| -> Result<(), String> {
+    let expect = |n: usize| -> Result<(), ParseError> {
         if words.len() > n {
-            Err(format!(
-                "'{}' takes {} word(s) after it: {FAULT_SYNTAX}",
-                words[0],
-                n - 1
-            ))
+            Err(ParseError::TooManyWords {
+                fault: words[0].into(),
+                words: n - 1,
+            })
         } else {
             Ok(())
         }
     };
     let Some(first) = words.first() else {
-        return Err(format!("type a fault: {FAULT_SYNTAX}"));
+        return Err(ParseError::Empty);
     };
     let fault = match first.to_ascii_lowercase().as_str() {
         "down" => Fault::Down(broker(1)?),
@@ -225,7 +366,7 @@ pub fn parse(text: &str) -> Result<Fault, String> {
         "slow" => {
             let ms = number(2, "a delay in ms")?;
             if !(0..=600_000).contains(&ms) {
-                return Err(format!("a delay from 0 to 600000 ms, not {ms}"));
+                return Err(ParseError::Delay(ms));
             }
             Fault::Slow {
                 broker: broker(1)?,
@@ -242,19 +383,18 @@ pub fn parse(text: &str) -> Result<Fault, String> {
         },
         "fail" => Fault::Fail {
             count: count(1, "a request count", 1000)?,
-            error: ErrorCode::find(words.get(2).ok_or_else(|| {
-                format!("'fail' needs an error name, e.g. NOT_ENOUGH_REPLICAS: {FAULT_SYNTAX}")
-            })?)?,
+            error: ErrorCode::find(words.get(2).ok_or(ParseError::NoErrorName)?)?,
         },
         "leader" => {
-            let topic = words
-                .get(1)
-                .ok_or_else(|| format!("'leader' needs a topic: {FAULT_SYNTAX}"))?;
+            let topic = words.get(1).ok_or_else(|| ParseError::Missing {
+                fault: "leader".into(),
+                what: "a topic",
+            })?;
             let partition = number(2, "a partition")?;
             let partition = i32::try_from(partition)
                 .ok()
                 .filter(|p| *p >= 0)
-                .ok_or_else(|| format!("no partition {partition}"))?;
+                .ok_or(ParseError::NoPartition(partition))?;
             Fault::Leader {
                 topic: topic.to_string(),
                 partition,
@@ -262,7 +402,7 @@ pub fn parse(text: &str) -> Result<Fault, String> {
             }
         }
         "clear" => Fault::Clear,
-        other => return Err(format!("unknown fault '{other}': {FAULT_SYNTAX}")),
+        other => return Err(ParseError::UnknownFault(other.into())),
     };
     let words_taken = match &fault {
         Fault::Down(_) | Fault::Up(_) => 2,
@@ -283,7 +423,7 @@ pub trait Injector: Send + Sync {
         &'a self,
         fault: &'a Fault,
         settings: &'a Settings,
-    ) -> BoxFuture<'a, Result<String, String>>;
+    ) -> BoxFuture<'a, Result<String, FaultError>>;
 
     /// What the fault shows here that a real broker would not.
     fn caveat(&self, _fault: &Fault, _settings: &Settings) -> Option<&'static str> {
@@ -310,7 +450,7 @@ pub struct Scheduled {
     pub fault: Fault,
 }
 
-pub fn parse_scheduled(text: &str) -> Result<Scheduled, String> {
+pub fn parse_scheduled(text: &str) -> Result<Scheduled, ParseError> {
     let text = text.trim();
     let Some(rest) = text.strip_prefix('@') else {
         return Ok(Scheduled {
@@ -320,8 +460,8 @@ pub fn parse_scheduled(text: &str) -> Result<Scheduled, String> {
     };
     let (at, fault) = rest
         .split_once(char::is_whitespace)
-        .ok_or_else(|| format!("'@{rest}' needs a fault after it: {FAULT_SYNTAX}"))?;
-    let bad = || format!("'@{at}': a record count (@500), seconds (@5s) or milliseconds (@500ms)");
+        .ok_or_else(|| ParseError::NoFault(rest.into()))?;
+    let bad = || ParseError::When(at.into());
     let when = if let Some(ms) = at.strip_suffix("ms") {
         When::After(Duration::from_millis(ms.parse().map_err(|_| bad())?))
     } else if let Some(secs) = at.strip_suffix('s') {
@@ -361,7 +501,7 @@ mod tests {
             ("@99999999999999999999 down 1", "a record count"),
             ("@5 explode", "unknown fault"),
         ] {
-            let e = parse_scheduled(typed).unwrap_err();
+            let e = parse_scheduled(typed).unwrap_err().to_string();
             assert!(e.contains(reason), "{typed:?}: {e}");
         }
     }
@@ -420,7 +560,7 @@ mod tests {
             ("leader demo -1 1", "no partition -1"),
             ("down 1 2", "takes 1 word(s)"),
         ] {
-            let e = parse(typed).unwrap_err();
+            let e = parse(typed).unwrap_err().to_string();
             assert!(e.contains(reason), "{typed:?}: {e}");
         }
     }

@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod compare;
 pub mod connection;
 pub mod debuglog;
+pub mod error;
 pub mod event;
 pub mod faults;
 pub mod metadata;
@@ -37,6 +38,7 @@ pub mod topic;
 pub mod verdict;
 pub mod verify;
 
+pub use error::Error;
 pub use event::{
     Ack, ClusterInfo, Command, EngineConfig, Event, Level, NewTopic, PartitionInfo, Stamp,
     TopicInfo,

@@ -1,6 +1,35 @@
 //! How many records a burst sends and how fast, as typed at the console's
 //! prompts and given on the command line.
 
+use thiserror::Error;
+
+/// What a burst size looks like, for errors.
+const FORMS: &str = "N, N@RATE or RATE/s DURATION (e.g. 100000, 50000@1000, 500/s 2m)";
+
+/// Why a typed rate was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RateError {
+    #[error("'{0}' records a second is slower than one a day ({MIN_RATE:.7}/s), the slowest kprod paces")]
+    TooSlow(String),
+    #[error("'{0}' is not a rate: a number of records a second above 0")]
+    NotARate(String),
+}
+
+/// Why a typed burst size was refused.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum BurstError {
+    #[error("{0}: {FORMS}")]
+    Rate(#[source] RateError),
+    #[error("'{0}' is not a duration like 30s, 5m or 1h: {FORMS}")]
+    Duration(String),
+    #[error("{rate}/s for {time} is {count} records: between 1 and {MAX_BURST}")]
+    TooMany { rate: f64, time: String, count: f64 },
+    #[error("between 1 and {MAX_BURST} records")]
+    Count,
+    #[error("a whole number of records: {FORMS}")]
+    NotACount,
+}
+
 /// The largest burst one prompt accepts.
 pub const MAX_BURST: u64 = 10_000_000;
 
@@ -10,23 +39,20 @@ pub const MAX_BURST: u64 = 10_000_000;
 pub const MIN_RATE: f64 = 1.0 / 86_400.0;
 
 /// A rate in records a second: a number from one a day upwards.
-pub fn rate(text: &str) -> Result<f64, String> {
+pub fn rate(text: &str) -> Result<f64, RateError> {
     let text = text.trim();
     match text.parse::<f64>() {
         Ok(r) if r.is_finite() && r >= MIN_RATE => Ok(r),
-        Ok(r) if r.is_finite() && r > 0.0 => Err(format!(
-            "'{text}' records a second is slower than one a day ({MIN_RATE:.7}/s), the slowest kprod paces"
-        )),
-        _ => Err(format!("'{text}' is not a rate: a number of records a second above 0")),
+        Ok(r) if r.is_finite() && r > 0.0 => Err(RateError::TooSlow(text.into())),
+        _ => Err(RateError::NotARate(text.into())),
     }
 }
 
 /// A burst's size and pace: `N` records flat out, `N@R` at R a second, or
 /// `R/s DURATION` (`500/s 60s`, `2000/s 5m`) for a time.
-pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
-    const FORMS: &str = "N, N@RATE or RATE/s DURATION (e.g. 100000, 50000@1000, 500/s 2m)";
+pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), BurstError> {
     let text = text.trim();
-    let rate_of = |r: &str| rate(r).map_err(|e| format!("{e}: {FORMS}"));
+    let rate_of = |r: &str| rate(r).map_err(BurstError::Rate);
     let (count, rate) = if let Some((rate, time)) = text.split_once("/s") {
         let rate = rate_of(rate.trim())?;
         let time = time.trim();
@@ -38,17 +64,15 @@ pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
             (Ok(n), "s" | "") => n,
             (Ok(n), "m") => n * 60.0,
             (Ok(n), "h") => n * 3600.0,
-            _ => {
-                return Err(format!(
-                    "'{time}' is not a duration like 30s, 5m or 1h: {FORMS}"
-                ))
-            }
+            _ => return Err(BurstError::Duration(time.into())),
         };
         let count = (rate * secs).round();
         if !(1.0..=MAX_BURST as f64).contains(&count) {
-            return Err(format!(
-                "{rate}/s for {time} is {count} records: between 1 and {MAX_BURST}"
-            ));
+            return Err(BurstError::TooMany {
+                rate,
+                time: time.into(),
+                count,
+            });
         }
         (count as u64, Some(rate))
     } else {
@@ -58,8 +82,8 @@ pub fn burst_size(text: &str) -> Result<(u64, Option<f64>), String> {
         };
         match n.parse::<u64>() {
             Ok(c) if (1..=MAX_BURST).contains(&c) => (c, rate),
-            Ok(_) => return Err(format!("between 1 and {MAX_BURST} records")),
-            Err(_) => return Err(format!("a whole number of records: {FORMS}")),
+            Ok(_) => return Err(BurstError::Count),
+            Err(_) => return Err(BurstError::NotACount),
         }
     };
     Ok((count, rate))

@@ -210,9 +210,44 @@ header country=KR -> 0
 key starts-with VIP- -> 5
 ";
 
+/// A line of a rule file that does not parse: its number, its text and
+/// what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {problem} (in '{text}')")]
+pub struct RulesError {
+    pub line: usize,
+    pub text: String,
+    pub problem: RuleProblem,
+}
+
+/// What is wrong with one rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleProblem {
+    #[error("no '-> PARTITION' at the end")]
+    NoArrow,
+    #[error("'{0}' is not a partition number")]
+    NotAPartition(String),
+    #[error("a header rule names the header: header NAME=TEXT")]
+    HeaderEqualsNoName,
+    #[error("a header rule names the header: header NAME TEST TEXT")]
+    HeaderNoName,
+    #[error("no subject: {RULES_SYNTAX}")]
+    NoSubject,
+    #[error("unknown subject '{0}': use key, value or header NAME")]
+    UnknownSubject(String),
+    #[error("no test: use is, starts-with, ends-with or contains")]
+    NoTest,
+    #[error("unknown test '{0}': use is, starts-with, ends-with or contains")]
+    UnknownTest(String),
+    #[error("a quoted text needs its closing '\"'")]
+    NoClosingQuote,
+    #[error("no text to compare with")]
+    NoText,
+}
+
 impl Rules {
     /// Parses a rule file; an error names the line and what is wrong with it.
-    pub fn parse(text: &str) -> Result<Rules, String> {
+    pub fn parse(text: &str) -> Result<Rules, RulesError> {
         let mut rules = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
@@ -220,16 +255,20 @@ impl Rules {
             if body.is_empty() || body.starts_with('#') {
                 continue;
             }
-            let fail = |why: String| format!("line {line}: {why} (in '{body}')");
+            let fail = |problem| RulesError {
+                line,
+                text: body.into(),
+                problem,
+            };
             let (lhs, target) = body
                 .rsplit_once("->")
-                .ok_or_else(|| fail("no '-> PARTITION' at the end".into()))?;
+                .ok_or_else(|| fail(RuleProblem::NoArrow))?;
             let target = target.trim();
             let partition: i32 = target
                 .parse()
                 .ok()
                 .filter(|p| *p >= 0)
-                .ok_or_else(|| fail(format!("'{target}' is not a partition number")))?;
+                .ok_or_else(|| fail(RuleProblem::NotAPartition(target.into())))?;
             let (subject, rest) = subject(lhs.trim()).map_err(&fail)?;
             let (test, text) = test(rest).map_err(&fail)?;
             let text = unquote(text.trim()).map_err(&fail)?;
@@ -272,7 +311,7 @@ impl Rule {
 }
 
 /// `key ...`, `value ...`, `header NAME ...`, or the same with `=TEXT`.
-fn subject(lhs: &str) -> Result<(Subject, &str), String> {
+fn subject(lhs: &str) -> Result<(Subject, &str), RuleProblem> {
     let (word, rest) = split_word(lhs);
     let (word, eq_rest) = match word.split_once('=') {
         Some((w, _)) => (w, Some(&lhs[w.len()..])),
@@ -289,24 +328,22 @@ fn subject(lhs: &str) -> Result<(Subject, &str), String> {
         }
         "header" => {
             if eq_rest.is_some() {
-                return Err("a header rule names the header: header NAME=TEXT".into());
+                return Err(RuleProblem::HeaderEqualsNoName);
             }
             let rest = rest.trim_start();
             let end = rest.find([' ', '\t', '=']).unwrap_or(rest.len());
             let name = &rest[..end];
             if name.is_empty() {
-                return Err("a header rule names the header: header NAME TEST TEXT".into());
+                return Err(RuleProblem::HeaderNoName);
             }
             Ok((Subject::Header(name.into()), &rest[end..]))
         }
-        "" => Err(format!("no subject: {RULES_SYNTAX}")),
-        other => Err(format!(
-            "unknown subject '{other}': use key, value or header NAME"
-        )),
+        "" => Err(RuleProblem::NoSubject),
+        other => Err(RuleProblem::UnknownSubject(other.into())),
     }
 }
 
-fn test(rest: &str) -> Result<(Test, &str), String> {
+fn test(rest: &str) -> Result<(Test, &str), RuleProblem> {
     let rest = rest.trim_start();
     if let Some(text) = rest.strip_prefix('=') {
         return Ok((Test::Is, text));
@@ -317,12 +354,8 @@ fn test(rest: &str) -> Result<(Test, &str), String> {
         "starts-with" => Test::StartsWith,
         "ends-with" => Test::EndsWith,
         "contains" => Test::Contains,
-        "" => return Err("no test: use is, starts-with, ends-with or contains".into()),
-        other => {
-            return Err(format!(
-                "unknown test '{other}': use is, starts-with, ends-with or contains"
-            ))
-        }
+        "" => return Err(RuleProblem::NoTest),
+        other => return Err(RuleProblem::UnknownTest(other.into())),
     };
     Ok((test, text))
 }
@@ -333,13 +366,13 @@ fn split_word(s: &str) -> (&str, &str) {
     (&s[..end], &s[end..])
 }
 
-fn unquote(text: &str) -> Result<String, String> {
+fn unquote(text: &str) -> Result<String, RuleProblem> {
     match text.strip_prefix('"') {
         Some(inner) => inner
             .strip_suffix('"')
             .map(str::to_string)
-            .ok_or_else(|| "a quoted text needs its closing '\"'".into()),
-        None if text.is_empty() => Err("no text to compare with".into()),
+            .ok_or(RuleProblem::NoClosingQuote),
+        None if text.is_empty() => Err(RuleProblem::NoText),
         None => Ok(text.to_string()),
     }
 }
@@ -403,7 +436,7 @@ mod tests {
             ("key is -> 1", "line 1: no text to compare with"),
             ("key is \"a -> 1", "line 1: a quoted text needs its closing"),
         ] {
-            let err = Rules::parse(text).unwrap_err();
+            let err = Rules::parse(text).unwrap_err().to_string();
             assert!(err.starts_with(want), "{text:?}: {err}");
         }
     }

@@ -11,19 +11,20 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header, Headers, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Message, Timestamp};
+use thiserror::Error;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::Notify;
 
 use crate::batches::Tracker;
 use crate::clock::now_ms;
-use crate::connection::Connection;
+use crate::connection::{ClientError, Connection};
 use crate::debuglog::{self, Debug};
 use crate::event::{Ack, Event, Level, Stamp};
 use crate::metadata::{self, Counts};
 use crate::partition::{self, Choice, Partitioner};
 use crate::record::Draft;
 use crate::requests;
-use crate::serde::Serializer;
+use crate::serde::{SerializeError, Serializer};
 use crate::stats;
 use crate::sync::lock;
 use crate::verify::{Verifier, ID_HEADER};
@@ -85,7 +86,7 @@ pub struct Ctx {
     verifier: Option<Arc<Verifier>>,
     last_error: Mutex<Option<(String, Instant)>>,
     /// delivery.timeout.ms, named when a record runs out of it.
-    delivery_timeout: String,
+    delivery_timeout_ms: u32,
     batches: Tracker,
     requests: requests::Tracker,
     stats: Mutex<stats::Reader>,
@@ -197,7 +198,7 @@ impl ProducerContext for Ctx {
                 if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {
                     message.push_str(&format!(
                         ": delivery.timeout.ms ({} ms) ran out before an ack",
-                        self.delivery_timeout
+                        self.delivery_timeout_ms
                     ));
                 }
                 Event::Failed {
@@ -216,16 +217,32 @@ impl ProducerContext for Ctx {
     }
 }
 
+/// Why a record's key or value could not be serialized.
+#[derive(Debug, Clone, Error)]
+#[error("{field} as {}: {source}", .serializer.name())]
+pub struct SerializationError {
+    /// "key" or "value".
+    pub field: &'static str,
+    pub serializer: Serializer,
+    #[source]
+    pub source: SerializeError,
+}
+
 /// A key or value as its serializer puts it on the wire.
 fn serialize<'a>(
-    what: &str,
-    with: Serializer,
+    field: &'static str,
+    serializer: Serializer,
     typed: Option<&'a [u8]>,
-) -> Result<Option<Cow<'a, [u8]>>, String> {
+) -> Result<Option<Cow<'a, [u8]>>, SerializationError> {
     typed
         .map(|t| {
-            with.serialize(t)
-                .map_err(|e| format!("{what} as {}: {e}", with.name()))
+            serializer
+                .serialize(t)
+                .map_err(|source| SerializationError {
+                    field,
+                    serializer,
+                    source,
+                })
         })
         .transpose()
 }
@@ -289,17 +306,14 @@ impl Producer {
         events: UnboundedSender<Event>,
         counters: Arc<Counters>,
         verifier: Option<Arc<Verifier>>,
-    ) -> Result<Producer, String> {
+    ) -> Result<Producer, ClientError> {
         let settings = connection.settings();
         let ctx = Ctx {
             events,
             counters,
             verifier,
             last_error: Mutex::new(None),
-            delivery_timeout: settings
-                .get("delivery.timeout.ms")
-                .unwrap_or("?")
-                .to_string(),
+            delivery_timeout_ms: settings.delivery_timeout_ms(),
             batches: Tracker::default(),
             requests: requests::Tracker::default(),
             stats: Mutex::default(),
@@ -310,29 +324,25 @@ impl Producer {
         let mut config = connection.producer_config();
         // librdkafka's `msg` and `protocol` debug lines are where batches
         // and requests are told.
-        let mut debug: Vec<String> = config
-            .get("debug")
-            .unwrap_or("")
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect();
+        let mut debug = settings.debug_contexts();
         for needed in ["msg", "protocol"] {
-            if !debug.iter().any(|c| c == needed || c == "all") {
-                debug.push(needed.into());
+            if !debug.iter().any(|c| *c == needed || *c == "all") {
+                debug.push(needed);
             }
         }
         config.set("debug", debug.join(","));
         // Batches per topic and bytes sent come from librdkafka's statistics.
-        if config.get("statistics.interval.ms").is_none() {
-            config.set("statistics.interval.ms", stats::INTERVAL_MS.to_string());
-        }
-        config.set_log_level(RDKafkaLogLevel::Debug);
-        let inner: Arc<ThreadedProducer<Ctx>> = Arc::new(
-            config
-                .create_with_context(ctx)
-                .map_err(|e| format!("cannot create the producer: {e}"))?,
+        config.set(
+            "statistics.interval.ms",
+            settings.statistics_interval_ms().to_string(),
         );
+        config.set_log_level(RDKafkaLogLevel::Debug);
+        let inner: Arc<ThreadedProducer<Ctx>> = Arc::new(config.create_with_context(ctx).map_err(
+            |source| ClientError::Create {
+                client: "producer",
+                source,
+            },
+        )?);
         if settings.idempotent() {
             let client = inner.clone();
             std::thread::spawn(move || hurry_producer_id(&client));
@@ -433,7 +443,7 @@ impl Producer {
         let id = ctx.counters.next_id();
         let key = serialize("key", draft.key_serializer, draft.key.as_deref());
         let value = serialize("value", draft.value_serializer, draft.value.as_deref());
-        let size = |b: &Result<Option<Cow<[u8]>>, String>| {
+        let size = |b: &Result<Option<Cow<[u8]>>, SerializationError>| {
             b.as_ref().ok().and_then(|b| b.as_ref().map(|b| b.len()))
         };
         let tag = ctx.verifier.as_ref().map(|v| v.header(id));
@@ -463,7 +473,9 @@ impl Producer {
             value_len: size(&value),
         });
         ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
-        let refused = |code: &str, message: String| {
+        // Under librdkafka's code for the same refusal, as a record it
+        // refused itself would be reported.
+        let refused = |code: RDKafkaErrorCode, message: String| {
             // As the Java client's send() throws: the record never reaches
             // the broker.
             ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
@@ -473,25 +485,29 @@ impl Producer {
                 key: draft.key.clone(),
                 value: draft.value.clone(),
                 partition: draft.partition,
-                code: code.into(),
+                code: upper_snake(&format!("{code:?}")),
                 message,
                 latency: Duration::ZERO,
             });
         };
         if let Some(e) = bad_topic {
-            refused("INVALID_TOPIC_EXCEPTION", e.to_string());
+            refused(RDKafkaErrorCode::InvalidTopic, e.to_string());
             return true;
         }
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
             (Err(e), _) | (_, Err(e)) => {
-                refused("SERIALIZATION_ERROR", e);
+                let code = match e.field {
+                    "key" => RDKafkaErrorCode::KeySerialization,
+                    _ => RDKafkaErrorCode::ValueSerialization,
+                };
+                refused(code, e.to_string());
                 return true;
             }
         };
         if let Choice::OutOfRange { line, partition } = choice {
             refused(
-                "PARTITIONER_ERROR",
+                RDKafkaErrorCode::UnknownPartition,
                 format!(
                     "partitioner.rules line {line} sends to partition {partition}, which topic '{}' does not have",
                     draft.topic

@@ -23,6 +23,7 @@ use kafka_protocol::messages::{
     ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -31,7 +32,7 @@ use tokio::time::Instant;
 
 use crate::connection::Connection;
 use crate::event::{Event, Level};
-use crate::faults::{Fault, Injector};
+use crate::faults::{Fault, FaultError, Injector, ProxyError};
 use crate::metadata;
 use crate::settings::Settings;
 use crate::sync::lock;
@@ -120,7 +121,7 @@ impl Proxy {
     pub async fn start(
         connection: &Connection,
         events: mpsc::UnboundedSender<Event>,
-    ) -> Result<Proxy, String> {
+    ) -> Result<Proxy, ProxyError> {
         let bootstrap = connection.bootstrap();
         let upstream: Vec<String> = bootstrap
             .split(',')
@@ -128,14 +129,11 @@ impl Proxy {
             .filter(|s| !s.is_empty())
             .collect();
         if upstream.is_empty() {
-            return Err("the proxy needs a bootstrap server".into());
+            return Err(ProxyError::NoBootstrap);
         }
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("the proxy cannot listen on loopback: {e}"))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| format!("the proxy cannot listen on loopback: {e}"))?;
+        let listen = |e| ProxyError::Listen(Arc::new(e));
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(listen)?;
+        let local = listener.local_addr().map_err(listen)?;
         let shared = Arc::new(Shared {
             upstream,
             connection: connection.clone(),
@@ -177,20 +175,17 @@ impl Proxy {
     }
 
     /// Carries a fault out; says what a user should know about it.
-    pub async fn inject(&self, fault: &Fault) -> Result<String, String> {
+    pub async fn inject(&self, fault: &Fault) -> Result<String, FaultError> {
         // A fault named at the start waits until the brokers are known.
         let _ = self.learnt.clone().wait_for(|l| *l).await;
-        let node = |id: i32| -> Result<Arc<Node>, String> {
+        let node = |id: i32| -> Result<Arc<Node>, FaultError> {
             let nodes = lock(&self.shared.nodes);
             nodes.get(&id).cloned().ok_or_else(|| {
                 let mut known: Vec<_> = nodes.keys().copied().collect();
                 known.sort();
                 match known.is_empty() {
-                    true => format!("broker {id} is not known yet: the cluster has not named its brokers to the producer"),
-                    false => format!(
-                        "the cluster has no broker {id}; its brokers are {}",
-                        known.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
-                    ),
+                    true => FaultError::BrokerNotKnownYet(id),
+                    false => FaultError::NoBroker { id, known },
                 }
             })
         };
@@ -221,7 +216,7 @@ impl Proxy {
                     None => lock(&self.shared.nodes).keys().copied().collect(),
                 };
                 if ids.is_empty() {
-                    return Err("the cluster has not named its brokers yet".into());
+                    return Err(FaultError::NoBrokersYet);
                 }
                 let mut plan = lock(&self.shared.plan);
                 for id in ids {
@@ -244,12 +239,7 @@ impl Proxy {
                 self.move_leader(topic, *partition, *broker),
             )
             .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "the cluster did not finish in {} s",
-                    LEADER_MOVE_TIMEOUT.as_secs()
-                ))
-            }),
+            .unwrap_or(Err(FaultError::Timeout(LEADER_MOVE_TIMEOUT))),
             Fault::Clear => {
                 let pending = {
                     let mut plan = lock(&self.shared.plan);
@@ -277,7 +267,7 @@ impl Proxy {
 impl Proxy {
     /// Takes connections for a broker that was down, on the port the
     /// producer knows.
-    async fn listen_again(&self, node: &Arc<Node>) -> Result<(), String> {
+    async fn listen_again(&self, node: &Arc<Node>) -> Result<(), FaultError> {
         if lock(&node.accept).is_some() {
             return Ok(());
         }
@@ -290,7 +280,12 @@ impl Proxy {
                     tries += 1;
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                Err(e) => return Err(format!("cannot listen on {} again: {e}", node.local)),
+                Err(e) => {
+                    return Err(FaultError::Relisten {
+                        addr: node.local,
+                        source: Arc::new(e),
+                    })
+                }
             }
         };
         let task = tokio::spawn(accept_loop(listener, self.shared.clone(), Some(node.id)));
@@ -306,19 +301,20 @@ impl Proxy {
         topic: &str,
         partition: i32,
         broker: i32,
-    ) -> Result<String, String> {
+    ) -> Result<String, FaultError> {
         let side = self.shared.connection.clone();
         let name = topic.to_string();
         let (leader, replicas) =
             tokio::task::spawn_blocking(move || layout(&side, &name, partition))
                 .await
-                .map_err(|e| e.to_string())??;
+                .map_err(task)??;
         if !replicas.contains(&broker) {
-            let list: Vec<String> = replicas.iter().map(i32::to_string).collect();
-            return Err(format!(
-                "broker {broker} holds no replica of {topic}-{partition} (replicas {}): leadership moves only to a replica",
-                list.join(", ")
-            ));
+            return Err(FaultError::NotAReplica {
+                broker,
+                topic: topic.into(),
+                partition,
+                replicas,
+            });
         }
         if leader == broker {
             return Ok(format!(
@@ -329,7 +325,7 @@ impl Proxy {
         order.extend(replicas.iter().copied().filter(|r| *r != broker));
         let mut conn = connect(&self.shared, None)
             .await
-            .ok_or("no broker of the cluster answers")?;
+            .ok_or(FaultError::NoBrokerAnswers)?;
         let name = TopicName(StrBytes::from_string(topic.to_string()));
         let reassign = AlterPartitionReassignmentsRequest::default()
             .with_timeout_ms(10_000)
@@ -388,7 +384,7 @@ impl Proxy {
             let (s, n) = (servers.clone(), name.clone());
             let now = tokio::task::spawn_blocking(move || layout(&s, &n, partition))
                 .await
-                .map_err(|e| e.to_string())??;
+                .map_err(task)??;
             if now.0 == broker {
                 return Ok(format!(
                     " (replicas reordered to {} and a preferred leader election held, as kafka-reassign-partitions.sh and kafka-leader-election.sh do; the producer finds the new leader when the old one refuses it)",
@@ -397,21 +393,32 @@ impl Proxy {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        Err(format!(
-            "the election was held, but broker {broker} does not lead {topic}-{partition} yet"
-        ))
+        Err(FaultError::NotLeaderYet {
+            broker,
+            topic: topic.into(),
+            partition,
+        })
     }
 }
 
-fn wire(e: impl std::fmt::Display) -> String {
-    e.to_string()
+/// The protocol library's errors carry only their words.
+fn wire(e: impl std::fmt::Display) -> FaultError {
+    FaultError::Wire(e.to_string())
+}
+
+fn task(e: tokio::task::JoinError) -> FaultError {
+    FaultError::Task(Arc::new(e))
+}
+
+fn io(e: std::io::Error) -> FaultError {
+    FaultError::Io(Arc::new(e))
 }
 
 /// An error code from the cluster as an error, named.
-fn refused(what: &str, code: i16) -> Result<(), String> {
+fn refused(what: &'static str, code: i16) -> Result<(), FaultError> {
     match ResponseError::try_from_code(code) {
         None => Ok(()),
-        Some(e) => Err(format!("the cluster refused {what}: {e} ({code})")),
+        Some(error) => Err(FaultError::Refused { what, error }),
     }
 }
 
@@ -422,7 +429,7 @@ async fn call<Q: Encodable, A: Decodable>(
     version: i16,
     corr: i32,
     request: &Q,
-) -> Result<A, String> {
+) -> Result<A, FaultError> {
     let header = RequestHeader::default()
         .with_request_api_key(api as i16)
         .with_request_api_version(version)
@@ -436,26 +443,35 @@ async fn call<Q: Encodable, A: Decodable>(
     request.encode(&mut buf, version).map_err(wire)?;
     let size = (buf.len() - 4) as i32;
     buf[..4].copy_from_slice(&size.to_be_bytes());
-    conn.write_all(&buf).await.map_err(|e| e.to_string())?;
+    conn.write_all(&buf).await.map_err(io)?;
     let frame = read_frame(conn)
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the broker closed the connection")?;
+        .map_err(io)?
+        .ok_or(FaultError::Closed)?;
     let mut body = frame.slice(4..);
     ResponseHeader::decode(&mut body, api.response_header_version(version)).map_err(wire)?;
     A::decode(&mut body, version).map_err(wire)
 }
 
 /// The partition's leader and replicas, by the cluster's metadata.
-fn layout(connection: &Connection, topic: &str, partition: i32) -> Result<(i32, Vec<i32>), String> {
-    let md = metadata::query(connection)
-        .map_err(|e| format!("cannot read the cluster's metadata: {e}"))?;
-    let t = md.topic(topic).ok_or("the cluster has no such topic")?;
+fn layout(
+    connection: &Connection,
+    topic: &str,
+    partition: i32,
+) -> Result<(i32, Vec<i32>), FaultError> {
+    let md = metadata::query(connection).map_err(|e| FaultError::Metadata(e.to_string()))?;
+    let t = md
+        .topic(topic)
+        .ok_or_else(|| FaultError::NoTopic(topic.into()))?;
     let p = t
         .layout
         .iter()
         .find(|p| p.id == partition)
-        .ok_or_else(|| format!("{topic} has {} partitions", t.layout.len()))?;
+        .ok_or_else(|| FaultError::NoPartition {
+            topic: topic.into(),
+            partition,
+            partitions: t.layout.len(),
+        })?;
     Ok((p.leader, p.replicas.clone()))
 }
 
@@ -614,11 +630,11 @@ impl Shared {
         self: &Arc<Self>,
         p: &Pending,
         frame: Bytes,
-    ) -> Result<Option<Bytes>, String> {
+    ) -> Result<Option<Bytes>, RewriteError> {
         let header_version = p.api.response_header_version(p.version);
         let mut body = frame.slice(4..);
         let header =
-            ResponseHeader::decode(&mut body, header_version).map_err(|e| e.to_string())?;
+            ResponseHeader::decode(&mut body, header_version).map_err(RewriteError::wire)?;
         let local = |addr: SocketAddr| {
             (
                 StrBytes::from_string(addr.ip().to_string()),
@@ -632,13 +648,16 @@ impl Shared {
                     .route(id, host.as_str(), port)
                     .await
                     .map(local)
-                    .map_err(|e| format!("cannot listen for broker {id}: {e}"))
+                    .map_err(|e| RewriteError::Listen {
+                        id,
+                        source: Arc::new(e),
+                    })
             }
         };
         let encoded = match p.api {
             ApiKey::Metadata => {
                 let mut m =
-                    MetadataResponse::decode(&mut body, p.version).map_err(|e| e.to_string())?;
+                    MetadataResponse::decode(&mut body, p.version).map_err(RewriteError::wire)?;
                 for b in &mut m.brokers {
                     (b.host, b.port) = route(b.node_id.0, b.host.clone(), b.port).await?;
                 }
@@ -646,7 +665,7 @@ impl Shared {
             }
             ApiKey::FindCoordinator => {
                 let mut m = FindCoordinatorResponse::decode(&mut body, p.version)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(RewriteError::wire)?;
                 if m.node_id.0 >= 0 && !m.host.is_empty() {
                     (m.host, m.port) = route(m.node_id.0, m.host.clone(), m.port).await?;
                 }
@@ -659,7 +678,7 @@ impl Shared {
             }
             ApiKey::Produce if p.version >= 10 => {
                 let mut m =
-                    ProduceResponse::decode(&mut body, p.version).map_err(|e| e.to_string())?;
+                    ProduceResponse::decode(&mut body, p.version).map_err(RewriteError::wire)?;
                 if m.node_endpoints.is_empty() {
                     return Ok(None);
                 }
@@ -671,6 +690,28 @@ impl Shared {
             _ => return Ok(None),
         };
         Ok(Some(encoded))
+    }
+}
+
+/// Why a response naming brokers could not be pointed at the proxy.
+#[derive(Debug, Error)]
+enum RewriteError {
+    /// The protocol library's words: its errors carry no more.
+    #[error("{0}")]
+    Wire(String),
+    #[error("cannot listen for broker {id}: {source}")]
+    Listen {
+        id: i32,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("response too large")]
+    TooLarge,
+}
+
+impl RewriteError {
+    fn wire(e: impl std::fmt::Display) -> RewriteError {
+        RewriteError::Wire(e.to_string())
     }
 }
 
@@ -761,16 +802,16 @@ fn encode<M: Encodable>(
     header_version: i16,
     message: &M,
     version: i16,
-) -> Result<Bytes, String> {
+) -> Result<Bytes, RewriteError> {
     let mut buf = BytesMut::new();
     buf.put_i32(0);
     header
         .encode(&mut buf, header_version)
-        .map_err(|e| e.to_string())?;
+        .map_err(RewriteError::wire)?;
     message
         .encode(&mut buf, version)
-        .map_err(|e| e.to_string())?;
-    let size = i32::try_from(buf.len() - 4).map_err(|_| "response too large".to_string())?;
+        .map_err(RewriteError::wire)?;
+    let size = i32::try_from(buf.len() - 4).map_err(|_| RewriteError::TooLarge)?;
     buf[..4].copy_from_slice(&size.to_be_bytes());
     Ok(buf.freeze())
 }
@@ -987,25 +1028,19 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
     }
 }
 
-/// Why a fault cannot be made on a real cluster without the proxy.
-pub const NOT_RUNNING: &str = "on a real cluster faults are made by kprod's proxy, which is not running: start kprod with --proxy (kprod produce --fault starts it itself)";
-
-/// Why the proxy cannot stand in the producer's connections.
-pub const NOT_PLAINTEXT: &str = "kprod's proxy speaks PLAINTEXT only: it cannot read TLS (SSL, SASL_SSL), and its own requests to the cluster (its brokers, a leader move) have no SASL credentials";
-
 impl Injector for Proxy {
     fn inject<'a>(
         &'a self,
         fault: &'a Fault,
         _settings: &'a Settings,
-    ) -> futures::future::BoxFuture<'a, Result<String, String>> {
+    ) -> futures::future::BoxFuture<'a, Result<String, FaultError>> {
         Box::pin(Proxy::inject(self, fault))
     }
 }
 
 /// Whether the producer would speak anything but PLAINTEXT.
 pub fn not_plaintext(settings: &Settings) -> bool {
-    settings
-        .get("security.protocol")
-        .is_some_and(|p| !p.eq_ignore_ascii_case("plaintext"))
+    !settings
+        .security_protocol()
+        .eq_ignore_ascii_case("plaintext")
 }

@@ -127,7 +127,17 @@ pub struct Draft {
 }
 
 use super::serde::Serializer;
-use super::template::Template;
+use super::template::{Template, TemplateError};
+
+/// Why a draft's key or value does not parse as a template.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} template: {source}")]
+pub struct FillerError {
+    /// "key" or "value".
+    pub field: &'static str,
+    #[source]
+    pub source: TemplateError,
+}
 
 /// A draft's key and value as templates, parsed once for a whole burst.
 #[derive(Debug, Clone)]
@@ -138,12 +148,12 @@ pub struct Filler {
 
 impl Draft {
     /// The key and value templates, or why one does not parse.
-    pub fn filler(&self) -> Result<Filler, String> {
-        let parse = |what: &str, b: &Option<Vec<u8>>| {
+    pub fn filler(&self) -> Result<Filler, FillerError> {
+        let parse = |field: &'static str, b: &Option<Vec<u8>>| {
             b.as_deref()
                 .map(Template::parse)
                 .transpose()
-                .map_err(|e| format!("{what} template: {e}"))
+                .map_err(|source| FillerError { field, source })
         };
         Ok(Filler {
             key: parse("key", &self.key)?,

@@ -6,16 +6,18 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use thiserror::Error;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use tokio::sync::watch;
 
 use crate::burst::{self, Flow, State};
-use crate::cluster::{self, Embedded};
-use crate::connection::Connection;
+use crate::cluster::{self, ClusterError, Embedded};
+use crate::connection::{ClientError, Connection};
 use crate::event::{Command, EngineConfig, Event, Level, NewTopic};
-use crate::faults::{Fault, Injector};
+use crate::faults::{Fault, FaultError, Injector, ProxyError};
 use crate::metadata;
 use crate::producer::{self, upper_snake, Counters, Producer};
 use crate::proxy;
@@ -171,7 +173,7 @@ async fn run(
                 servers
             }
             Err(e) => {
-                notice(Level::Error, e);
+                notice(Level::Error, e.to_string());
                 String::new()
             }
         },
@@ -181,12 +183,12 @@ async fn run(
     let mut proxy: Option<Arc<proxy::Proxy>> = None;
     // Why faults cannot be made, when they cannot.
     let mut no_faults = match (&embedded, &config.bootstrap) {
-        (None, None) => "the embedded cluster did not start".to_string(),
-        _ => proxy::NOT_RUNNING.to_string(),
+        (None, None) => FaultError::NoCluster,
+        _ => FaultError::ProxyNotRunning,
     };
     if config.proxy && config.bootstrap.is_some() {
         let started = match proxy::not_plaintext(&config.settings) {
-            true => Err(proxy::NOT_PLAINTEXT.to_string()),
+            true => Err(ProxyError::NotPlaintext),
             false => proxy::Proxy::start(&connection, events.clone()).await,
         };
         match started {
@@ -198,7 +200,7 @@ async fn run(
                         "{e}: the producer goes straight to the cluster, and faults cannot be made"
                     ),
                 );
-                no_faults = format!("kprod's proxy did not start: {e}");
+                no_faults = FaultError::ProxyDidNotStart(e);
             }
         }
     }
@@ -217,7 +219,7 @@ async fn run(
     }
 
     let (settings_tx, settings_rx) = watch::channel(config.settings.clone());
-    let maker: Result<Arc<dyn Injector>, String> = match (&embedded, &proxy) {
+    let maker: Result<Arc<dyn Injector>, FaultError> = match (&embedded, &proxy) {
         (Some(cluster), _) => Ok(cluster.clone()),
         (None, Some(p)) => Ok(p.clone()),
         (None, None) => Err(no_faults),
@@ -235,13 +237,13 @@ async fn run(
             verifier.clone(),
         )?);
         tokio::spawn(producer::watch_fatal(Arc::downgrade(&p)));
-        Ok::<_, String>(p)
+        Ok::<_, ClientError>(p)
     };
     let mut settings = config.settings;
     let mut producer = match build(&settings) {
         Ok(p) => Some(p),
         Err(e) => {
-            notice(Level::Error, e);
+            notice(Level::Error, e.to_string());
             None
         }
     };
@@ -364,7 +366,7 @@ async fn run(
                 if proxy.is_some() && proxy::not_plaintext(&next) {
                     notice(
                         Level::Error,
-                        format!("not applied: {}", proxy::NOT_PLAINTEXT),
+                        format!("not applied: {}", ProxyError::NotPlaintext),
                     );
                     continue;
                 }
@@ -388,7 +390,7 @@ async fn run(
             }
             Command::CreateTopic(topic) => {
                 let outcome = match &embedded {
-                    Some(cluster) => cluster.create(&topic),
+                    Some(cluster) => cluster.create(&topic).map_err(CreateTopicError::Embedded),
                     None => create_topic(&connection, &topic).await,
                 };
                 match outcome {
@@ -620,7 +622,7 @@ fn refresh_topics(
                     let _ = events.send(Event::Notice {
                     level: Level::Error,
                     text: format!(
-                        "cannot read the cluster's topics at {bootstrap}: {why}. Is the broker up and -b right? kprod keeps trying."
+                        "cannot read the cluster's topics at {bootstrap}: {why}. Is the broker up and its address right? kprod keeps trying."
                     ),
                 });
                 }
@@ -629,13 +631,30 @@ fn refresh_topics(
     });
 }
 
+/// Why a topic was not created.
+#[derive(Debug, Clone, Error)]
+pub enum CreateTopicError {
+    #[error(transparent)]
+    Embedded(#[from] ClusterError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("{0}")]
+    Admin(#[source] KafkaError),
+    /// The cluster's answer, under Kafka's name for it.
+    #[error("{} ({code})", upper_snake(&format!("{code:?}")))]
+    Refused { code: RDKafkaErrorCode },
+}
+
 /// Creates a topic on a real cluster with the admin API.
-async fn create_topic(connection: &Connection, topic: &NewTopic) -> Result<(), String> {
+async fn create_topic(connection: &Connection, topic: &NewTopic) -> Result<(), CreateTopicError> {
     use rdkafka::admin::{AdminClient, AdminOptions, NewTopic as AdminTopic, TopicReplication};
-    let admin: AdminClient<rdkafka::client::DefaultClientContext> = connection
-        .admin_config()
-        .create()
-        .map_err(|e| e.to_string())?;
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> =
+        connection.admin_config().create().map_err(|source| {
+            CreateTopicError::Client(ClientError::Create {
+                client: "admin client",
+                source,
+            })
+        })?;
     let min_isr = topic.min_insync_replicas.map(|m| m.to_string());
     let mut new = AdminTopic::new(
         &topic.name,
@@ -651,10 +670,10 @@ async fn create_topic(connection: &Connection, topic: &NewTopic) -> Result<(), S
     let results = admin
         .create_topics([&new], &options)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(CreateTopicError::Admin)?;
     for r in results {
         if let Err((_, code)) = r {
-            return Err(format!("{} ({code})", upper_snake(&format!("{code:?}"))));
+            return Err(CreateTopicError::Refused { code });
         }
     }
     Ok(())
@@ -665,7 +684,7 @@ async fn create_topic(connection: &Connection, topic: &NewTopic) -> Result<(), S
 /// `maker` is what carries them out, or why none can.
 async fn serve_faults(
     mut faults: UnboundedReceiver<Fault>,
-    maker: Result<Arc<dyn Injector>, String>,
+    maker: Result<Arc<dyn Injector>, FaultError>,
     settings: watch::Receiver<Settings>,
     events: UnboundedSender<Event>,
 ) {
@@ -678,8 +697,7 @@ async fn serve_faults(
             Ok(m) => m.inject(&fault, &settings).await,
             Err(why) => Err(why.clone()),
         };
-        let answer = Event::FaultAnswered { made: made.is_ok() };
-        match made {
+        let refused = match made {
             Ok(note) => {
                 notice(Level::Warn, format!("fault: {fault}{note}"));
                 if let Some(caveat) = maker
@@ -689,9 +707,11 @@ async fn serve_faults(
                 {
                     notice(Level::Warn, caveat.into());
                 }
+                None
             }
-            Err(e) => notice(Level::Error, format!("fault not made: {fault}: {e}")),
-        }
-        let _ = events.send(answer);
+            // The front end words it: it knows how to get past it.
+            Err(e) => Some(e),
+        };
+        let _ = events.send(Event::FaultAnswered { fault, refused });
     }
 }

@@ -194,10 +194,10 @@ pub fn parse_jaas(text: &str) -> Result<Login, SecurityError> {
     loop {
         if let Some(after) = rest.strip_prefix(';') {
             if !after.trim().is_empty() {
-                return Err(err(format!(
-                    "only one login is taken, but more follows the first ';': '{}'",
-                    after.trim()
-                )));
+                // What follows may hold a password: it is not repeated.
+                return Err(err(
+                    "only one login is taken, but more follows the first ';'".into(),
+                ));
             }
             break;
         }
@@ -207,7 +207,10 @@ pub fn parse_jaas(text: &str) -> Result<Login, SecurityError> {
         let end = word(rest);
         let key = &rest[..end];
         if key.is_empty() {
-            return Err(err(format!("an option name is needed at '{rest}'")));
+            return Err(err(format!(
+                "an option name is needed after {} option(s)",
+                options.len()
+            )));
         }
         rest = rest[end..].trim_start();
         rest = rest

@@ -2,8 +2,49 @@
 //! put on the wire (big-endian numbers, UTF-8 strings), or why it cannot be.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use base64::Engine as _;
+use thiserror::Error;
+
+/// Why typed text does not fit its serializer.
+#[derive(Debug, Clone, Error)]
+pub enum SerializeError {
+    #[error("the text is not UTF-8")]
+    NotUtf8,
+    #[error("a whole number is needed ({type_name})")]
+    NoNumber { type_name: &'static str },
+    #[error("'{text}' is not a whole number ({type_name})")]
+    NotWhole {
+        text: String,
+        type_name: &'static str,
+    },
+    #[error("{text} is out of range for {type_name} ({min}..{max})")]
+    OutOfRange {
+        text: String,
+        type_name: &'static str,
+        min: i128,
+        max: i128,
+    },
+    #[error("'{0}' is not a number (Double)")]
+    NotDouble(String),
+    #[error("'{0}' is not a hex digit")]
+    NotHex(char),
+    #[error("an odd number of hex digits: every byte needs two")]
+    OddHex,
+    #[error("not base64: {0}")]
+    Base64(#[source] base64::DecodeError),
+    #[error("type the path of a file to send")]
+    NoPath,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("invalid JSON: {0}")]
+    Json(#[source] Arc<serde_json::Error>),
+}
 
 /// How a key or value is turned into bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,11 +109,11 @@ impl Serializer {
     }
 
     /// The bytes for `input`, or the reason it does not fit this type.
-    pub fn serialize(self, input: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+    pub fn serialize(self, input: &[u8]) -> Result<Cow<'_, [u8]>, SerializeError> {
         if self == Serializer::String {
             return Ok(Cow::Borrowed(input));
         }
-        let text = std::str::from_utf8(input).map_err(|_| "the text is not UTF-8".to_string())?;
+        let text = std::str::from_utf8(input).map_err(|_| SerializeError::NotUtf8)?;
         let t = text.trim();
         let owned = |v: Vec<u8>| Ok(Cow::Owned(v));
         match self {
@@ -93,31 +134,32 @@ impl Serializer {
                     .to_vec(),
             ),
             Serializer::Double => {
-                let d: f64 = t
-                    .parse()
-                    .map_err(|_| format!("'{t}' is not a number (Double)"))?;
+                let d: f64 = t.parse().map_err(|_| SerializeError::NotDouble(t.into()))?;
                 owned(d.to_be_bytes().to_vec())
             }
             Serializer::Hex => owned(hex(t)?),
             Serializer::Base64 => base64::engine::general_purpose::STANDARD
                 .decode(t.split_whitespace().collect::<String>())
                 .map(Cow::Owned)
-                .map_err(|e| format!("not base64: {e}")),
+                .map_err(SerializeError::Base64),
             Serializer::File => {
                 if t.is_empty() {
-                    return Err("type the path of a file to send".into());
+                    return Err(SerializeError::NoPath);
                 }
                 std::fs::read(t)
                     .map(Cow::Owned)
-                    .map_err(|e| format!("cannot read {t}: {e}"))
+                    .map_err(|e| SerializeError::Read {
+                        path: t.into(),
+                        source: Arc::new(e),
+                    })
             }
             Serializer::JsonCompact | Serializer::JsonAsTyped => {
-                let value: serde_json::Value =
-                    serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+                let json = |e| SerializeError::Json(Arc::new(e));
+                let value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
                 if self == Serializer::JsonAsTyped {
                     Ok(Cow::Borrowed(input))
                 } else {
-                    owned(serde_json::to_vec(&value).map_err(|e| e.to_string())?)
+                    owned(serde_json::to_vec(&value).map_err(json)?)
                 }
             }
         }
@@ -125,22 +167,26 @@ impl Serializer {
 }
 
 /// A whole number within `min..=max`, as i128 so any overflow is caught here.
-fn int(t: &str, type_name: &str, min: i128, max: i128) -> Result<i128, String> {
+fn int(t: &str, type_name: &'static str, min: i128, max: i128) -> Result<i128, SerializeError> {
     if t.is_empty() {
-        return Err(format!("a whole number is needed ({type_name})"));
+        return Err(SerializeError::NoNumber { type_name });
     }
-    let n: i128 = t
-        .parse()
-        .map_err(|_| format!("'{t}' is not a whole number ({type_name})"))?;
+    let n: i128 = t.parse().map_err(|_| SerializeError::NotWhole {
+        text: t.into(),
+        type_name,
+    })?;
     if n < min || n > max {
-        return Err(format!(
-            "{t} is out of range for {type_name} ({min}..{max})"
-        ));
+        return Err(SerializeError::OutOfRange {
+            text: t.into(),
+            type_name,
+            min,
+            max,
+        });
     }
     Ok(n)
 }
 
-fn hex(t: &str) -> Result<Vec<u8>, String> {
+fn hex(t: &str) -> Result<Vec<u8>, SerializeError> {
     let digits: String = t
         .strip_prefix("0x")
         .unwrap_or(t)
@@ -148,15 +194,16 @@ fn hex(t: &str) -> Result<Vec<u8>, String> {
         .filter(|c| !c.is_whitespace())
         .collect();
     if let Some(c) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!("'{c}' is not a hex digit"));
+        return Err(SerializeError::NotHex(c));
     }
     if digits.len() % 2 == 1 {
-        return Err("an odd number of hex digits: every byte needs two".into());
+        return Err(SerializeError::OddHex);
     }
-    (0..digits.len())
+    // Every pair is two hex digits by now.
+    Ok((0..digits.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap_or_default())
+        .collect())
 }
 
 /// Bytes as spaced hex, at most `max` bytes, with the rest counted.

@@ -8,7 +8,7 @@ use rdkafka::types::RDKafkaConfRes;
 use rdkafka::ClientConfig;
 use thiserror::Error;
 
-use super::partition::{Partitioner, Rules, Strategy, KPROD_PARTITIONERS};
+use super::partition::{Partitioner, Rules, RulesError, Strategy, KPROD_PARTITIONERS};
 
 /// What values a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,9 +221,11 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("value.serializer", "kprod serializes in the composer, not through a Java class"),
     ("interceptor.classes", "Java interceptor classes cannot run inside librdkafka"),
     ("transactional.id", "transactions need begin/commit/abort, which this version of kprod does not offer yet"),
-    ("bootstrap.servers", "give the brokers with -b/--bootstrap-servers"),
-    ("metadata.broker.list", "give the brokers with -b/--bootstrap-servers"),
 ];
+
+/// Properties that name the brokers, which kprod takes from its front end
+/// rather than from the producer's settings.
+const BROKER_LISTS: &[&str] = &["bootstrap.servers", "metadata.broker.list"];
 
 /// Why a setting or a set of settings was refused, worded for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -236,6 +238,10 @@ pub enum SettingError {
     },
     #[error("{name} cannot be honoured: {reason}")]
     Unsupported { name: String, reason: String },
+    /// The brokers are not a producer setting (a front end says how it
+    /// takes them).
+    #[error("{0} cannot be honoured: the brokers are not a producer setting")]
+    Brokers(String),
     #[error("{0}")]
     Conflict(String),
     #[error("'{0}' is not name=value")]
@@ -373,6 +379,9 @@ impl Settings {
             self.values.insert(s.java, v);
             return Ok(());
         }
+        if BROKER_LISTS.contains(&name) {
+            return Err(SettingError::Brokers(name.into()));
+        }
         if let Some((_, reason)) = UNSUPPORTED.iter().find(|(n, _)| *n == name) {
             return Err(SettingError::Unsupported {
                 name: name.into(),
@@ -435,6 +444,33 @@ impl Settings {
     /// request.timeout.ms.
     pub fn request_timeout_ms(&self) -> u32 {
         u32::try_from(self.int("request.timeout.ms")).unwrap_or(30_000)
+    }
+
+    /// delivery.timeout.ms.
+    pub fn delivery_timeout_ms(&self) -> u32 {
+        u32::try_from(self.int("delivery.timeout.ms")).unwrap_or(120_000)
+    }
+
+    /// librdkafka's debug contexts asked for (`debug`), in order.
+    pub fn debug_contexts(&self) -> Vec<&str> {
+        self.get("debug")
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
+    /// Has librdkafka report its statistics this often (a known-good
+    /// librdkafka property, so nothing to refuse).
+    pub fn set_statistics_interval_ms(&mut self, ms: u32) {
+        self.extras
+            .insert("statistics.interval.ms".into(), ms.to_string());
+    }
+
+    /// security.protocol, PLAINTEXT (librdkafka's default) when not given.
+    pub fn security_protocol(&self) -> &str {
+        self.get("security.protocol").unwrap_or("plaintext")
     }
 
     fn int(&self, name: &str) -> i64 {
@@ -549,20 +585,42 @@ impl Settings {
     }
 }
 
+/// Why the partitioner asked for cannot be made: its rule file.
+#[derive(Debug, Clone, Error)]
+pub enum PartitionerError {
+    #[error("partitioner.rules: cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::sync::Arc<std::io::Error>,
+    },
+    #[error("partitioner.rules: {path}: {source}")]
+    Rules {
+        path: String,
+        #[source]
+        source: RulesError,
+    },
+}
+
 impl Settings {
     /// The partitioner these settings ask for; a rule file is read and
     /// checked here, so an error names the file and the line.
-    pub fn partitioner(&self) -> Result<Partitioner, String> {
+    pub fn partitioner(&self) -> Result<Partitioner, PartitionerError> {
         let strategy = match self.get("partitioner").unwrap_or("") {
             "java_default" => Strategy::JavaDefault,
             "round_robin" => Strategy::RoundRobin,
             "uniform_sticky" => Strategy::UniformSticky,
             "rules" => {
                 let path = self.get("partitioner.rules").unwrap_or("");
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("partitioner.rules: cannot read {path}: {e}"))?;
+                let text = std::fs::read_to_string(path).map_err(|e| PartitionerError::Read {
+                    path: path.into(),
+                    source: std::sync::Arc::new(e),
+                })?;
                 Strategy::Rules(
-                    Rules::parse(&text).map_err(|e| format!("partitioner.rules: {path}: {e}"))?,
+                    Rules::parse(&text).map_err(|source| PartitionerError::Rules {
+                        path: path.into(),
+                        source,
+                    })?,
                 )
             }
             _ => Strategy::Librdkafka,

@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use thiserror::Error;
+
 /// What a template is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -33,11 +35,38 @@ pub struct Template(Vec<Part>);
 /// The generators, for help texts and errors.
 pub const GENERATORS: &str = "{seq} {uuid} {now} {now:iso} {int:MIN:MAX} {choice:a|b|c} {str:LEN}";
 
+/// A generator with bad arguments: `generator` is what stood in its braces.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{{{generator}}}: {problem}")]
+pub struct TemplateError {
+    pub generator: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with a generator's arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Problem {
+    #[error("{{now}} or {{now:iso}}")]
+    Now,
+    #[error("{{int:MIN:MAX}}, e.g. {{int:1:100}}")]
+    IntForm,
+    #[error("MIN is above MAX")]
+    MinAboveMax,
+    #[error("MIN and MAX are whole numbers that fit in 64 bits")]
+    IntRange,
+    #[error("{{choice:a|b|c}} needs at least one choice")]
+    NoChoice,
+    #[error("{{str:LEN}}, LEN from 0 to 1000000")]
+    StrLen,
+    #[error("needs arguments: {GENERATORS}")]
+    NoArguments,
+}
+
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 impl Template {
     /// Parses `text`; a generator with bad arguments is an error that names it.
-    pub fn parse(text: &[u8]) -> Result<Template, String> {
+    pub fn parse(text: &[u8]) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut lit = Vec::new();
         let mut i = 0;
@@ -121,7 +150,7 @@ fn push_fmt(out: &mut Vec<u8>, args: std::fmt::Arguments) {
 }
 
 /// The generator `{inner}` names, `None` if it is not one (literal braces).
-fn generator(inner: &[u8]) -> Result<Option<Part>, String> {
+fn generator(inner: &[u8]) -> Result<Option<Part>, TemplateError> {
     let Ok(inner) = std::str::from_utf8(inner) else {
         return Ok(None);
     };
@@ -129,35 +158,40 @@ fn generator(inner: &[u8]) -> Result<Option<Part>, String> {
         Some((n, a)) => (n, Some(a)),
         None => (inner, None),
     };
-    let bad = |why: &str| Err(format!("{{{inner}}}: {why}"));
+    let bad = |problem| {
+        Err(TemplateError {
+            generator: inner.into(),
+            problem,
+        })
+    };
     Ok(Some(match (name, args) {
         ("seq", None) => Part::Seq,
         ("uuid", None) => Part::Uuid,
         ("now", None) => Part::Now,
         ("now", Some("iso")) => Part::NowIso,
-        ("now", Some(_)) => return bad("{now} or {now:iso}"),
+        ("now", Some(_)) => return bad(Problem::Now),
         ("int", Some(a)) => {
             let Some((lo, hi)) = a.split_once(':') else {
-                return bad("{int:MIN:MAX}, e.g. {int:1:100}");
+                return bad(Problem::IntForm);
             };
             match (lo.trim().parse::<i64>(), hi.trim().parse::<i64>()) {
                 (Ok(lo), Ok(hi)) if lo <= hi => Part::Int(lo, hi),
-                (Ok(_), Ok(_)) => return bad("MIN is above MAX"),
-                _ => return bad("MIN and MAX are whole numbers that fit in 64 bits"),
+                (Ok(_), Ok(_)) => return bad(Problem::MinAboveMax),
+                _ => return bad(Problem::IntRange),
             }
         }
         ("choice", Some(a)) => {
             let c: Vec<Vec<u8>> = a.split('|').map(|s| s.as_bytes().to_vec()).collect();
             if a.is_empty() {
-                return bad("{choice:a|b|c} needs at least one choice");
+                return bad(Problem::NoChoice);
             }
             Part::Choice(c)
         }
         ("str", Some(a)) => match a.trim().parse::<usize>() {
             Ok(n) if n <= 1_000_000 => Part::Str(n),
-            _ => return bad("{str:LEN}, LEN from 0 to 1000000"),
+            _ => return bad(Problem::StrLen),
         },
-        ("int" | "choice" | "str", None) => return bad(&format!("needs arguments: {GENERATORS}")),
+        ("int" | "choice" | "str", None) => return bad(Problem::NoArguments),
         _ => return Ok(None),
     }))
 }
@@ -216,7 +250,7 @@ mod tests {
             ("{int}", "needs arguments"),
             ("{now:unix}", "{now} or {now:iso}"),
         ] {
-            let err = Template::parse(t.as_bytes()).unwrap_err();
+            let err = Template::parse(t.as_bytes()).unwrap_err().to_string();
             assert!(err.contains(want), "{t}: {err}");
         }
     }

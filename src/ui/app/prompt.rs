@@ -7,6 +7,7 @@ use crate::engine::faults;
 use crate::engine::pace::burst_size;
 use crate::engine::settings::Settings;
 use crate::engine::NewTopic;
+use crate::words;
 
 /// Whether a prompt's text can be accepted, and if not, why.
 pub fn check_prompt(
@@ -16,18 +17,20 @@ pub fn check_prompt(
     brokers: usize,
 ) -> Result<(), String> {
     match ask {
-        Ask::BurstCount => burst_size(text).map(|_| ()),
+        Ask::BurstCount => burst_size(text).map(|_| ()).map_err(words::error),
         Ask::SettingValue(name) => {
             let mut trial = pending.clone();
-            trial.set(name, text).map_err(|e| e.to_string())
+            trial.set(name, text).map_err(words::error)
         }
         Ask::NewTopic => new_topic(text, brokers).map(|_| ()),
         Ask::Property => {
             let mut trial = pending.clone();
-            trial.set_pair(text).map_err(|e| e.to_string())
+            trial.set_pair(text).map_err(words::error)
         }
-        Ask::Compare => compare::parse(pending, text).map(|_| ()),
-        Ask::Fault => faults::parse(text).map(|_| ()),
+        Ask::Compare => compare::parse(pending, text)
+            .map(|_| ())
+            .map_err(words::error),
+        Ask::Fault => faults::parse(text).map(|_| ()).map_err(words::error),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::engine::stats;
 use crate::engine::{Command, Event, Level};
 use crate::ui::action::Action;
 use crate::ui::keymap;
+use crate::words;
 
 pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
     // Time never runs back, whatever a caller passes.
@@ -558,15 +559,22 @@ impl App {
             Event::Compared { index, of, outcome } => {
                 if let Some(c) = &mut self.compare {
                     if c.outcomes.len() == index {
-                        c.outcomes.push(outcome);
+                        c.outcomes.push(outcome.map_err(words::error));
                     }
                 }
                 if index + 1 == of {
                     self.note(Level::Info, "comparison done (v shows it again)".into());
                 }
             }
+            Event::FaultAnswered {
+                fault,
+                refused: Some(e),
+            } => self.note(
+                Level::Error,
+                format!("fault not made: {fault}: {}", words::error(e)),
+            ),
             // Its notices told the user.
-            Event::FaultAnswered { .. } => {}
+            Event::FaultAnswered { refused: None, .. } => {}
             // The engine has stopped, asked to by a quit or by a signal:
             // the console has nothing left to show.
             Event::ShutdownComplete { .. } => self.quit = true,
@@ -774,7 +782,10 @@ impl App {
                 let Ok((count, rate)) = burst_size(text) else {
                     return Vec::new();
                 };
-                match self.draft().and_then(|d| d.filler().map(|_| d)) {
+                match self
+                    .draft()
+                    .and_then(|d| d.filler().map(|_| d).map_err(words::error))
+                {
                     Ok(draft) => {
                         self.flow = Some(Flow::new(count, rate, self.totals, self.now));
                         return vec![Command::Burst { draft, count, rate }];
@@ -796,7 +807,10 @@ impl App {
                     return vec![Command::Fault(fault)];
                 }
             }
-            Ask::Compare => match (compare::parse(&self.pending, text), self.draft()) {
+            Ask::Compare => match (
+                compare::parse(&self.pending, text).map_err(words::error),
+                self.draft(),
+            ) {
                 (Ok(plan), Ok(draft)) => {
                     self.compare = Some(Comparison {
                         count: plan.count,

@@ -11,7 +11,6 @@ use ratatui::widgets::{
 use ratatui::Frame;
 
 use super::chart::bytes;
-use crate::engine::cluster::EMBEDDED_NO_ISR;
 use crate::engine::compare::Outcome;
 use crate::engine::partition::RULES_SYNTAX;
 use crate::engine::Level;
@@ -248,7 +247,7 @@ fn topics(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &The
     lines.push(Line::from(Span::styled(brokers, theme.muted())));
     if app.connection.as_ref().is_some_and(|c| c.embedded) {
         lines.push(Line::from(Span::styled(
-            EMBEDDED_NO_ISR,
+            crate::words::no_isr(),
             theme.level(Level::Warn),
         )));
     }
