@@ -139,14 +139,21 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, PlanError> {
                 settings.set_pair(pair)?;
             }
         }
+        // The side as the user wrote it, a secret's value masked: it is
+        // shown in the table and in errors.
+        let label = side
+            .split_whitespace()
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) => format!("{name}={}", crate::settings::shown(name, value)),
+                None => pair.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         settings.check().map_err(|source| PlanError::Conflict {
-            side: side.into(),
+            side: label.clone(),
             source,
         })?;
-        variants.push(Variant {
-            label: side.to_string(),
-            settings,
-        });
+        variants.push(Variant { label, settings });
     }
     if variants.len() < 2 {
         return Err(PlanError::TooFewSides);
@@ -161,6 +168,12 @@ pub fn parse(base: &Settings, text: &str) -> Result<Plan, PlanError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_in_a_side_is_masked_in_its_label() {
+        let plan = parse(&Settings::default(), "10 sasl.password=hunter2 vs current").unwrap();
+        assert_eq!(plan.variants[0].label, "sasl.password=********");
+    }
 
     #[test]
     fn parses_sides_and_refuses_what_cannot_run() {

@@ -391,8 +391,19 @@ impl Producer {
             .map(|(code, reason)| (upper_snake(&format!("{code:?}")), reason))
     }
 
+    /// What librdkafka still holds: records, their reports not yet served,
+    /// and its own requests (metadata, producer id). Nothing is done until
+    /// it is 0.
     pub fn in_flight(&self) -> i32 {
         self.inner.in_flight_count()
+    }
+
+    /// Records handed over whose fate is not yet known: what a person asks
+    /// about when told "waiting for N in flight".
+    pub fn records_in_flight(&self) -> u64 {
+        let c = &self.inner.context().counters;
+        let settled = c.acked.load(Ordering::Relaxed) + c.failed.load(Ordering::Relaxed);
+        c.sent.load(Ordering::Relaxed).saturating_sub(settled)
     }
 
     /// Fails every record not yet delivered: queued ones and those whose

@@ -515,7 +515,7 @@ async fn finish(
 /// Waits until every record in flight was delivered or reported failed;
 /// delivery.timeout.ms bounds how long that takes.
 async fn drain(producer: &Producer, events: &UnboundedSender<Event>) {
-    let waiting = producer.in_flight();
+    let waiting = producer.records_in_flight();
     if waiting > 0 {
         let _ = events.send(Event::Notice {
             level: Level::Info,
@@ -558,7 +558,7 @@ async fn closing(rx: &mut tokio::sync::watch::Receiver<Option<Duration>>) -> Dur
 /// Gives the records in flight `timeout` to be delivered, then fails the
 /// rest and waits for their reports, which librdkafka gives at once.
 async fn close(producer: &Producer, timeout: Duration, events: &UnboundedSender<Event>) {
-    let waiting = producer.in_flight();
+    let waiting = producer.records_in_flight();
     if waiting > 0 {
         let _ = events.send(Event::Notice {
             level: Level::Info,
