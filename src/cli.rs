@@ -184,6 +184,9 @@ impl Common {
                 })?;
         }
         settings.check().map_err(words::error)?;
+        // Stores are read now, so a wrong path or password stops kprod
+        // before it connects.
+        settings.translated().map_err(words::error)?;
         // A rule file is read now, so a bad one stops kprod before it starts.
         settings.partitioner().map_err(words::error)?;
         crate::engine::topic::validate(&self.topic)

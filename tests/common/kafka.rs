@@ -149,3 +149,63 @@ impl Drop for Cluster {
         }
     }
 }
+
+/// The secured broker of scripts/kafka.sh start-secure: its listeners,
+/// files and credentials (secure.env), and its client.properties files.
+pub struct Secure {
+    pub dir: PathBuf,
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+impl Secure {
+    /// The one secured broker this test binary shares, started once.
+    pub fn shared(test: &str) -> Option<&'static Secure> {
+        static SHARED: OnceLock<Option<Secure>> = OnceLock::new();
+        if !can_run(test) {
+            return None;
+        }
+        if Command::new("openssl").arg("version").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: openssl is needed in CI"
+            );
+            eprintln!("SKIPPED {test}: openssl is not installed");
+            return None;
+        }
+        SHARED
+            .get_or_init(|| {
+                let dir =
+                    std::env::temp_dir().join(format!("kprod-secure-kafka-{}", std::process::id()));
+                let out = Command::new("bash")
+                    .arg(script())
+                    .args(["start-secure", dir.to_str().unwrap()])
+                    .env("KAFKA_SH_OWNER_PID", std::process::id().to_string())
+                    .output()
+                    .expect("bash runs");
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                assert!(
+                    out.status.success(),
+                    "{text}{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let env = text
+                    .lines()
+                    .filter_map(|l| l.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                Some(Secure { dir, env })
+            })
+            .as_ref()
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.env
+            .get(key)
+            .unwrap_or_else(|| panic!("secure.env has no {key}"))
+    }
+
+    /// A Java client.properties kafka.sh wrote, as a user would have it.
+    pub fn properties(&self, kind: &str) -> PathBuf {
+        self.dir.join(format!("client-{kind}.properties"))
+    }
+}

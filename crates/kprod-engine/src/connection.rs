@@ -15,6 +15,8 @@ pub enum ClientError {
     #[error(transparent)]
     Partitioner(#[from] PartitionerError),
     /// librdkafka refused the configuration; `client` is which one.
+    #[error(transparent)]
+    Security(#[from] crate::security::SecurityError),
     #[error("cannot create the {client}: {source}")]
     Create {
         client: &'static str,
@@ -69,9 +71,9 @@ impl Connection {
         Connection {
             bootstrap: bootstrap.to_string(),
             properties: settings
-                .extras()
+                .librdkafka_extras()
+                .into_iter()
                 .filter(|(k, _)| is_connection_property(k))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             settings: settings.clone(),
         }

@@ -16,6 +16,7 @@ use crate::partition::RulesError;
 use crate::producer::SerializationError;
 use crate::record::{FillerError, HeaderError};
 use crate::run::CreateTopicError;
+use crate::security::SecurityError;
 use crate::serde::SerializeError;
 use crate::settings::{PartitionerError, SettingError};
 use crate::template::TemplateError;
@@ -26,6 +27,8 @@ use crate::topic::TopicError;
 pub enum Error {
     #[error(transparent)]
     Setting(#[from] SettingError),
+    #[error(transparent)]
+    Security(#[from] SecurityError),
     #[error(transparent)]
     Partitioner(#[from] PartitionerError),
     #[error(transparent)]

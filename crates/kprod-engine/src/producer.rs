@@ -145,9 +145,30 @@ impl ClientContext for Ctx {
         }
         let _ = self.events.send(Event::Notice {
             level: Level::Error,
-            text: format!("{name}: {reason}"),
+            text: format!("{name}: {reason}{}", what_to_check(&error, reason)),
         });
     }
+}
+
+/// For the failures a secured cluster gives first, what to look at: the
+/// reason librdkafka gives names the symptom, not the setting.
+fn what_to_check(error: &KafkaError, reason: &str) -> &'static str {
+    let code = error.rdkafka_error_code();
+    if code == Some(RDKafkaErrorCode::Authentication) {
+        return " (check the user and password: sasl.username/sasl.password or sasl.jaas.config, and sasl.mechanism)";
+    }
+    if reason.contains("certificate verify failed") {
+        return " (the broker's certificate is not trusted: check ssl.truststore.location or ssl.ca.location)";
+    }
+    if reason.contains("alert bad certificate") || reason.contains("alert certificate required") {
+        return " (the broker refused kprod's certificate: check ssl.keystore.location, or ssl.certificate.location and ssl.key.location)";
+    }
+    if reason.contains("Disconnected while requesting ApiVersion")
+        || reason.contains("wrong version number")
+    {
+        return " (does security.protocol match the listener? TLS against a plaintext port, or the other way round, looks like this)";
+    }
+    ""
 }
 
 impl ProducerContext for Ctx {
@@ -321,6 +342,9 @@ impl Producer {
             alarm: Arc::default(),
         };
         let partitioner = settings.partitioner()?;
+        // A store that cannot be read or opened is said so, before librdkafka
+        // would say only that Java stores are not supported.
+        settings.translated()?;
         let mut config = connection.producer_config();
         // librdkafka's `msg` and `protocol` debug lines are where batches
         // and requests are told.

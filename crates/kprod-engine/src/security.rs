@@ -60,6 +60,23 @@ const NOTED: &[(&str, &str)] = &[
     ),
 ];
 
+/// What a Java security setting becomes in librdkafka, as the settings
+/// pane tells it.
+pub fn becomes(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "sasl.jaas.config" => "sasl.username + sasl.password (Plain, Scram login), or sasl.oauthbearer.method=oidc + client.id + client.secret + scope (OAuthBearer login)",
+        "ssl.truststore.location" | "ssl.truststore.password" | "ssl.truststore.type" => "ssl.ca.pem, the certificates read from a PKCS12 truststore; ssl.ca.location for a PEM one",
+        "ssl.truststore.certificates" => "ssl.ca.pem",
+        "ssl.keystore.location" | "ssl.keystore.password" | "ssl.keystore.type" => "ssl.keystore.location + ssl.keystore.password (PKCS12); ssl.certificate.location + ssl.key.location (PEM)",
+        "ssl.keystore.key" => "ssl.key.pem",
+        "ssl.keystore.certificate.chain" => "ssl.certificate.pem",
+        "ssl.key.password" => "ssl.key.password (for a PEM key)",
+        "ssl.endpoint.identification.algorithm" => "ssl.endpoint.identification.algorithm (https, or none for an empty value)",
+        "sasl.login.callback.handler.class" => "librdkafka's own OIDC token fetch (sasl.oauthbearer.method=oidc)",
+        other => return NOTED.iter().find(|(n, _)| *n == other).map(|(_, why)| *why),
+    })
+}
+
 /// Whether `name` is a Java security setting kprod takes and translates.
 pub fn is_java_name(name: &str) -> bool {
     JAVA_NAMES.contains(&name) || NOTED.iter().any(|(n, _)| *n == name)
@@ -114,9 +131,9 @@ pub struct Mapped {
     pub from: &'static str,
     pub to: &'static str,
     pub value: String,
-    /// What the settings pane shows instead of the value: a mask for a
-    /// secret, a summary for a PEM of many lines.
-    pub shown: String,
+    /// What is shown instead of the value: a summary for a PEM of many
+    /// lines; None for a secret, which is masked.
+    pub shown: Option<String>,
 }
 
 /// What a set of Java security settings becomes.
@@ -129,7 +146,7 @@ pub struct Translation {
 }
 
 impl Translation {
-    fn put(&mut self, from: &'static str, to: &'static str, value: String, shown: String) {
+    fn put(&mut self, from: &'static str, to: &'static str, value: String, shown: Option<String>) {
         self.properties.push(Mapped {
             from,
             to,
@@ -139,11 +156,11 @@ impl Translation {
     }
 
     fn secret(&mut self, from: &'static str, to: &'static str, value: String) {
-        self.put(from, to, value, crate::settings::MASK.to_string());
+        self.put(from, to, value, None);
     }
 
     fn plain(&mut self, from: &'static str, to: &'static str, value: &str) {
-        self.put(from, to, value.to_string(), value.to_string());
+        self.put(from, to, value.to_string(), Some(value.to_string()));
     }
 }
 
@@ -298,6 +315,23 @@ fn read_store(name: &'static str, path: &str) -> Result<Vec<u8>, SecurityError> 
     std::fs::read(Path::new(path)).map_err(|e| unreadable(e.to_string()))
 }
 
+/// What can be checked of one Java security setting without reading a
+/// file: the JAAS login's syntax and module, the host-name check's value.
+/// Stores are read when a client is made (`translate`).
+pub fn check_value(name: &str, value: &str) -> Result<(), SecurityError> {
+    let value = value.trim();
+    match name {
+        "sasl.jaas.config"
+        | "sasl.login.callback.handler.class"
+        | "ssl.endpoint.identification.algorithm"
+            if !value.is_empty() || name == "ssl.endpoint.identification.algorithm" =>
+        {
+            translate([(name, value)]).map(drop)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Translates the Java security settings among `settings` (name, value);
 /// other settings are left alone.
 pub fn translate<'a>(
@@ -380,7 +414,7 @@ pub fn translate<'a>(
             "ssl.truststore.certificates",
             "ssl.ca.pem",
             pem.to_string(),
-            format!("({count} certificate(s) given inline)"),
+            Some(format!("({count} certificate(s) given inline)")),
         );
     } else if let Some(path) = get("ssl.truststore.location") {
         let name = "ssl.truststore.location";
@@ -413,7 +447,7 @@ pub fn translate<'a>(
                     "ssl.truststore.location + ssl.truststore.password",
                     "ssl.ca.pem",
                     pem,
-                    format!("({count} certificate(s) read from {path})"),
+                    Some(format!("({count} certificate(s) read from {path})")),
                 );
             }
             None => {
@@ -437,7 +471,7 @@ pub fn translate<'a>(
             "ssl.keystore.certificate.chain",
             "ssl.certificate.pem",
             chain.to_string(),
-            format!("({count} certificate(s) given inline)"),
+            Some(format!("({count} certificate(s) given inline)")),
         );
         if let Some(p) = key_password {
             out.secret("ssl.key.password", "ssl.key.password", p.to_string());
@@ -617,8 +651,12 @@ mod tests {
         .unwrap();
         assert_eq!(value(&t, "sasl.username"), Some("alice"));
         assert_eq!(value(&t, "sasl.password"), Some("s3cret"));
-        let shown: Vec<_> = t.properties.iter().map(|m| m.shown.as_str()).collect();
-        assert!(!shown.contains(&"s3cret"), "{shown:?}");
+        let password = t
+            .properties
+            .iter()
+            .find(|m| m.to == "sasl.password")
+            .unwrap();
+        assert_eq!(password.shown, None, "a secret is masked");
         let e = translate([(
             "sasl.jaas.config",
             "a.ScramLoginModule required username=\"x\";",

@@ -244,6 +244,8 @@ pub enum SettingError {
     Brokers(String),
     #[error("{0}")]
     Conflict(String),
+    #[error(transparent)]
+    Security(#[from] crate::security::SecurityError),
     #[error("'{0}' is not name=value")]
     Syntax(String),
     #[error("'{0}' is no setting: neither a Java producer setting kprod knows nor a librdkafka property")]
@@ -390,6 +392,13 @@ impl Settings {
         }
         if name.is_empty() {
             return Err(SettingError::Syntax(format!("={value}")));
+        }
+        // A Java security setting librdkafka would refuse as it stands: kept
+        // under its Java name, and translated when a client is made.
+        if crate::security::is_java_name(name) {
+            crate::security::check_value(name, value)?;
+            self.extras.insert(name.into(), value.trim().into());
+            return Ok(());
         }
         // librdkafka knows its own properties and their ranges: ask it.
         let mut probe = ClientConfig::new();
@@ -558,10 +567,45 @@ impl Settings {
                 cfg.set(*name, &value);
             }
         }
-        for (k, v) in &self.extras {
+        for (k, v) in self.librdkafka_extras() {
             cfg.set(k, v);
         }
         cfg
+    }
+
+    /// The Java security settings given (sasl.jaas.config, truststores,
+    /// keystores...) as the librdkafka properties that do the same; reads
+    /// the stores named.
+    pub fn translated(
+        &self,
+    ) -> Result<crate::security::Translation, crate::security::SecurityError> {
+        crate::security::translate(self.extras())
+    }
+
+    /// The extra properties as librdkafka takes them: as given, with the
+    /// Java security settings translated. A translation that fails here
+    /// (a store gone since it was checked) passes the Java names on, which
+    /// librdkafka refuses by name, rather than connecting without them.
+    pub fn librdkafka_extras(&self) -> Vec<(String, String)> {
+        let java = |k: &str| crate::security::is_java_name(k);
+        match self.translated() {
+            Ok(t) => self
+                .extras
+                .iter()
+                .filter(|(k, _)| !java(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .chain(
+                    t.properties
+                        .into_iter()
+                        .map(|m| (m.to.to_string(), m.value)),
+                )
+                .collect(),
+            Err(_) => self
+                .extras
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
     }
 
     /// partitioner.rules: the rule file, when one is named.

@@ -108,10 +108,16 @@ fn footer_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
                 )));
                 lines.push(Line::from(Span::styled(s.help, theme.text())));
             }
-            None => lines.push(Line::from(Span::styled(
-                format!("{name}: a librdkafka property set as given"),
-                theme.text(),
-            ))),
+            None => match crate::engine::security::becomes(name) {
+                Some(to) => lines.push(Line::from(Span::styled(
+                    format!("{name} (Java) becomes {to}"),
+                    theme.text(),
+                ))),
+                None => lines.push(Line::from(Span::styled(
+                    format!("{name}: a librdkafka property set as given"),
+                    theme.text(),
+                ))),
+            },
         }
     }
     lines

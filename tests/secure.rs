@@ -1,0 +1,135 @@
+//! kprod on a secured Apache Kafka (scripts/kafka.sh start-secure): SASL_SSL
+//! with SCRAM-SHA-512, SSL with a client certificate and SASL_PLAINTEXT with
+//! PLAIN, each from a Java client.properties used unchanged, each verified
+//! by reading back through the same secured listener; and the failures a
+//! user meets first, a wrong password and an untrusted certificate, said
+//! plainly with a non-zero exit.
+
+mod common;
+
+use common::kafka::Secure;
+
+/// kprod produce's exit code, and everything it printed (events and stderr).
+fn produce(args: &[&str]) -> (i32, String) {
+    let (code, events, stderr) = common::produce(args, "");
+    let mut out: String = events.iter().map(|e| format!("{e}\n")).collect();
+    out.push_str(&stderr);
+    (code, out)
+}
+
+/// One JSON event of kprod produce's output, by name.
+fn event(out: &str, name: &str) -> Option<serde_json::Value> {
+    out.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["name"] == name)
+}
+
+fn produces_and_verifies(kind: &str, listener: &str, topic: &str) {
+    let Some(s) = Secure::shared(kind) else {
+        return;
+    };
+    let config = s.properties(kind);
+    let (code, out) = produce(&[
+        "-b",
+        s.get(listener),
+        "-t",
+        topic,
+        "--producer.config",
+        config.to_str().unwrap(),
+        "--count",
+        "50",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let summary = event(&out, "verification_summary").expect("verified");
+    assert_eq!(summary["acked"], 50, "{out}");
+    assert_eq!(
+        summary["read_back"], 50,
+        "read back through {listener}: {out}"
+    );
+    assert_eq!(summary["missing"], 0, "{out}");
+    // Secrets from the file are never printed.
+    for secret in [s.get("PASSWORD"), s.get("STORE_PASSWORD")] {
+        assert!(!out.contains(secret), "a secret in the output: {out}");
+    }
+}
+
+#[test]
+fn sasl_ssl_with_scram_from_a_java_client_properties() {
+    produces_and_verifies("sasl-ssl-scram", "SASL_SSL", "secure-scram");
+}
+
+#[test]
+fn ssl_with_a_client_certificate_from_a_java_client_properties() {
+    produces_and_verifies("ssl", "SSL", "secure-ssl");
+}
+
+#[test]
+fn sasl_plaintext_with_plain_from_a_java_client_properties() {
+    produces_and_verifies("sasl-plaintext-plain", "SASL_PLAINTEXT", "secure-plain");
+}
+
+/// Runs kprod produce with `config`'s settings altered by `edit`, and
+/// returns its exit code and output.
+fn with_edited(
+    s: &Secure,
+    kind: &str,
+    listener: &str,
+    edit: impl Fn(&str) -> String,
+) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(s.properties(kind)).unwrap();
+    let path = dir.path().join("client.properties");
+    std::fs::write(&path, edit(&text)).unwrap();
+    produce(&[
+        "-b",
+        s.get(listener),
+        "--producer.config",
+        path.to_str().unwrap(),
+        "--count",
+        "1",
+        "-X",
+        "delivery.timeout.ms=15000",
+        "-X",
+        "request.timeout.ms=5000",
+    ])
+}
+
+#[test]
+fn a_wrong_password_is_said_plainly_and_exits_non_zero() {
+    let Some(s) = Secure::shared("wrong password") else {
+        return;
+    };
+    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", |t| {
+        t.replace(s.get("PASSWORD"), "not-the-password")
+    });
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("Authentication failed"),
+        "the broker's reason: {out}"
+    );
+    assert!(!out.contains("not-the-password"), "{out}");
+}
+
+#[test]
+fn an_untrusted_broker_certificate_is_said_plainly_and_exits_non_zero() {
+    let Some(s) = Secure::shared("untrusted certificate") else {
+        return;
+    };
+    // Trust a CA the broker's certificate was not signed by.
+    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("ssl.truststore."))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            + &format!(
+                "ssl.truststore.location={}\nssl.truststore.type=PEM\n",
+                s.get("OTHER_CA")
+            )
+    });
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("certificate verify failed"),
+        "OpenSSL's reason: {out}"
+    );
+}
