@@ -1095,3 +1095,161 @@ async fn the_console_through_the_proxy_shows_lost_acks_retried_and_no_duplicate_
         "the proxy says when it strikes"
     );
 }
+
+/// One request on a raw connection and its response, for the test below.
+async fn call<Q, A>(conn: &mut tokio::net::TcpStream, api: i16, version: i16, request: &Q) -> A
+where
+    Q: kafka_protocol::protocol::Encodable,
+    A: kafka_protocol::protocol::Decodable,
+{
+    use bytes::{BufMut, BytesMut};
+    use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
+    use kafka_protocol::protocol::{Decodable, Encodable};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let key = ApiKey::try_from(api).unwrap();
+    let mut buf = BytesMut::new();
+    buf.put_i32(0);
+    RequestHeader::default()
+        .with_request_api_key(api)
+        .with_request_api_version(version)
+        .with_correlation_id(1)
+        .encode(&mut buf, key.request_header_version(version))
+        .unwrap();
+    request.encode(&mut buf, version).unwrap();
+    let size = (buf.len() - 4) as i32;
+    buf[..4].copy_from_slice(&size.to_be_bytes());
+    conn.write_all(&buf).await.unwrap();
+    let size = conn.read_i32().await.unwrap();
+    let mut body = vec![0u8; size as usize];
+    conn.read_exact(&mut body).await.unwrap();
+    let mut body = bytes::Bytes::from(body);
+    ResponseHeader::decode(&mut body, key.response_header_version(version)).unwrap();
+    A::decode(&mut body, version).unwrap()
+}
+
+/// `lose-acks` loses acks, not refusals: a broker's NOT_LEADER_OR_FOLLOWER
+/// reaches the producer, and the connection goes on. Dropping a refusal let
+/// the producer send past it, the broker append the partition's next batch
+/// first, and the refused batch fail for good with OUT_OF_ORDER_SEQUENCE_NUMBER
+/// (docs/lost-acks.md). The ack the leader then sends is the one lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn through_the_proxy_lose_acks_passes_a_refusal_and_drops_the_next_ack() {
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+    use kafka_protocol::messages::{
+        metadata_request::MetadataRequestTopic, MetadataRequest, MetadataResponse, ProduceRequest,
+        ProduceResponse, TopicName,
+    };
+    use kafka_protocol::protocol::StrBytes;
+    use kafka_protocol::records::{
+        Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+    };
+    use kprod::engine::connection::Connection;
+    use kprod::engine::{faults, proxy::Proxy};
+
+    let Some(cluster) = Cluster::shared("lose_acks_refusal") else {
+        return;
+    };
+    let name = "kprod-lose-acks-refusal";
+    create_via_engine(&cluster.bootstrap, name, 1).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let proxy = Proxy::start(
+        &Connection::new(&cluster.bootstrap, &Settings::default()),
+        tx,
+    )
+    .await
+    .unwrap();
+    proxy
+        .inject(&faults::parse("lose-acks 1").unwrap())
+        .await
+        .unwrap();
+    let topic = TopicName(StrBytes::from_static_str(name));
+    // Where the proxy says each broker is, and who leads the partition.
+    let mut conn = tokio::net::TcpStream::connect(proxy.bootstrap_servers())
+        .await
+        .unwrap();
+    let md: MetadataResponse = call(
+        &mut conn,
+        3,
+        12,
+        &MetadataRequest::default().with_topics(Some(vec![
+            MetadataRequestTopic::default().with_name(Some(topic.clone()))
+        ])),
+    )
+    .await;
+    let leader = md.topics[0].partitions[0].leader_id.0;
+    let at = |id: i32| {
+        let b = md.brokers.iter().find(|b| b.node_id.0 == id).unwrap();
+        format!("{}:{}", b.host.as_str(), b.port)
+    };
+    let follower = md
+        .brokers
+        .iter()
+        .map(|b| b.node_id.0)
+        .find(|id| *id != leader)
+        .unwrap();
+    let record = Record {
+        transactional: false,
+        control: false,
+        delete_horizon: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence: -1,
+        timestamp: 0,
+        key: None,
+        value: Some(bytes::Bytes::from_static(b"one record")),
+        headers: Default::default(),
+    };
+    let mut records = bytes::BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: Compression::None,
+    };
+    RecordBatchEncoder::encode(&mut records, [&record], &options).unwrap();
+    let produce = ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(10_000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(topic.clone())
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(records.freeze()))])]);
+    // Twice to a broker that does not lead the partition: both refusals
+    // arrive, so the connection did not stall behind the first.
+    let mut conn = tokio::net::TcpStream::connect(at(follower)).await.unwrap();
+    for _ in 0..2 {
+        let answer = tokio::time::timeout(
+            Duration::from_secs(30),
+            call::<_, ProduceResponse>(&mut conn, 0, 9, &produce),
+        )
+        .await
+        .expect("the refusal reaches the client: a refusal is not a lost ack");
+        let code = answer.responses[0].partition_responses[0].error_code;
+        assert_eq!(code, 6, "NOT_LEADER_OR_FOLLOWER from broker {follower}");
+    }
+    // The leader appends, and its ack is the one lost.
+    let mut conn = tokio::net::TcpStream::connect(at(leader)).await.unwrap();
+    let stalled = tokio::spawn(async move {
+        let _: ProduceResponse = call(&mut conn, 0, 9, &produce).await;
+    });
+    let said = common::events_until(
+        &mut rx,
+        |e| matches!(e, Event::Notice { text, .. } if text.contains("appended a produce request")),
+    )
+    .await;
+    let Some(Event::Notice { text, .. }) = said.last() else {
+        panic!("no notice")
+    };
+    assert!(
+        text.starts_with(&format!(
+            "proxy: broker {leader} appended a produce request ({name}-0)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("its response will be dropped"), "{text}");
+    stalled.abort();
+    let stored = read_all(&cluster.bootstrap, name);
+    assert_eq!(stored.len(), 1, "written once, by the leader only");
+}

@@ -98,8 +98,8 @@ struct Node {
 /// Faults that wait for produce requests.
 #[derive(Default)]
 struct Plan {
-    /// Forward this many produce requests to each broker and drop their
-    /// responses, by broker id.
+    /// Drop this many acks from each broker, by broker id: responses to
+    /// produce requests the broker appended in full.
     lose: HashMap<i32, u32>,
     /// Answer this many produce requests with `fail_code` instead of
     /// forwarding them.
@@ -111,8 +111,6 @@ struct Plan {
 struct Pending {
     api: ApiKey,
     version: i16,
-    /// The response is lost, and the connection stalls behind it.
-    lose: bool,
 }
 
 impl Proxy {
@@ -222,7 +220,7 @@ impl Proxy {
                 for id in ids {
                     plan.lose.insert(id, *count);
                 }
-                Ok(" (kprod's proxy forwards each request and drops the broker's response)".into())
+                Ok(" (kprod's proxy drops the broker's answer to each of the next produce requests it appends; refusals, such as NOT_LEADER_OR_FOLLOWER, still reach the producer)".into())
             }
             Fault::Fail { count, error } => {
                 let mut plan = lock(&self.shared.plan);
@@ -526,15 +524,8 @@ impl Shared {
         lock(&self.nodes).get(&id).cloned()
     }
 
-    /// What to do with a request, and what its response needs; `may_lose`
-    /// is false on a connection that has lost an ack already, since nothing
-    /// after that one reaches the producer anyway.
-    fn on_request(
-        &self,
-        node: Option<i32>,
-        frame: &Bytes,
-        may_lose: bool,
-    ) -> (Option<(i32, Pending)>, Then) {
+    /// What to do with a request, and what its response needs.
+    fn on_request(&self, node: Option<i32>, frame: &Bytes) -> (Option<(i32, Pending)>, Then) {
         let mut body = frame.slice(4..);
         let Some(header) = request_header(&mut body) else {
             return (None, Then::Forward);
@@ -544,9 +535,9 @@ impl Shared {
         };
         let version = header.request_api_version;
         let corr = header.correlation_id;
-        let pending = |lose| Some((corr, Pending { api, version, lose }));
+        let pending = Some((corr, Pending { api, version }));
         if api != ApiKey::Produce {
-            return (pending(false), Then::Forward);
+            return (pending, Then::Forward);
         }
         let Ok(request) = ProduceRequest::decode(&mut body, version) else {
             self.notice(
@@ -555,7 +546,7 @@ impl Shared {
                     "proxy: cannot read a produce request (v{version}); passed on without faults"
                 ),
             );
-            return (pending(false), Then::Forward);
+            return (pending, Then::Forward);
         };
         let at = broker_name(node);
         let parts = partitions(&request);
@@ -580,20 +571,57 @@ impl Shared {
         if request.acks == 0 {
             return (None, Then::Forward);
         }
-        let lose = node
-            .filter(|_| may_lose)
-            .and_then(|id| plan.lose.get_mut(&id))
-            .filter(|n| **n > 0);
-        if let Some(left) = lose {
-            *left -= 1;
-            drop(plan);
-            self.notice(
-                Level::Warn,
-                format!("proxy: a produce request to {at} ({parts}) goes through and its response will be dropped: the broker appends, and the connection stalls with every later response held behind the lost one, as TCP holds them, until the producer gives up (request.timeout.ms) and closes it; the producer cannot tell whether it was written"),
-            );
-            return (pending(true), Then::Forward);
+        (pending, Then::Forward)
+    }
+
+    /// Whether this response from broker `node` is an ack the fault loses:
+    /// the answer to a produce request the broker appended in full. It is
+    /// chosen by the answer, not the request, because losing a refusal
+    /// (NOT_LEADER_OR_FOLLOWER while a new topic's leaders settle) is not
+    /// a lost ack: the producer would go on sending that partition's later
+    /// batches on the stalled connection, the broker, which takes any first
+    /// sequence from a producer it has no state for, would append them, and
+    /// the refused batch could then never be written
+    /// (OUT_OF_ORDER_SEQUENCE_NUMBER, fatal for librdkafka).
+    fn loses(&self, node: Option<i32>, p: &Pending, frame: &Bytes) -> bool {
+        let Some(id) = node else {
+            return false;
+        };
+        if p.api != ApiKey::Produce || lock(&self.plan).lose.get(&id).is_none_or(|n| *n == 0) {
+            return false;
         }
-        (pending(false), Then::Forward)
+        let mut body = frame.slice(4..);
+        let header_version = ApiKey::Produce.response_header_version(p.version);
+        if ResponseHeader::decode(&mut body, header_version).is_err() {
+            return false;
+        }
+        let Ok(response) = ProduceResponse::decode(&mut body, p.version) else {
+            return false;
+        };
+        let answers: Vec<_> = response
+            .responses
+            .iter()
+            .flat_map(|t| t.partition_responses.iter().map(move |r| (t, r)))
+            .collect();
+        if answers.is_empty() || answers.iter().any(|(_, r)| r.error_code != 0) {
+            return false;
+        }
+        let parts: Vec<String> = answers
+            .iter()
+            .map(|(t, r)| format!("{}-{}", t.name.0.as_str(), r.index))
+            .collect();
+        {
+            let mut plan = lock(&self.plan);
+            match plan.lose.get_mut(&id) {
+                Some(left) if *left > 0 => *left -= 1,
+                _ => return false,
+            }
+        }
+        self.notice(
+            Level::Warn,
+            format!("proxy: broker {id} appended a produce request ({}) and its response will be dropped: the connection stalls with every later response held behind the lost one, as TCP holds them, until the producer gives up (request.timeout.ms) and closes it; the producer cannot tell whether it was written", parts.join(", ")),
+        );
+        true
     }
 
     /// The response to pass on (changed or not), or none; `p` is the
@@ -916,7 +944,6 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
     // gives up on the connection and closes it. Dropping the one response
     // and passing later ones would answer out of order, which no network
     // can do.
-    let lost = std::sync::atomic::AtomicBool::new(false);
     let stalled: Mutex<Option<Instant>> = Mutex::new(None);
     let held = AtomicU64::new(0);
     // Frames for the producer, each not before its time.
@@ -927,11 +954,8 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
     // broker would take no more.
     let upward = async {
         while let Ok(Some(frame)) = read_frame(&mut client_read).await {
-            let (waits, then) = shared.on_request(id, &frame, !lost.load(Ordering::Relaxed));
+            let (waits, then) = shared.on_request(id, &frame);
             if let Some((corr, p)) = waits {
-                if p.lose {
-                    lost.store(true, Ordering::Relaxed);
-                }
                 lock(&pending).insert(corr, p);
             }
             match then {
@@ -941,7 +965,7 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
                     }
                 }
                 // Behind a lost ack this answer would never arrive either.
-                Then::Answer(_) if lost.load(Ordering::Relaxed) => {
+                Then::Answer(_) if lock(&stalled).is_some() => {
                     held.fetch_add(1, Ordering::Relaxed);
                 }
                 Then::Answer(reply) => {
@@ -966,7 +990,7 @@ async fn serve(shared: Arc<Shared>, node: Option<Arc<Node>>, client: TcpStream) 
             let corr = frame.get(4..8).map(|mut c| c.get_i32());
             let p = corr.and_then(|c| lock(&pending).remove(&c));
             // The broker has appended and answered; the answer is lost.
-            if p.as_ref().is_some_and(|p| p.lose) {
+            if p.as_ref().is_some_and(|p| shared.loses(id, p, &frame)) {
                 *lock(&stalled) = Some(Instant::now());
                 continue;
             }
