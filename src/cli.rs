@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::faults::Scheduled;
 use crate::engine::serde::Serializer;
 use crate::engine::settings::Settings;
+use crate::profile::{self, Profile};
 use crate::words;
 
 #[derive(Debug, Parser)]
@@ -40,8 +41,13 @@ pub struct Cli {
 pub enum Sub {
     /// Produce without the screen: records from stdin, a file or a template;
     /// one JSON object per event on stdout.
-    Produce(ProduceArgs),
+    Produce(Box<ProduceArgs>),
+    /// List the connection profiles (--profile NAME) and where they are kept.
+    Profiles,
 }
+
+/// A profile, and its secrets' values (name, value) from where it says.
+pub type Chosen = (Profile, Vec<(String, String)>);
 
 /// Options the TUI and `kprod produce` share.
 #[derive(Debug, Args, Clone)]
@@ -55,9 +61,15 @@ pub struct Common {
     )]
     pub bootstrap_servers: Option<String>,
 
-    /// The topic records go to.
-    #[arg(short = 't', long, default_value = crate::engine::cluster::DEMO_TOPIC)]
-    pub topic: String,
+    /// The topic records go to (the profile's, or demo, if not given).
+    #[arg(short = 't', long)]
+    pub topic: Option<String>,
+
+    /// A connection profile from profiles.toml in kprod's config directory
+    /// (`kprod profiles` lists them): brokers, security, a default topic and
+    /// settings. --producer.config, then -X, apply over it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 
     /// A producer setting, by its Java name or any librdkafka property
     /// (repeatable; applied after --producer.config).
@@ -163,10 +175,75 @@ fn parse_fault(text: &str) -> Result<Scheduled, String> {
 }
 
 impl Common {
-    /// The settings asked for: the properties file, then -X; the first value
-    /// refused is reported with where it came from.
+    /// The profile asked for, with its secrets from where it says.
+    pub fn profile(&self) -> Result<Option<Chosen>, String> {
+        let Some(name) = &self.profile else {
+            return Ok(None);
+        };
+        let path = profile::default_path().ok_or("no config directory to keep profiles in")?;
+        let p = profile::find(&path, name).map_err(|e| e.to_string())?;
+        let secrets = p
+            .secrets(
+                name,
+                |var| std::env::var(var).ok(),
+                |prompt| {
+                    rpassword::prompt_password(prompt)
+                        .map_err(|e| format!("no terminal to ask on ({e})"))
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(Some((p, secrets)))
+    }
+
+    /// Where records go: -t, the profile's topic, or demo.
+    pub fn topic(&self, profile: Option<&Profile>) -> String {
+        self.topic
+            .clone()
+            .or_else(|| profile.and_then(|p| p.topic.clone()))
+            .unwrap_or_else(|| crate::engine::cluster::DEMO_TOPIC.to_string())
+    }
+
+    /// The brokers: -b, or the profile's.
+    pub fn bootstrap(&self, profile: Option<&Profile>) -> Option<String> {
+        self.bootstrap_servers
+            .clone()
+            .or_else(|| profile.and_then(|p| p.bootstrap.clone()))
+    }
+
+    /// The settings asked for, without a profile.
     pub fn settings(&self) -> Result<Settings, String> {
+        self.settings_with(None)
+    }
+
+    /// The settings asked for: the profile's (its settings, its properties
+    /// file, its secrets), then --producer.config, then -X; the first value
+    /// refused is reported with where it came from.
+    pub fn settings_with(&self, profile: Option<&Chosen>) -> Result<Settings, String> {
         let mut settings = Settings::default();
+        if let Some((p, secrets)) = profile {
+            let name = self.profile.as_deref().unwrap_or("");
+            for (k, v) in &p.settings {
+                settings
+                    .set(k, v)
+                    .map_err(|e| format!("profile '{name}': {}", words::error(e)))?;
+            }
+            if let Some(file) = &p.properties {
+                for (line, k, v) in read_properties(file)? {
+                    settings.set(&k, &v).map_err(|e| {
+                        format!(
+                            "profile '{name}': {} line {line}: {}",
+                            file.display(),
+                            words::error(e)
+                        )
+                    })?;
+                }
+            }
+            for (k, v) in secrets {
+                settings
+                    .set(k, v)
+                    .map_err(|e| format!("profile '{name}': {}", words::error(e)))?;
+            }
+        }
         if let Some(file) = &self.producer_config {
             for (line, name, value) in read_properties(file)? {
                 settings
@@ -189,12 +266,13 @@ impl Common {
         settings.translated().map_err(words::error)?;
         // A rule file is read now, so a bad one stops kprod before it starts.
         settings.partitioner().map_err(words::error)?;
-        crate::engine::topic::validate(&self.topic)
+        let p = profile.map(|(p, _)| p);
+        crate::engine::topic::validate(&self.topic(p))
             .map_err(|e| format!("-t: {}", words::error(e)))?;
-        if let Some(servers) = &self.bootstrap_servers {
+        if let Some(servers) = &self.bootstrap(p) {
             check_bootstrap(servers)?;
         }
-        if self.proxy && self.bootstrap_servers.is_none() && self.local_kafka.is_none() {
+        if self.proxy && self.bootstrap(p).is_none() && self.local_kafka.is_none() {
             return Err("--proxy stands between kprod and a real cluster (-b or --local-kafka); the embedded cluster makes faults itself".into());
         }
         Ok(settings)
@@ -272,6 +350,47 @@ pub fn read_properties(path: &Path) -> Result<Vec<(usize, String, String)>, Stri
         if let java_properties::LineContent::KVPair(name, value) = line.consume_content() {
             out.push((number, name, value));
         }
+    }
+    Ok(out)
+}
+
+/// `kprod profiles`: each profile, what it connects to and where its
+/// secrets come from (never their values).
+pub fn list_profiles() -> Result<String, String> {
+    let path = profile::default_path().ok_or("no config directory to keep profiles in")?;
+    let all = profile::load(&path).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    if all.is_empty() {
+        out.push_str(&format!(
+            "no profiles yet: write them in {} as\n\n[staging]\nbootstrap = \"broker:9093\"\ntopic = \"orders\"\nproperties = \"/path/to/client.properties\"\n[staging.settings]\nacks = \"all\"\n[staging.secrets]\n\"sasl.password\" = {{ env = \"STAGING_PASSWORD\" }}\n",
+            path.display()
+        ));
+        return Ok(out);
+    }
+    out.push_str(&format!("profiles in {}:\n", path.display()));
+    for (name, p) in &all {
+        let security = p
+            .settings
+            .get("security.protocol")
+            .map_or("PLAINTEXT", String::as_str);
+        out.push_str(&format!(
+            "  {name}: {} {security}, topic {}",
+            p.bootstrap.as_deref().unwrap_or("(brokers from -b)"),
+            p.topic
+                .as_deref()
+                .unwrap_or(crate::engine::cluster::DEMO_TOPIC)
+        ));
+        if let Some(file) = &p.properties {
+            out.push_str(&format!(", properties {}", file.display()));
+        }
+        for (k, from) in &p.secrets {
+            let from = match from {
+                profile::Secret::Env { env } => format!("${env}"),
+                profile::Secret::Ask(_) => "asked at start".into(),
+            };
+            out.push_str(&format!(", {k} from {from}"));
+        }
+        out.push('\n');
     }
     Ok(out)
 }

@@ -20,9 +20,28 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let common = match &cli.command {
         Some(Sub::Produce(args)) => &args.common,
+        Some(Sub::Profiles) => {
+            return match kprod::cli::list_profiles() {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("kprod: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         None => &cli.common,
     };
-    let settings = match common.settings() {
+    let profile = match common.profile() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kprod: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match common.settings_with(profile.as_ref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kprod: {e}");
@@ -45,11 +64,11 @@ fn main() -> ExitCode {
     };
     let bootstrap = match &local {
         Some(k) => Some(k.bootstrap.clone()),
-        None => common.bootstrap_servers.clone(),
+        None => common.bootstrap(profile.as_ref().map(|(p, _)| p)),
     };
     let config = EngineConfig {
         bootstrap,
-        topic: common.topic.clone(),
+        topic: common.topic(profile.as_ref().map(|(p, _)| p)),
         settings,
         verify: !common.no_verify,
         // Faults on a real cluster are made by the proxy.
@@ -71,8 +90,9 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Some(Sub::Produce(args)) => runtime.block_on(kprod::headless::run(config, args)),
-        None => {
+        Some(Sub::Produce(args)) => runtime.block_on(kprod::headless::run(config, *args)),
+        // `kprod profiles` was answered before anything started.
+        Some(Sub::Profiles) | None => {
             let theme = match kprod::ui::theme::Theme::choose(cli.theme.as_deref()) {
                 Ok(t) => t,
                 Err(e) => {
