@@ -105,7 +105,7 @@ pub fn load(path: &Path) -> Result<BTreeMap<String, Profile>, ProfileError> {
     let profiles: BTreeMap<String, Profile> =
         toml::from_str(&text).map_err(|e| ProfileError::Syntax {
             path: path.into(),
-            why: e.message().to_string() + &line_of(&text, e.span()),
+            why: e.message().trim().replace('\n', ": ") + &line_of(&text, e.span()),
         })?;
     for (name, p) in &profiles {
         if let Some(secret) = p.settings.keys().find(|k| is_secret(k)) {

@@ -26,6 +26,10 @@ fn load(kind: &str, file: &Path) -> Result<(), String> {
                 .settings()
                 .map(drop)
         }
+        // As --profile reads profiles.toml, every profile in it checked.
+        "profiles" => kprod::profile::load(file)
+            .map(drop)
+            .map_err(|e| e.to_string()),
         other => panic!("no loader for fixtures of kind {other}"),
     }
 }
@@ -55,7 +59,7 @@ fn fixtures(side: &str) -> Vec<(String, PathBuf)> {
 #[test]
 fn every_valid_config_loads() {
     let files = fixtures("valid");
-    for kind in ["themes", "properties", "rules"] {
+    for kind in ["themes", "properties", "rules", "profiles"] {
         assert!(
             files.iter().any(|(k, _)| k == kind),
             "no valid {kind} fixture"
@@ -71,7 +75,7 @@ fn every_valid_config_loads() {
 #[test]
 fn every_invalid_config_is_refused_with_its_message() {
     let files = fixtures("invalid");
-    for kind in ["themes", "properties", "rules"] {
+    for kind in ["themes", "properties", "rules", "profiles"] {
         assert!(
             files.iter().any(|(k, _)| k == kind),
             "no invalid {kind} fixture"
