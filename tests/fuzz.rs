@@ -275,6 +275,30 @@ proptest! {
     }
 
     #[test]
+    fn jaas_logins_never_panic(
+        text in prop_oneof![
+            "[a-zA-Z.]{0,30} (required|optional|x)? ?([a-z]{1,8} ?= ?(\"[^\"]{0,8}\"?|[a-z]{0,5}) ?){0,3};?",
+            any::<String>(),
+        ],
+    ) {
+        refuses_with_words(kprod::engine::security::parse_jaas(&text))?;
+        let mut settings = Settings::default();
+        refuses_with_words(settings.set("sasl.jaas.config", &text))?;
+    }
+
+    #[test]
+    fn profile_files_never_panic(
+        text in prop_oneof![
+            "\\[[a-z]{0,5}(\\.(settings|secrets))?\\]\n([a-z\".]{0,12} = (\"[a-z0-9:]{0,6}\"|\\{ env = \"[A-Z]{0,4}\" \\}|[0-9]{0,3})\n){0,3}",
+            any::<String>(),
+        ],
+    ) {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        refuses_with_words(kprod::profile::load(file.path()))?;
+    }
+
+    #[test]
     fn header_lines_never_panic(lines in prop::collection::vec(any::<String>(), 0..4)) {
         let mut app = App::new("demo", Settings::default());
         // The editor holds lines, never a newline inside one.
