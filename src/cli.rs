@@ -46,6 +46,10 @@ pub enum Sub {
     Profiles,
 }
 
+/// Where each setting given came from, by the name its row shows: a
+/// profile, a properties file and its line, or -X.
+pub type Origins = std::collections::BTreeMap<String, String>;
+
 /// A profile, and its secrets' values (name, value) from where it says.
 pub type Chosen = (Profile, Vec<(String, String)>);
 
@@ -215,10 +219,21 @@ impl Common {
         self.settings_with(None)
     }
 
+    /// The settings asked for, and where each one given came from.
+    pub fn settings_with(&self, profile: Option<&Chosen>) -> Result<Settings, String> {
+        self.layered(profile).map(|(s, _)| s)
+    }
+
     /// The settings asked for: the profile's (its settings, its properties
     /// file, its secrets), then --producer.config, then -X; the first value
     /// refused is reported with where it came from.
-    pub fn settings_with(&self, profile: Option<&Chosen>) -> Result<Settings, String> {
+    pub fn layered(&self, profile: Option<&Chosen>) -> Result<(Settings, Origins), String> {
+        let mut origins = Origins::new();
+        // The row a name is shown under: its Java name, if kprod knows it.
+        let mut from = |name: &str, origin: String| {
+            let row = crate::engine::settings::spec(name.trim()).map_or(name.trim(), |s| s.java);
+            origins.insert(row.to_string(), origin);
+        };
         let mut settings = Settings::default();
         if let Some((p, secrets)) = profile {
             let name = self.profile.as_deref().unwrap_or("");
@@ -226,6 +241,7 @@ impl Common {
                 settings
                     .set(k, v)
                     .map_err(|e| format!("profile '{name}': {}", words::error(e)))?;
+                from(k, format!("profile '{name}'"));
             }
             if let Some(file) = &p.properties {
                 for (line, k, v) in read_properties(file)? {
@@ -236,12 +252,17 @@ impl Common {
                             words::error(e)
                         )
                     })?;
+                    from(
+                        &k,
+                        format!("profile '{name}': {} line {line}", file.display()),
+                    );
                 }
             }
             for (k, v) in secrets {
                 settings
                     .set(k, v)
                     .map_err(|e| format!("profile '{name}': {}", words::error(e)))?;
+                from(k, format!("profile '{name}' (secret)"));
             }
         }
         if let Some(file) = &self.producer_config {
@@ -249,6 +270,10 @@ impl Common {
                 settings
                     .set(&name, &value)
                     .map_err(|e| format!("{} line {line}: {}", file.display(), words::error(e)))?;
+                from(
+                    &name,
+                    format!("--producer.config {} line {line}", file.display()),
+                );
             }
         }
         for pair in &self.set {
@@ -259,6 +284,7 @@ impl Common {
                     let name = pair.split('=').next().unwrap_or("");
                     format!("-X {name}: {}", words::error(e))
                 })?;
+            from(pair.split('=').next().unwrap_or(""), "-X".into());
         }
         settings.check().map_err(words::error)?;
         // Stores are read now, so a wrong path or password stops kprod
@@ -275,7 +301,7 @@ impl Common {
         if self.proxy && self.bootstrap(p).is_none() && self.local_kafka.is_none() {
             return Err("--proxy stands between kprod and a real cluster (-b or --local-kafka); the embedded cluster makes faults itself".into());
         }
-        Ok(settings)
+        Ok((settings, origins))
     }
 }
 

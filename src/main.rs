@@ -41,7 +41,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let settings = match common.settings_with(profile.as_ref()) {
+    let (settings, origins) = match common.layered(profile.as_ref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kprod: {e}");
@@ -106,7 +106,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            match runtime.block_on(kprod::ui::run(config, theme, cli.stats.as_deref())) {
+            match runtime.block_on(kprod::ui::run(config, theme, cli.stats.as_deref(), origins)) {
                 Ok(None) => ExitCode::SUCCESS,
                 // The shell's convention: 128 + the signal's number.
                 Ok(Some(signal)) => ExitCode::from((128 + signal) as u8),

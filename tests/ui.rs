@@ -1462,3 +1462,32 @@ fn the_rule_editor_asks_for_its_file_and_a_failed_write_keeps_the_editor() {
     assert_eq!(editor.lines().join("\n") + "\n", text);
     assert_eq!(app.pending.get("partitioner"), Some("java_default"));
 }
+
+/// The settings pane says where the selected value came from: the command
+/// line's layers as main.rs records them, and the pane's own edits.
+#[test]
+fn the_settings_pane_says_where_each_value_came_from() {
+    let cli =
+        <kprod::cli::Cli as clap::Parser>::try_parse_from(["kprod", "-X", "linger.ms=25"]).unwrap();
+    let (settings, origins) = cli.common.layered(None).unwrap();
+    let mut app = App::new("demo", settings);
+    app.origins = origins;
+    let theme = Theme::built_in();
+    let footer = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| view::draw(f, app, &theme)).unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    };
+    let row = app
+        .setting_names()
+        .iter()
+        .position(|n| n == "linger.ms")
+        .unwrap();
+    app.setting_row = row;
+    assert!(footer(&app).contains("set by -X"), "{}", footer(&app));
+    app.pending.set("linger.ms", "30").unwrap();
+    let screen = footer(&app);
+    assert!(screen.contains("· changed"), "{screen}");
+    let _ = app.update(kprod::ui::action::Action::Apply);
+    assert_eq!(app.origins["linger.ms"], "the settings pane");
+}

@@ -45,8 +45,10 @@ pub async fn run(
     config: EngineConfig,
     theme: Theme,
     stats: Option<&std::path::Path>,
+    origins: crate::cli::Origins,
 ) -> std::io::Result<Option<i32>> {
     let mut app = App::new(&config.topic, config.settings.clone());
+    app.origins = origins;
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
     // SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside (the

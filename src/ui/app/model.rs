@@ -134,6 +134,9 @@ pub struct App {
     pub fatal: Option<String>,
     /// The settings being edited; applied with `a`.
     pub pending: Settings,
+    /// Where each setting given came from (a profile, a file and its line,
+    /// -X, the settings pane), by row name; absent: the default.
+    pub origins: std::collections::BTreeMap<String, String>,
     pub setting_row: usize,
     pub log: Log,
     pub totals: Totals,
@@ -194,6 +197,7 @@ impl App {
             connection: None,
             pending: settings.clone(),
             applied: settings,
+            origins: Default::default(),
             fatal: None,
             setting_row: 0,
             log: Log {

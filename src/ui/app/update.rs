@@ -853,6 +853,11 @@ impl App {
             Level::Info,
             format!("applying settings once {n} record(s) in flight are delivered or failed"),
         );
+        for name in self.setting_names() {
+            if self.pending.get(&name) != self.applied.get(&name) {
+                self.origins.insert(name, "the settings pane".into());
+            }
+        }
         vec![Command::Apply(self.pending.clone())]
     }
 }

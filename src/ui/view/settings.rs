@@ -99,22 +99,32 @@ fn footer_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         )));
     }
     if let Some(name) = names.get(app.setting_row) {
+        // Where the value in force came from, so that a layered setup
+        // (profile, file, -X, edits) can be read back; nothing for a default.
+        let from = match (
+            app.pending.get(name) != app.applied.get(name),
+            app.origins.get(name),
+        ) {
+            (true, _) => " · changed, not applied".to_string(),
+            (false, Some(origin)) => format!(" · set by {origin}"),
+            (false, None) => String::new(),
+        };
         match spec(name) {
             Some(s) => {
                 // In full: the table's column may cut a long name.
                 lines.push(Line::from(Span::styled(
-                    format!("librdkafka: {} · default {}", s.maps_to(), s.default),
+                    format!("librdkafka: {} · default {}{from}", s.maps_to(), s.default),
                     theme.muted(),
                 )));
                 lines.push(Line::from(Span::styled(s.help, theme.text())));
             }
             None => match crate::engine::security::becomes(name) {
                 Some(to) => lines.push(Line::from(Span::styled(
-                    format!("{name} (Java) becomes {to}"),
+                    format!("{name} (Java) becomes {to}{from}"),
                     theme.text(),
                 ))),
                 None => lines.push(Line::from(Span::styled(
-                    format!("{name}: a librdkafka property set as given"),
+                    format!("{name}: a librdkafka property set as given{from}"),
                     theme.text(),
                 ))),
             },
