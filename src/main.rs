@@ -55,6 +55,8 @@ fn main() -> ExitCode {
         // Faults on a real cluster are made by the proxy.
         proxy: common.proxy
             || matches!(&cli.command, Some(Sub::Produce(args)) if !args.fault.is_empty()),
+        // Only `kprod produce` without --quiet shows acks' keys and values.
+        ack_payloads: matches!(&cli.command, Some(Sub::Produce(args)) if !args.quiet),
     };
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();

@@ -26,6 +26,11 @@ pub struct EngineConfig {
     /// Send through kprod's fault-injecting proxy (a real cluster only: the
     /// embedded one makes its faults itself).
     pub proxy: bool,
+    /// Acks carry each record's key and value, for a front end that shows
+    /// them. Copying them costs as much as a small record's whole trip
+    /// through kprod, so a front end that shows only lengths leaves it off.
+    /// Failures always carry them: the user needs to see what failed.
+    pub ack_payloads: bool,
 }
 
 /// What a front end asks of the engine.
@@ -98,8 +103,13 @@ pub enum Stamp {
 pub struct Ack {
     pub id: u64,
     pub topic: String,
+    /// The record's key and value when EngineConfig::ack_payloads asked
+    /// for them, `None` otherwise; their lengths are always there.
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
+    /// `None` for a null key or value.
+    pub key_len: Option<usize>,
+    pub value_len: Option<usize>,
     pub partition: i32,
     /// `None` with acks=0: the broker never says.
     pub offset: Option<i64>,

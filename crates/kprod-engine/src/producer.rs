@@ -39,6 +39,8 @@ pub struct Counters {
     /// the records' events (queued, acked, failed) it took.
     pub(crate) watched: AtomicBool,
     pub(crate) taken: AtomicU64,
+    /// Acks carry key and value (EngineConfig::ack_payloads).
+    pub(crate) ack_payloads: AtomicBool,
 }
 
 /// Records' events a watching front end may leave untaken before new
@@ -161,8 +163,9 @@ impl ProducerContext for Ctx {
                 if let Some(v) = &self.verifier {
                     v.acked(msg.topic(), msg.partition(), offset, inflight.id);
                 }
-                let bytes = msg.key().map_or(0, <[u8]>::len)
-                    + msg.payload().map_or(0, <[u8]>::len)
+                let (key, value) = (msg.key(), msg.payload());
+                let bytes = key.map_or(0, <[u8]>::len)
+                    + value.map_or(0, <[u8]>::len)
                     + msg.headers().map_or(0, |hs| {
                         hs.iter()
                             .map(|h| h.key.len() + h.value.map_or(0, <[u8]>::len))
@@ -174,11 +177,14 @@ impl ProducerContext for Ctx {
                 {
                     let _ = self.events.send(Event::Batch(batch));
                 }
+                let copies = self.counters.ack_payloads.load(Ordering::Relaxed);
                 Event::Acked(Ack {
                     id: inflight.id,
                     topic: msg.topic().to_string(),
-                    key: msg.key().map(<[u8]>::to_vec),
-                    value: msg.payload().map(<[u8]>::to_vec),
+                    key: key.filter(|_| copies).map(<[u8]>::to_vec),
+                    value: value.filter(|_| copies).map(<[u8]>::to_vec),
+                    key_len: key.map(<[u8]>::len),
+                    value_len: value.map(<[u8]>::len),
                     partition: msg.partition(),
                     offset,
                     timestamp: stamp(msg.timestamp()),

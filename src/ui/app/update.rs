@@ -391,9 +391,7 @@ impl App {
                 if let Some(f) = &mut self.flow {
                     if !f.finished(&self.totals) || f.done(&self.totals) == f.target {
                         let _ = f.latency.record(ack.latency.as_micros() as u64);
-                        f.bytes += (ack.key.as_ref().map_or(0, Vec::len)
-                            + ack.value.as_ref().map_or(0, Vec::len))
-                            as u64;
+                        f.bytes += (ack.key_len.unwrap_or(0) + ack.value_len.unwrap_or(0)) as u64;
                         f.sample(self.totals.acked, self.now);
                     }
                 }
