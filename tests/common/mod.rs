@@ -23,7 +23,7 @@ pub fn embedded(topic: &str, settings: Settings) -> (Engine, UnboundedReceiver<E
         settings,
         verify: true,
         proxy: false,
-        ack_payloads: true,
+        records: kprod::engine::Told::Payloads,
     })
 }
 

@@ -37,7 +37,7 @@ pub mod verdict;
 pub mod verify;
 
 pub use event::{
-    Ack, ClusterInfo, Command, EngineConfig, Event, Level, NewTopic, PartitionInfo, Stamp,
+    Ack, ClusterInfo, Command, EngineConfig, Event, Level, NewTopic, PartitionInfo, Stamp, Told,
     TopicInfo,
 };
 pub use run::{Engine, Inbox};

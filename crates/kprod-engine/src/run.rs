@@ -94,9 +94,7 @@ impl Engine {
         let (faults, fault_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
-        counters
-            .ack_payloads
-            .store(config.ack_payloads, Ordering::Relaxed);
+        counters.tell(config.records);
         let (close, close_rx) = tokio::sync::watch::channel(None);
         tokio::spawn(run(
             config,
