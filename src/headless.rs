@@ -122,7 +122,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                         taken: taken_tx.clone(),
                     });
                 };
-                let mut chunk = Vec::new();
+                let mut chunk = Vec::with_capacity(FEED_CHUNK);
                 let mut input = Lines::new(input);
                 for number in 1.. {
                     let text = match input.next_line() {
@@ -158,7 +158,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                         }
                     }
                     if chunk.len() >= FEED_CHUNK || (!input.buffered() && !chunk.is_empty()) {
-                        feed(std::mem::take(&mut chunk));
+                        feed(std::mem::replace(
+                            &mut chunk,
+                            Vec::with_capacity(FEED_CHUNK),
+                        ));
                     }
                 }
                 if !chunk.is_empty() {
