@@ -198,6 +198,19 @@ impl LineFormat {
         })
     }
 
+    /// As `parse`, for a line the caller is done with: a line that is all
+    /// value (kafka-console-producer's default) becomes it without a copy.
+    pub fn parse_owned(&self, line: String, number: usize) -> Result<Line, String> {
+        if self.parse_key || self.parse_headers || self.null_marker.is_some() {
+            return self.parse(&line, number);
+        }
+        Ok(Line {
+            key: None,
+            value: Some(line.into_bytes()),
+            headers: Vec::new(),
+        })
+    }
+
     fn nullable(&self, s: &str) -> Option<Vec<u8>> {
         match &self.null_marker {
             Some(m) if m == s => None,
@@ -273,13 +286,20 @@ impl<R: BufRead> Lines<R> {
                     start = 1;
                 }
             }
-            match buf[start..].iter().position(|&b| b == b'\n' || b == b'\r') {
+            match memchr::memchr2(b'\n', b'\r', &buf[start..]) {
                 Some(i) => {
                     let end = start + i;
                     self.skip_lf = buf[end] == b'\r';
-                    self.raw.extend_from_slice(&buf[start..end]);
+                    // A line whole in the buffer is read from there, not
+                    // copied aside first.
+                    let line = if self.raw.is_empty() {
+                        java_lossy(&buf[start..end])
+                    } else {
+                        self.raw.extend_from_slice(&buf[start..end]);
+                        java_lossy(&self.raw)
+                    };
                     self.inner.consume(end + 1);
-                    return Ok(Some(java_lossy(&self.raw)));
+                    return Ok(Some(line));
                 }
                 None => {
                     any |= buf.len() > start;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kprod::cli::{Cli, Sub};
-use kprod::engine::EngineConfig;
+use kprod::engine::{EngineConfig, Told};
 
 /// Every record's bytes are allocated on one thread and freed on another,
 /// several threads at once: mimalloc's per-thread heaps take that without
@@ -74,6 +74,12 @@ fn main() -> ExitCode {
         // Faults on a real cluster are made by the proxy.
         proxy: common.proxy
             || matches!(&cli.command, Some(Sub::Produce(args)) if !args.fault.is_empty()),
+        records: match &cli.command {
+            Some(Sub::Produce(args)) if args.quiet => Told::Outcomes,
+            Some(Sub::Produce(_)) => Told::Payloads,
+            // The console lists lengths, never an ack's key or value.
+            _ => Told::Lengths,
+        },
     };
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();

@@ -261,6 +261,7 @@ async fn an_unreachable_broker_is_reported_not_waited_on() {
         settings: Settings::default(),
         verify: true,
         proxy: false,
+        records: kprod::engine::Told::Payloads,
     });
     let events = common::events_until(&mut rx, |e| {
         matches!(e, Event::Notice { level: Level::Error, text } if text.contains("cannot read the cluster's topics"))
@@ -387,6 +388,7 @@ async fn the_proxy_refuses_what_it_cannot_read_and_faults_say_why() {
         settings,
         verify: false,
         proxy: true,
+        records: kprod::engine::Told::Payloads,
     });
     common::events_until(&mut rx, |e| {
         matches!(e, Event::Notice { level: Level::Error, text } if text.contains("speaks PLAINTEXT only") && text.contains("straight to the cluster"))

@@ -59,6 +59,8 @@ async fn under_log_sampling_every_batch_line_stays_and_record_lines_are_sampled(
                 topic: "demo".into(),
                 key: None,
                 value: Some(b"0123456789".to_vec()),
+                key_len: None,
+                value_len: Some(10),
                 partition: 0,
                 offset: Some((batch * 100 + n) as i64),
                 timestamp: None,

@@ -41,6 +41,7 @@ async fn engine_via(
         settings,
         verify: true,
         proxy,
+        records: kprod::engine::Told::Payloads,
     });
     let first = common::events_until(&mut rx, |e| matches!(e, Event::Connected { .. })).await;
     let Some(Event::Connected {
@@ -1072,6 +1073,7 @@ async fn the_console_through_the_proxy_shows_lost_acks_retried_and_no_duplicate_
         settings: settings.clone(),
         verify: true,
         proxy: true,
+        records: kprod::engine::Told::Payloads,
     });
     let mut c = Console::attach(120, 40, name, settings, engine, rx).await;
     c.fault("lose-acks 2");

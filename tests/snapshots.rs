@@ -137,6 +137,8 @@ fn queued_and_acked(app: &mut App, id: u64) {
     app.on_event(Event::Acked(Ack {
         id,
         topic: "demo".into(),
+        key_len: Some(key.len()),
+        value_len: Some(b"hello kafka".len()),
         key: Some(key),
         value: Some(b"hello kafka".to_vec()),
         partition,

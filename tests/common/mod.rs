@@ -23,6 +23,7 @@ pub fn embedded(topic: &str, settings: Settings) -> (Engine, UnboundedReceiver<E
         settings,
         verify: true,
         proxy: false,
+        records: kprod::engine::Told::Payloads,
     })
 }
 

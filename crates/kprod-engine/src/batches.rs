@@ -53,7 +53,9 @@ struct Sent {
 /// Pairs librdkafka's batch lines with the records' delivery reports.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    parts: Mutex<HashMap<(String, i32), Part>>,
+    /// By topic, then partition: an ack finds its partition by the topic's
+    /// name without a copy of it.
+    parts: Mutex<HashMap<String, HashMap<i32, Part>>>,
 }
 
 impl Tracker {
@@ -72,7 +74,11 @@ impl Tracker {
                 codec,
                 ..
             } => {
-                let part = parts.entry((topic, partition)).or_default();
+                let part = parts
+                    .entry(topic)
+                    .or_default()
+                    .entry(partition)
+                    .or_default();
                 if first_msgid == 0 {
                     if part.retries_due > 0 {
                         part.retries_due -= 1;
@@ -115,8 +121,7 @@ impl Tracker {
                 records,
                 first_msgid,
             } => {
-                let key = (topic, partition);
-                let Some(part) = parts.get_mut(&key) else {
+                let Some(part) = parts.get_mut(&topic).and_then(|t| t.get_mut(&partition)) else {
                     return;
                 };
                 // Batches before this one were failed for good; unnumbered
@@ -129,8 +134,8 @@ impl Tracker {
                 let s = part.sent.remove(&first).expect("key just found");
                 part.sent = part.sent.split_off(&first);
                 part.delivered.push_back(Batch {
-                    topic: key.0.clone(),
-                    partition: key.1,
+                    topic,
+                    partition,
                     broker: s.broker,
                     records,
                     record_bytes: 0,
@@ -148,7 +153,7 @@ impl Tracker {
                 first_msgid: 0,
                 error,
             } => {
-                let Some(part) = parts.get_mut(&(topic, partition)) else {
+                let Some(part) = parts.get_mut(&topic).and_then(|t| t.get_mut(&partition)) else {
                     return;
                 };
                 if retried(&error) {
@@ -165,7 +170,7 @@ impl Tracker {
     /// last record is in.
     pub fn acked(&self, topic: &str, partition: i32, bytes: u64) -> Option<Batch> {
         let mut parts = self.lock();
-        let part = parts.get_mut(&(topic.to_string(), partition))?;
+        let part = parts.get_mut(topic)?.get_mut(&partition)?;
         let head = part.delivered.front_mut()?;
         head.record_bytes += bytes;
         part.acked += 1;
@@ -176,7 +181,7 @@ impl Tracker {
         part.delivered.pop_front()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Part>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<i32, Part>>> {
         crate::sync::lock(&self.parts)
     }
 }

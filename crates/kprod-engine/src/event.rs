@@ -26,6 +26,23 @@ pub struct EngineConfig {
     /// Send through kprod's fault-injecting proxy (a real cluster only: the
     /// embedded one makes its faults itself).
     pub proxy: bool,
+    /// What the front end is told of each record.
+    pub records: Told,
+}
+
+/// What a front end is told of each record. An event and a copy of a key
+/// and value cost about as much as a small record's whole trip through
+/// kprod, so a front end asks only for what it shows. Failures always carry
+/// key and value: the user needs to see what failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    /// Only how it ended (acked or failed), the ack without key and value:
+    /// for a front end that lists only what went wrong.
+    Outcomes,
+    /// Queued too; acks give the key's and value's lengths.
+    Lengths,
+    /// Queued too; acks carry the key and value.
+    Payloads,
 }
 
 /// What a front end asks of the engine.
@@ -103,8 +120,13 @@ pub enum Stamp {
 pub struct Ack {
     pub id: u64,
     pub topic: String,
+    /// The record's key and value when the front end asked for them
+    /// (Told::Payloads), `None` otherwise; their lengths are always there.
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
+    /// `None` for a null key or value.
+    pub key_len: Option<usize>,
+    pub value_len: Option<usize>,
     pub partition: i32,
     /// `None` with acks=0: the broker never says.
     pub offset: Option<i64>,

@@ -40,7 +40,7 @@ pub mod verify;
 
 pub use error::Error;
 pub use event::{
-    Ack, ClusterInfo, Command, EngineConfig, Event, Level, NewTopic, PartitionInfo, Stamp,
+    Ack, ClusterInfo, Command, EngineConfig, Event, Level, NewTopic, PartitionInfo, Stamp, Told,
     TopicInfo,
 };
 pub use run::{Engine, Inbox};

@@ -156,10 +156,12 @@ impl Counts {
     /// The topic's partition count; `None` while the cluster does not know
     /// the topic. Only the first ask waits for the answer: after that the
     /// count known is used while the cluster is asked again, so a slow or
-    /// unreachable cluster holds no record up.
-    pub async fn get(&self, topic: &str) -> Option<i32> {
+    /// unreachable cluster holds no record up. `now` is the caller's clock
+    /// reading: a record is stamped anyway, and a second reading cost as
+    /// much as the lookup.
+    pub async fn get(&self, topic: &str, now: Instant) -> Option<i32> {
         let known = match lock(&self.known).get_mut(topic) {
-            Some(c) if c.at.elapsed() < COUNT_AGE => return c.n,
+            Some(c) if now.saturating_duration_since(c.at) < COUNT_AGE => return c.n,
             Some(c) => Some((c.n, !std::mem::replace(&mut c.asking, true))),
             None => None,
         };

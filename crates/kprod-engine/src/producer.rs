@@ -19,7 +19,7 @@ use crate::batches::Tracker;
 use crate::clock::now_ms;
 use crate::connection::{ClientError, Connection};
 use crate::debuglog::{self, Debug};
-use crate::event::{Ack, Event, Level, Stamp};
+use crate::event::{Ack, Event, Level, Stamp, Told};
 use crate::metadata::{self, Counts};
 use crate::partition::{self, Choice, Partitioner};
 use crate::record::Draft;
@@ -40,6 +40,10 @@ pub struct Counters {
     /// the records' events (queued, acked, failed) it took.
     pub(crate) watched: AtomicBool,
     pub(crate) taken: AtomicU64,
+    /// Acks carry key and value (Told::Payloads).
+    pub(crate) ack_payloads: AtomicBool,
+    /// A Queued event is sent for each record (Told::Lengths and Payloads).
+    queued_events: AtomicBool,
 }
 
 /// Records' events a watching front end may leave untaken before new
@@ -47,15 +51,26 @@ pub struct Counters {
 const UNTAKEN_MAX: u64 = 50_000;
 
 impl Counters {
+    /// Makes the records' events what the front end asked for.
+    pub(crate) fn tell(&self, told: Told) {
+        self.ack_payloads
+            .store(told == Told::Payloads, Ordering::Relaxed);
+        self.queued_events
+            .store(told != Told::Outcomes, Ordering::Relaxed);
+    }
+
     /// Waits while the front end is far behind the records' events.
     async fn keep_pace(&self) {
         if !self.watched.load(Ordering::Relaxed) {
             return;
         }
         loop {
-            let made = self.sent.load(Ordering::Relaxed)
-                + self.acked.load(Ordering::Relaxed)
-                + self.failed.load(Ordering::Relaxed);
+            let queued = match self.queued_events.load(Ordering::Relaxed) {
+                true => self.sent.load(Ordering::Relaxed),
+                false => 0,
+            };
+            let made =
+                queued + self.acked.load(Ordering::Relaxed) + self.failed.load(Ordering::Relaxed);
             if made.saturating_sub(self.taken.load(Ordering::Relaxed)) <= UNTAKEN_MAX {
                 return;
             }
@@ -180,27 +195,29 @@ impl ProducerContext for Ctx {
             Ok(msg) => {
                 self.counters.acked.fetch_add(1, Ordering::Relaxed);
                 let offset = (msg.offset() >= 0).then_some(msg.offset());
+                // librdkafka's name, read once: each read measures it anew.
+                let (topic, key, value) = (msg.topic(), msg.key(), msg.payload());
                 if let Some(v) = &self.verifier {
-                    v.acked(msg.topic(), msg.partition(), offset, inflight.id);
+                    v.acked(topic, msg.partition(), offset, inflight.id);
                 }
-                let bytes = msg.key().map_or(0, <[u8]>::len)
-                    + msg.payload().map_or(0, <[u8]>::len)
+                let bytes = key.map_or(0, <[u8]>::len)
+                    + value.map_or(0, <[u8]>::len)
                     + msg.headers().map_or(0, |hs| {
                         hs.iter()
                             .map(|h| h.key.len() + h.value.map_or(0, <[u8]>::len))
                             .sum()
                     });
-                if let Some(batch) = self
-                    .batches
-                    .acked(msg.topic(), msg.partition(), bytes as u64)
-                {
+                if let Some(batch) = self.batches.acked(topic, msg.partition(), bytes as u64) {
                     let _ = self.events.send(Event::Batch(batch));
                 }
+                let copies = self.counters.ack_payloads.load(Ordering::Relaxed);
                 Event::Acked(Ack {
                     id: inflight.id,
-                    topic: msg.topic().to_string(),
-                    key: msg.key().map(<[u8]>::to_vec),
-                    value: msg.payload().map(<[u8]>::to_vec),
+                    topic: topic.to_string(),
+                    key: key.filter(|_| copies).map(<[u8]>::to_vec),
+                    value: value.filter(|_| copies).map(<[u8]>::to_vec),
+                    key_len: key.map(<[u8]>::len),
+                    value_len: value.map(<[u8]>::len),
                     partition: msg.partition(),
                     offset,
                     timestamp: stamp(msg.timestamp()),
@@ -385,16 +402,16 @@ impl Producer {
     }
 
     /// The topic's partition count (see metadata::Counts).
-    async fn partitions(&self, topic: &str) -> Option<i32> {
-        self.counts.get(topic).await
+    async fn partitions(&self, topic: &str, now: Instant) -> Option<i32> {
+        self.counts.get(topic, now).await
     }
 
     /// Where kprod's own partitioner sends `draft`, if it is the one in use.
-    async fn choose(&self, draft: &Draft, size: usize) -> Choice {
+    async fn choose(&self, draft: &Draft, size: usize, now: Instant) -> Choice {
         if draft.partition.is_some() || !self.partitioner.needs_count(draft) {
             return Choice::Default;
         }
-        match self.partitions(&draft.topic).await {
+        match self.partitions(&draft.topic, now).await {
             Some(n) => self.partitioner.choose(draft, size, n),
             None => Choice::Default,
         }
@@ -447,7 +464,7 @@ impl Producer {
     pub async fn ready(&self, topic: &str) {
         self.watched(topic).await;
         if self.partitioner.chooses() {
-            self.partitions(topic).await;
+            self.partitions(topic, Instant::now()).await;
         }
     }
 
@@ -475,6 +492,9 @@ impl Producer {
         }
         let ctx = self.inner.context();
         ctx.counters.keep_pace().await;
+        // Timed from here, as the Java client times a record from send(),
+        // a first wait for the topic's partition count included.
+        let sent_at = Instant::now();
         let id = ctx.counters.next_id();
         let key = serialize("key", draft.key_serializer, draft.key.as_deref());
         let value = serialize("value", draft.value_serializer, draft.value.as_deref());
@@ -492,7 +512,8 @@ impl Producer {
                     .sum();
                 let count = draft.headers.len() + usize::from(tag.is_some());
                 let size = size(&key).unwrap_or(0) + size(&value).unwrap_or(0) + headers;
-                self.choose(draft, partition::in_batch(size, count)).await
+                self.choose(draft, partition::in_batch(size, count), sent_at)
+                    .await
             }
             _ => Choice::Default,
         };
@@ -500,13 +521,15 @@ impl Producer {
             Choice::Partition(p) => Some(p),
             _ => draft.partition,
         };
-        let _ = ctx.events.send(Event::Queued {
-            id,
-            topic: draft.topic.clone(),
-            partition,
-            key_len: size(&key),
-            value_len: size(&value),
-        });
+        if ctx.counters.queued_events.load(Ordering::Relaxed) {
+            let _ = ctx.events.send(Event::Queued {
+                id,
+                topic: draft.topic.clone(),
+                partition,
+                key_len: size(&key),
+                value_len: size(&value),
+            });
+        }
         ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
         // Under librdkafka's code for the same refusal, as a record it
         // refused itself would be reported.
@@ -557,7 +580,7 @@ impl Producer {
             &draft.topic,
             Box::new(InFlight {
                 id,
-                sent_at: Instant::now(),
+                sent_at,
                 created,
             }),
         )

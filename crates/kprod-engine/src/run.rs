@@ -96,6 +96,7 @@ impl Engine {
         let (faults, fault_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
+        counters.tell(config.records);
         let (close, close_rx) = tokio::sync::watch::channel(None);
         tokio::spawn(run(
             config,

@@ -63,9 +63,7 @@ impl Tally {
                     self.partitions.resize(p + 1, 0);
                 }
                 self.partitions[p] += 1;
-                self.key_value_bytes += (a.key.as_ref().map_or(0, Vec::len)
-                    + a.value.as_ref().map_or(0, Vec::len))
-                    as u64;
+                self.key_value_bytes += (a.key_len.unwrap_or(0) + a.value_len.unwrap_or(0)) as u64;
                 let us = (a.latency.as_micros() as u64).clamp(1, MAX_LATENCY_US);
                 let _ = self.latency_us.record(us);
                 self.began(a.created, now_ms);
@@ -128,8 +126,10 @@ mod tests {
         Event::Acked(Ack {
             id: 0,
             topic: "t".into(),
-            key: Some(b"k".to_vec()),
-            value: Some(b"value".to_vec()),
+            key: None,
+            value: None,
+            key_len: Some(1),
+            value_len: Some(5),
             partition,
             offset: Some(0),
             timestamp: None,
