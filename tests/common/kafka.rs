@@ -101,20 +101,7 @@ impl Cluster {
             .get_or_init(|| {
                 let dir =
                     std::env::temp_dir().join(format!("kprod-shared-kafka-{}", std::process::id()));
-                // Statics are never dropped: the launcher stops this cluster
-                // once the test process is gone.
-                let out = Command::new("bash")
-                    .arg(script())
-                    .args(["start", "3", dir.to_str().unwrap()])
-                    .env("KAFKA_SH_OWNER_PID", std::process::id().to_string())
-                    .output()
-                    .expect("bash runs");
-                let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                assert!(
-                    out.status.success(),
-                    "{text}{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                let text = start_for_this_process(&["start", "3"], &dir);
                 Some(Cluster {
                     bootstrap: text.lines().last().unwrap_or("").trim().to_string(),
                     dir,
@@ -140,6 +127,26 @@ impl Cluster {
         let out = run(&["fetch"]).unwrap_or_else(|e| panic!("{e}"));
         PathBuf::from(out.lines().last().unwrap_or("").trim())
     }
+}
+
+/// Runs `kafka.sh ARGS DIR` for a cluster that lives as long as this test
+/// process: statics are never dropped, so the launcher stops it once the
+/// process is gone. Its output.
+fn start_for_this_process(args: &[&str], dir: &Path) -> String {
+    let out = Command::new("bash")
+        .arg(script())
+        .args(args)
+        .arg(dir)
+        .env("KAFKA_SH_OWNER_PID", std::process::id().to_string())
+        .output()
+        .expect("bash runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
 }
 
 impl Drop for Cluster {
@@ -176,18 +183,7 @@ impl Secure {
             .get_or_init(|| {
                 let dir =
                     std::env::temp_dir().join(format!("kprod-secure-kafka-{}", std::process::id()));
-                let out = Command::new("bash")
-                    .arg(script())
-                    .args(["start-secure", dir.to_str().unwrap()])
-                    .env("KAFKA_SH_OWNER_PID", std::process::id().to_string())
-                    .output()
-                    .expect("bash runs");
-                let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                assert!(
-                    out.status.success(),
-                    "{text}{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                let text = start_for_this_process(&["start-secure"], &dir);
                 let env = text
                     .lines()
                     .filter_map(|l| l.split_once('='))

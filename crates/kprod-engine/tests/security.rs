@@ -26,6 +26,14 @@ fn run(cmd: &mut Command) {
     );
 }
 
+/// A self-signed certificate and its key, as openssl makes a test CA.
+fn self_signed(subject: &str, key: &str, cert: &str) {
+    run(Command::new("openssl").args([
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", subject, "-keyout",
+        key, "-out", cert,
+    ]));
+}
+
 #[test]
 fn a_truststore_keytool_made_becomes_the_ca_it_trusts() {
     if !tool("openssl") || !tool("keytool") {
@@ -33,21 +41,7 @@ fn a_truststore_keytool_made_becomes_the_ca_it_trusts() {
     }
     let dir = tempfile::tempdir().unwrap();
     let at = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
-    run(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=kprod test ca",
-        "-keyout",
-        &at("ca.key"),
-        "-out",
-        &at("ca.pem"),
-    ]));
+    self_signed("/CN=kprod test ca", &at("ca.key"), &at("ca.pem"));
     // As Kafka's security guide makes one; keytool's default type is PKCS12.
     run(Command::new("keytool").args([
         "-importcert",
@@ -104,21 +98,7 @@ fn a_keystore_openssl_exported_goes_to_librdkafka_with_its_password() {
     }
     let dir = tempfile::tempdir().unwrap();
     let at = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
-    run(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=client",
-        "-keyout",
-        &at("client.key"),
-        "-out",
-        &at("client.pem"),
-    ]));
+    self_signed("/CN=client", &at("client.key"), &at("client.pem"));
     run(Command::new("openssl").args([
         "pkcs12",
         "-export",
