@@ -1145,25 +1145,13 @@ async fn through_the_proxy_lose_acks_passes_a_refusal_and_drops_the_next_ack() {
     use kafka_protocol::records::{
         Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
     };
-    use kprod::engine::connection::Connection;
-    use kprod::engine::{faults, proxy::Proxy};
 
     let Some(cluster) = Cluster::shared("lose_acks_refusal") else {
         return;
     };
     let name = "kprod-lose-acks-refusal";
     create_via_engine(&cluster.bootstrap, name, 1).await;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let proxy = Proxy::start(
-        &Connection::new(&cluster.bootstrap, &Settings::default()),
-        tx,
-    )
-    .await
-    .unwrap();
-    proxy
-        .inject(&faults::parse("lose-acks 1").unwrap())
-        .await
-        .unwrap();
+    let (proxy, mut rx) = common::kafka::proxy_with(&cluster.bootstrap, "lose-acks 1").await;
     let topic = TopicName(StrBytes::from_static_str(name));
     // Where the proxy says each broker is, and who leads the partition.
     let mut conn = tokio::net::TcpStream::connect(proxy.bootstrap_servers())

@@ -11,10 +11,7 @@ use std::time::Duration;
 
 use common::kafka::{one_at_a_time, Cluster};
 use common::readback::read_all;
-use kprod::engine::connection::Connection;
-use kprod::engine::faults;
-use kprod::engine::settings::Settings;
-use kprod::engine::{proxy::Proxy, Event};
+use kprod::engine::Event;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -137,17 +134,7 @@ async fn the_java_producer_through_the_same_fault_agrees() {
     for idempotence in [true, false] {
         let name = format!("java-stall-{idempotence}");
         create(&cluster.bootstrap, &name).await;
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let proxy = Proxy::start(
-            &Connection::new(&cluster.bootstrap, &Settings::default()),
-            tx,
-        )
-        .await
-        .unwrap();
-        proxy
-            .inject(&faults::parse("lose-acks 2").unwrap())
-            .await
-            .unwrap();
+        let (proxy, mut rx) = common::kafka::proxy_with(&cluster.bootstrap, "lose-acks 2").await;
         let (bootstrap, topic, libs) = (proxy.bootstrap_servers(), name.clone(), libs.clone());
         let out = tokio::task::spawn_blocking(move || {
             std::process::Command::new("java")

@@ -205,3 +205,26 @@ impl Secure {
         self.dir.join(format!("client-{kind}.properties"))
     }
 }
+
+/// kprod's proxy in front of `bootstrap`, with `fault` made through it, and
+/// the receiver of its notices.
+pub async fn proxy_with(
+    bootstrap: &str,
+    fault: &str,
+) -> (
+    kprod::engine::proxy::Proxy,
+    tokio::sync::mpsc::UnboundedReceiver<kprod::engine::Event>,
+) {
+    use kprod::engine::connection::Connection;
+    use kprod::engine::settings::Settings;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let proxy =
+        kprod::engine::proxy::Proxy::start(&Connection::new(bootstrap, &Settings::default()), tx)
+            .await
+            .unwrap();
+    proxy
+        .inject(&kprod::engine::faults::parse(fault).unwrap())
+        .await
+        .unwrap();
+    (proxy, rx)
+}
