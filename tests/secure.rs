@@ -75,24 +75,23 @@ fn with_edited(
     s: &Secure,
     kind: &str,
     listener: &str,
+    extra: &[&str],
     edit: impl Fn(&str) -> String,
 ) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(s.properties(kind)).unwrap();
     let path = dir.path().join("client.properties");
     std::fs::write(&path, edit(&text)).unwrap();
-    produce(&[
+    let mut args = vec![
         "-b",
         s.get(listener),
         "--producer.config",
         path.to_str().unwrap(),
         "--count",
         "1",
-        "-X",
-        "delivery.timeout.ms=15000",
-        "-X",
-        "request.timeout.ms=5000",
-    ])
+    ];
+    args.extend(extra);
+    produce(&args)
 }
 
 #[test]
@@ -100,10 +99,16 @@ fn a_wrong_password_is_said_plainly_and_exits_non_zero() {
     let Some(s) = Secure::shared("wrong password") else {
         return;
     };
-    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", |t| {
+    // delivery.timeout.ms as it is (2 minutes): the record must fail for
+    // the refusal, as a Java send does, not for running out of time.
+    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", &[], |t| {
         t.replace(s.get("PASSWORD"), "not-the-password")
     });
     assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("\"exception\":\"SASL_AUTHENTICATION_FAILED\""),
+        "failed for the refusal: {out}"
+    );
     assert!(
         out.contains("Authentication failed"),
         "the broker's reason: {out}"
@@ -117,7 +122,13 @@ fn an_untrusted_broker_certificate_is_said_plainly_and_exits_non_zero() {
         return;
     };
     // Trust a CA the broker's certificate was not signed by.
-    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", |t| {
+    let quick = [
+        "-X",
+        "delivery.timeout.ms=15000",
+        "-X",
+        "request.timeout.ms=5000",
+    ];
+    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", &quick, |t| {
         t.lines()
             .filter(|l| !l.starts_with("ssl.truststore."))
             .map(|l| format!("{l}\n"))

@@ -110,6 +110,16 @@ pub struct Ctx {
     /// Rung on every client error and failed delivery: the moments a fatal
     /// error can have been raised (see watch_fatal).
     alarm: Arc<Notify>,
+    /// The broker refused kprod's credentials: the reason, until a record
+    /// is acked again. Records waiting then fail at once, as a Java send()
+    /// fails with an AuthenticationException, rather than after
+    /// delivery.timeout.ms.
+    auth_failed: Mutex<Option<String>>,
+    /// Whether `auth_failed` holds a reason: read on every ack, without
+    /// the lock.
+    auth_active: AtomicBool,
+    /// A refusal came that the records waiting have not been failed for.
+    auth_unanswered: AtomicBool,
 }
 
 impl ClientContext for Ctx {
@@ -150,6 +160,11 @@ impl ClientContext for Ctx {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Authentication) {
+            *lock(&self.auth_failed) = Some(reason.to_string());
+            self.auth_active.store(true, Ordering::Relaxed);
+            self.auth_unanswered.store(true, Ordering::Relaxed);
+        }
         self.alarm.notify_one();
         let name = error_name(&error);
         if let Ok(mut last) = self.last_error.lock() {
@@ -194,6 +209,10 @@ impl ProducerContext for Ctx {
         let event = match result {
             Ok(msg) => {
                 self.counters.acked.fetch_add(1, Ordering::Relaxed);
+                // The credentials work (again).
+                if self.auth_active.swap(false, Ordering::Relaxed) {
+                    *lock(&self.auth_failed) = None;
+                }
                 let offset = (msg.offset() >= 0).then_some(msg.offset());
                 // librdkafka's name, read once: each read measures it anew.
                 let (topic, key, value) = (msg.topic(), msg.key(), msg.payload());
@@ -233,7 +252,16 @@ impl ProducerContext for Ctx {
                 }
                 self.requests.given_up(msg.topic(), msg.partition());
                 let mut message = err.to_string();
-                if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {
+                let mut code = error_name(err);
+                let purged = matches!(
+                    err.rdkafka_error_code(),
+                    Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight)
+                );
+                if let Some(reason) = lock(&self.auth_failed).as_ref().filter(|_| purged) {
+                    code = "SASL_AUTHENTICATION_FAILED".into();
+                    message =
+                        format!("not sent: the broker refused kprod's credentials ({reason})");
+                } else if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {
                     message.push_str(&format!(
                         ": delivery.timeout.ms ({} ms) ran out before an ack",
                         self.delivery_timeout_ms
@@ -245,7 +273,7 @@ impl ProducerContext for Ctx {
                     key: msg.key().map(<[u8]>::to_vec),
                     value: msg.payload().map(<[u8]>::to_vec),
                     partition: (msg.partition() >= 0).then_some(msg.partition()),
-                    code: error_name(err),
+                    code,
                     message,
                     latency,
                 }
@@ -357,6 +385,9 @@ impl Producer {
             stats: Mutex::default(),
             stats_unread: AtomicBool::new(false),
             alarm: Arc::default(),
+            auth_failed: Mutex::new(None),
+            auth_active: AtomicBool::new(false),
+            auth_unanswered: AtomicBool::new(false),
         };
         let partitioner = settings.partitioner()?;
         // A store that cannot be read or opened is said so, before librdkafka
@@ -445,6 +476,29 @@ impl Producer {
         let c = &self.inner.context().counters;
         let settled = c.acked.load(Ordering::Relaxed) + c.failed.load(Ordering::Relaxed);
         c.sent.load(Ordering::Relaxed).saturating_sub(settled)
+    }
+
+    /// After the broker refused kprod's credentials, fails the records
+    /// waiting, once for each refusal: librdkafka would retry them until
+    /// delivery.timeout.ms, where the Java producer fails the send.
+    fn fail_if_refused(&self) {
+        let ctx = self.inner.context();
+        if !ctx.auth_unanswered.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let reason = lock(&ctx.auth_failed).clone();
+        if let Some(reason) = reason {
+            if self.records_in_flight() > 0 {
+                let _ = ctx.events.send(Event::Notice {
+                    level: Level::Error,
+                    text: format!(
+                        "authentication failed ({reason}): the {} record(s) waiting fail now, as a Java producer's send fails; records sent later are tried again",
+                        self.records_in_flight()
+                    ),
+                });
+                self.purge();
+            }
+        }
     }
 
     /// Fails every record not yet delivered: queued ones and those whose
@@ -649,6 +703,7 @@ pub async fn watch_fatal(producer: std::sync::Weak<Producer>) {
         let Some(p) = producer.upgrade() else {
             return;
         };
+        p.fail_if_refused();
         if let Some((code, reason)) = p.fatal() {
             let ctx = p.inner.context();
             // From the counters, read together, so that the tally at the end
