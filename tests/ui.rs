@@ -1239,12 +1239,49 @@ mod main_loop {
             events,
             |c| sent.push(c),
             app,
-            &Theme::built_in(),
+            &mut Theme::built_in(),
             |_| Ok(()),
         )
         .await
         .unwrap();
         (figures, sent, terminal)
+    }
+
+    /// F2 opens the theme picker; the next theme (light) chosen with Enter
+    /// is what the next frame is drawn with, and the log says so.
+    #[tokio::test(start_paused = true)]
+    async fn f2_chooses_a_theme_and_the_screen_is_drawn_with_it() {
+        let mut app = App::new("demo", Settings::default());
+        let (_tx, mut events) = unbounded_channel::<Event>();
+        let key = |code| Ok(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        let keys: Keys = Box::pin(
+            stream::iter([key(KeyCode::F(2)), key(KeyCode::Down), key(KeyCode::Enter)])
+                .chain(quiet_for(Duration::from_millis(200))),
+        );
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut theme = Theme::built_in();
+        run_loop(
+            &mut terminal,
+            keys,
+            &mut events,
+            |_| {},
+            &mut app,
+            &mut theme,
+            |_| Ok(()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(app.themes[1], "light");
+        let corner = &terminal.backend().buffer()[(0, 0)];
+        assert_eq!(corner.bg, ratatui::style::Color::Rgb(253, 253, 253));
+        assert!(app.popup.is_none());
+        assert!(
+            app.log
+                .lines
+                .iter()
+                .any(|l| l.text.contains("theme is now 'light'")),
+            "the log tells it"
+        );
     }
 
     /// Ctrl-Z hands the terminal to whatever suspends kprod, once, and the
@@ -1272,7 +1309,7 @@ mod main_loop {
             &mut events,
             |_| {},
             &mut app,
-            &Theme::built_in(),
+            &mut Theme::built_in(),
             |t: &mut Terminal<TestBackend>| {
                 suspended += 1;
                 // The shell's prompt and output replace the screen.

@@ -11,6 +11,7 @@ pub enum Action {
     Send,
     Burst,
     TopicPicker,
+    ThemePicker,
     ToggleNull,
     CycleSerializer,
     Up,

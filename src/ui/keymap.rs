@@ -21,6 +21,8 @@ pub enum Scope {
     Prompt,
     /// The topic picker.
     Picker,
+    /// The theme picker.
+    Themes,
     /// The help screen.
     Help,
     /// The partition rule editor.
@@ -42,6 +44,7 @@ impl Scope {
             Scope::Chart => "Partition chart",
             Scope::Prompt => "Input popup",
             Scope::Picker => "Topics (Ctrl-T)",
+            Scope::Themes => "Themes (F2)",
             Scope::Help => "This help",
             Scope::Rules => "Partition rule editor (r in settings)",
             Scope::Compare => "Comparison (c in the chart pane)",
@@ -98,6 +101,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Tab, NONE, S::Global, A::FocusNext, "next field or pane", Some("next")),
     bind(K::BackTab, SHIFT, S::Global, A::FocusPrev, "previous field or pane", None),
     bind(K::F(1), NONE, S::Global, A::Help, "show every key binding", Some("help")),
+    bind(K::F(2), NONE, S::Global, A::ThemePicker, "choose a colour theme", None),
     bind(K::Char('l'), CTRL, S::Global, A::Reset, "reset: the chart, the counters and the verifier start from zero", None),
     bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
     bind(K::Char('z'), CTRL, S::Global, A::Suspend, "suspend to the shell (fg brings kprod back)", None),
@@ -131,6 +135,10 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Char('r'), NONE, S::Picker, A::Refresh, "ask the cluster again", Some("refresh")),
     bind(K::Char('n'), NONE, S::Picker, A::NewTopic, "create a topic: name partitions replicas [min.insync]", Some("new")),
     bind(K::Esc, NONE, S::Picker, A::Cancel, "close", Some("close")),
+    bind(K::Up, NONE, S::Themes, A::Up, "previous theme", None),
+    bind(K::Down, NONE, S::Themes, A::Down, "next theme", None),
+    bind(K::Enter, NONE, S::Themes, A::Confirm, "use this theme", Some("use")),
+    bind(K::Esc, NONE, S::Themes, A::Cancel, "close", Some("close")),
     bind(K::Up, NONE, S::Help, A::Up, "scroll up", None),
     bind(K::Down, NONE, S::Help, A::Down, "scroll down", Some("scroll")),
     bind(K::PageUp, NONE, S::Help, A::PageUp, "page up", None),

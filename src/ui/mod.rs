@@ -43,12 +43,13 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// number, if one did.
 pub async fn run(
     config: EngineConfig,
-    theme: Theme,
+    mut theme: Theme,
     stats: Option<&std::path::Path>,
     origins: crate::cli::Origins,
 ) -> std::io::Result<Option<i32>> {
     let mut app = App::new(&config.topic, config.settings.clone());
     app.origins = origins;
+    app.themes = theme::names();
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
     // SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside (the
@@ -90,7 +91,7 @@ pub async fn run(
         &mut events,
         |c| engine.send(c),
         &mut app,
-        &theme,
+        &mut theme,
         |_| terminal::suspend(),
     )
     .await?;
@@ -144,7 +145,7 @@ pub async fn run_loop<B, K, E>(
     events: &mut E,
     mut send: impl FnMut(Command),
     app: &mut App,
-    theme: &Theme,
+    theme: &mut Theme,
     mut suspend: impl FnMut(&mut Terminal<B>) -> std::io::Result<()>,
 ) -> std::io::Result<Figures>
 where
@@ -224,6 +225,20 @@ where
             _ = frame.tick() => now = dirty,
             _ = tokio::time::sleep_until(key_due.unwrap_or_else(Instant::now)), if key_due.is_some() => now = dirty,
         }
+        if let Some(i) = timers.iter().position(|l| matches!(l, Later::Theme(_))) {
+            if let Later::Theme(name) = timers.remove(i) {
+                // Read as --theme reads it: a built-in, the user's, a file.
+                let answer = match Theme::choose(Some(&name)) {
+                    Ok(t) => {
+                        *theme = t;
+                        Ok(name)
+                    }
+                    Err(e) => Err(e),
+                };
+                timers.extend(settle(app, Msg::ThemeChosen(answer), &mut send));
+                now = true;
+            }
+        }
         if let Some(i) = timers.iter().position(|l| matches!(l, Later::Suspend)) {
             timers.remove(i);
             suspend(terminal)?;
@@ -247,6 +262,8 @@ where
 pub enum Later {
     Timer(Instant, Box<Msg>),
     Suspend,
+    /// Draw with another theme, which the loop holds.
+    Theme(String),
 }
 
 /// The earliest time a timer is due.
@@ -255,7 +272,7 @@ fn first_due(timers: &[Later]) -> Instant {
         .iter()
         .filter_map(|l| match l {
             Later::Timer(at, _) => Some(*at),
-            Later::Suspend => None,
+            Later::Suspend | Later::Theme(_) => None,
         })
         .min()
         .unwrap_or_else(Instant::now)
@@ -276,6 +293,7 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<La
                     timers.push(Later::Timer(Instant::from_std(at), Box::new(msg)))
                 }
                 Effect::Suspend => timers.push(Later::Suspend),
+                Effect::Theme(name) => timers.push(Later::Theme(name)),
                 Effect::Engine(c) => send(c),
                 Effect::ReadFile { path } => {
                     let result = std::fs::read_to_string(&path);

@@ -218,12 +218,17 @@ fn config_dir() -> Option<std::path::PathBuf> {
     directories::ProjectDirs::from("", "", "kprod").map(|d| d.config_dir().to_path_buf())
 }
 
-/// Names the themes there are, for a --theme that is none of them.
-fn unknown_theme(name: &str) -> String {
-    let built_in: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-    let dir = config_dir().map(|d| d.join("themes"));
-    let mut user: Vec<String> = dir
-        .as_deref()
+/// The themes there are by name: the built-in ones, then the user's in the
+/// config directory's themes/.
+pub fn names() -> Vec<String> {
+    let mut names: Vec<String> = BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
+    names.extend(user_themes());
+    names
+}
+
+fn user_themes() -> Vec<String> {
+    let mut user: Vec<String> = config_dir()
+        .map(|d| d.join("themes"))
         .and_then(|d| std::fs::read_dir(d).ok())
         .into_iter()
         .flatten()
@@ -231,6 +236,14 @@ fn unknown_theme(name: &str) -> String {
         .filter_map(|n| n.strip_suffix(".toml").map(str::to_string))
         .collect();
     user.sort();
+    user
+}
+
+/// Names the themes there are, for a --theme that is none of them.
+fn unknown_theme(name: &str) -> String {
+    let built_in: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+    let dir = config_dir().map(|d| d.join("themes"));
+    let user = user_themes();
     let mine = match (user.is_empty(), dir) {
         (false, Some(d)) => format!("; yours in {}: {}", d.display(), user.join(", ")),
         (true, Some(d)) => format!("; a theme of your own goes in {}/NAME.toml", d.display()),

@@ -26,4 +26,7 @@ pub enum Effect {
     /// Give the terminal back to the shell and stop (Ctrl-Z); the loop
     /// takes the screen again when the shell continues kprod.
     Suspend,
+    /// Draw with the theme of this name from now on; the runner answers
+    /// with `Msg::ThemeChosen`.
+    Theme(String),
 }

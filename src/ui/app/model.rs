@@ -77,6 +77,10 @@ pub enum Popup {
     Topics {
         selected: usize,
     },
+    /// The theme picker, over `App::themes`.
+    Themes {
+        selected: usize,
+    },
     /// The partition rule file being edited.
     Rules {
         path: std::path::PathBuf,
@@ -137,6 +141,8 @@ pub struct App {
     /// Where each setting given came from (a profile, a file and its line,
     /// -X, the settings pane), by row name; absent: the default.
     pub origins: std::collections::BTreeMap<String, String>,
+    /// The themes F2 offers, by the name --theme takes.
+    pub themes: Vec<String>,
     pub setting_row: usize,
     pub log: Log,
     pub totals: Totals,
@@ -198,6 +204,10 @@ impl App {
             pending: settings.clone(),
             applied: settings,
             origins: Default::default(),
+            themes: crate::ui::theme::BUILT_IN
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect(),
             fatal: None,
             setting_row: 0,
             log: Log {
@@ -241,6 +251,7 @@ impl App {
             Some(Popup::Help(_)) => vec![Scope::Help],
             Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
             Some(Popup::Topics { .. }) => vec![Scope::Picker],
+            Some(Popup::Themes { .. }) => vec![Scope::Themes],
             Some(Popup::Rules { .. }) => vec![Scope::Rules],
             Some(Popup::Compare) => vec![Scope::Compare],
             None => {

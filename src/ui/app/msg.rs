@@ -35,4 +35,7 @@ pub enum Msg {
         path: String,
         result: Result<Vec<u8>, String>,
     },
+    /// The answer to `Effect::Theme`: the theme's name, or why it was not
+    /// taken.
+    ThemeChosen(Result<String, String>),
 }

@@ -56,6 +56,13 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FileWritten { path, result } => app.rules_written(path, result),
+        Msg::ThemeChosen(result) => {
+            match result {
+                Ok(name) => app.note(Level::Info, format!("theme is now '{name}'")),
+                Err(e) => app.note(Level::Error, format!("theme not changed: {e}")),
+            }
+            Vec::new()
+        }
     };
     // A key, a paste or an action may have named a file to send.
     for (field, wanted) in [
@@ -91,6 +98,16 @@ impl App {
             Action::EditRules => vec![self.open_rules()],
             Action::SaveRules => self.save_rules(),
             Action::Suspend => vec![Effect::Suspend],
+            Action::Confirm if matches!(self.popup, Some(Popup::Themes { .. })) => {
+                let Some(Popup::Themes { selected }) = self.popup.take() else {
+                    return Vec::new();
+                };
+                self.themes
+                    .get(selected)
+                    .map(|name| Effect::Theme(name.clone()))
+                    .into_iter()
+                    .collect()
+            }
             action => self
                 .command(action)
                 .into_iter()
@@ -139,7 +156,7 @@ impl App {
                 editor.input(key);
                 *error = None;
             }
-            Some(Popup::Topics { .. }) | Some(Popup::Compare) => {}
+            Some(Popup::Topics { .. }) | Some(Popup::Themes { .. }) | Some(Popup::Compare) => {}
             None => match self.focus {
                 Focus::Key => {
                     self.key.input(key);
@@ -280,6 +297,7 @@ impl App {
             }
             // `act` takes them: they need the rule file, or the terminal.
             Action::EditRules | Action::SaveRules | Action::Suspend => {}
+            Action::ThemePicker => self.popup = Some(Popup::Themes { selected: 0 }),
             Action::Rebuild => return vec![Command::Rebuild],
             Action::PauseFlow => {
                 let (totals, now) = (self.totals, self.now);
@@ -709,6 +727,9 @@ impl App {
             (Some(Popup::Topics { selected }), _) => {
                 let n = self.topics.as_ref().map_or(0, Vec::len);
                 *selected = step(*selected, action, n);
+            }
+            (Some(Popup::Themes { selected }), _) => {
+                *selected = step(*selected, action, self.themes.len());
             }
             (None, Focus::Settings) => {
                 let n = self.setting_names().len();

@@ -41,6 +41,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             );
         }
         Some(Popup::Topics { selected }) => topics(frame, area, app, *selected, theme),
+        Some(Popup::Themes { selected }) => {
+            let rect = centred(area, 40, (app.themes.len() as u16 + 2).min(area.height));
+            clear(frame, rect, theme);
+            let block = framed(" Themes (Enter use · Esc close) ".into(), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let items: Vec<ListItem> = app
+                .themes
+                .iter()
+                .map(|n| ListItem::new(Span::styled(n.clone(), theme.text())))
+                .collect();
+            let mut state = ListState::default().with_selected(Some(*selected));
+            frame.render_stateful_widget(
+                List::new(items).highlight_style(theme.selected()),
+                inner,
+                &mut state,
+            );
+        }
         Some(Popup::Rules {
             path,
             editor,
