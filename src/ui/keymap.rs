@@ -34,6 +34,23 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope, in the order the help lists them.
+    pub const IN_HELP: [Scope; 13] = [
+        Scope::Global,
+        Scope::Nullable,
+        Scope::NotTyping,
+        Scope::Settings,
+        Scope::Log,
+        Scope::Chart,
+        Scope::Picker,
+        Scope::Themes,
+        Scope::Prompt,
+        Scope::Rules,
+        Scope::Compare,
+        Scope::Fatal,
+        Scope::Help,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Everywhere",

@@ -344,22 +344,8 @@ fn prompt_hint(ask: &Ask) -> String {
 /// Every binding, grouped by scope, straight from the keymap; scrolls when
 /// the screen is shorter than the list.
 fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
-    let scopes = [
-        Scope::Global,
-        Scope::Nullable,
-        Scope::NotTyping,
-        Scope::Settings,
-        Scope::Log,
-        Scope::Chart,
-        Scope::Picker,
-        Scope::Prompt,
-        Scope::Rules,
-        Scope::Compare,
-        Scope::Fatal,
-        Scope::Help,
-    ];
     let mut lines = Vec::new();
-    for scope in scopes {
+    for scope in Scope::IN_HELP {
         lines.push(Line::from(Span::styled(scope.title(), theme.title(true))));
         for b in BINDINGS.iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
