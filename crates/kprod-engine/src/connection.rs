@@ -7,6 +7,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::ClientConfig;
 use thiserror::Error;
 
+use crate::security::SecurityError;
 use crate::settings::{PartitionerError, Settings};
 
 /// Why a client (the producer, the admin client) could not be made.
@@ -16,7 +17,7 @@ pub enum ClientError {
     Partitioner(#[from] PartitionerError),
     /// librdkafka refused the configuration; `client` is which one.
     #[error(transparent)]
-    Security(#[from] crate::security::SecurityError),
+    Security(#[from] SecurityError),
     #[error("cannot create the {client}: {source}")]
     Create {
         client: &'static str,
@@ -60,23 +61,50 @@ pub fn is_connection_property(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     bootstrap: String,
-    /// The connection properties of the settings, by librdkafka name.
-    properties: Vec<(String, String)>,
+    /// Every extra property under librdkafka's names, the Java security
+    /// settings translated once, here (reading the stores they name), for
+    /// every client made from this connection.
+    extras: Vec<(String, String)>,
+    /// Why the Java security settings could not be translated, when they
+    /// could not: `extras` then holds them as given, which librdkafka
+    /// refuses by name rather than connecting without them.
+    untranslated: Option<SecurityError>,
     /// Every setting, for the producer.
     settings: Settings,
 }
 
 impl Connection {
     pub fn new(bootstrap: &str, settings: &Settings) -> Connection {
+        let (extras, untranslated) = settings.librdkafka_extras_checked();
         Connection {
             bootstrap: bootstrap.to_string(),
-            properties: settings
-                .librdkafka_extras()
-                .into_iter()
-                .filter(|(k, _)| is_connection_property(k))
-                .collect(),
+            extras,
+            untranslated,
             settings: settings.clone(),
         }
+    }
+
+    /// Why the Java security settings could not be translated (a store
+    /// that cannot be read or opened), if they could not.
+    pub fn untranslated(&self) -> Option<&SecurityError> {
+        self.untranslated.as_ref()
+    }
+
+    /// A connection property as librdkafka takes it (a Java setting's
+    /// translation: sasl.username from sasl.jaas.config, say).
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.extras
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name && is_connection_property(k))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// security.protocol, PLAINTEXT (librdkafka's default) when not given.
+    pub fn security_protocol(&self) -> String {
+        self.property("security.protocol")
+            .unwrap_or("plaintext")
+            .to_ascii_uppercase()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -106,7 +134,11 @@ impl Connection {
     pub fn client_config(&self) -> ClientConfig {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", &self.bootstrap);
-        for (k, v) in &self.properties {
+        for (k, v) in self
+            .extras
+            .iter()
+            .filter(|(k, _)| is_connection_property(k))
+        {
             cfg.set(k, v);
         }
         cfg
@@ -114,7 +146,11 @@ impl Connection {
 
     /// The producer's configuration: every setting, under librdkafka's names.
     pub fn producer_config(&self) -> ClientConfig {
-        self.settings.client_config(&self.bootstrap)
+        let mut cfg = self.settings.known_config(&self.bootstrap);
+        for (k, v) in &self.extras {
+            cfg.set(k, v);
+        }
+        cfg
     }
 
     /// A short-lived client that only reads metadata, quietly.

@@ -392,7 +392,9 @@ impl Producer {
         let partitioner = settings.partitioner()?;
         // A store that cannot be read or opened is said so, before librdkafka
         // would say only that Java stores are not supported.
-        settings.translated()?;
+        if let Some(e) = connection.untranslated() {
+            return Err(e.clone().into());
+        }
         let mut config = connection.producer_config();
         // librdkafka's `msg` and `protocol` debug lines are where batches
         // and requests are told.

@@ -559,6 +559,16 @@ impl Settings {
     /// The librdkafka configuration for these settings. Every known setting is
     /// set explicitly, so the Java defaults hold rather than librdkafka's.
     pub fn client_config(&self, bootstrap: &str) -> ClientConfig {
+        let mut cfg = self.known_config(bootstrap);
+        for (k, v) in self.librdkafka_extras() {
+            cfg.set(k, v);
+        }
+        cfg
+    }
+
+    /// The known settings under librdkafka's names, without the extra
+    /// properties: a Connection adds those as it translated them.
+    pub fn known_config(&self, bootstrap: &str) -> ClientConfig {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", bootstrap);
         for s in SPECS {
@@ -566,9 +576,6 @@ impl Settings {
             for name in s.librdkafka {
                 cfg.set(*name, &value);
             }
-        }
-        for (k, v) in self.librdkafka_extras() {
-            cfg.set(k, v);
         }
         cfg
     }
@@ -587,24 +594,39 @@ impl Settings {
     /// (a store gone since it was checked) passes the Java names on, which
     /// librdkafka refuses by name, rather than connecting without them.
     pub fn librdkafka_extras(&self) -> Vec<(String, String)> {
+        self.librdkafka_extras_checked().0
+    }
+
+    /// librdkafka_extras, with why the Java security settings could not be
+    /// translated when they could not (one translation serves both).
+    pub fn librdkafka_extras_checked(
+        &self,
+    ) -> (
+        Vec<(String, String)>,
+        Option<crate::security::SecurityError>,
+    ) {
         let java = |k: &str| crate::security::is_java_name(k);
         match self.translated() {
-            Ok(t) => self
-                .extras
-                .iter()
-                .filter(|(k, _)| !java(k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .chain(
-                    t.properties
-                        .into_iter()
-                        .map(|m| (m.to.to_string(), m.value)),
-                )
-                .collect(),
-            Err(_) => self
-                .extras
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            Ok(t) => (
+                self.extras
+                    .iter()
+                    .filter(|(k, _)| !java(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .chain(
+                        t.properties
+                            .into_iter()
+                            .map(|m| (m.to.to_string(), m.value)),
+                    )
+                    .collect(),
+                None,
+            ),
+            Err(e) => (
+                self.extras
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                Some(e),
+            ),
         }
     }
 

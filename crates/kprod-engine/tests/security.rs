@@ -126,3 +126,58 @@ fn a_keystore_openssl_exported_goes_to_librdkafka_with_its_password() {
     .unwrap_err();
     assert!(e.to_string().contains("could not be opened"), "{e}");
 }
+
+/// A connection reads the stores once, when it is made: every client made
+/// from it (the producer, the side clients) carries that one translation,
+/// even after the file is gone; a store it could not read is kept as the
+/// reason the producer is refused.
+#[test]
+fn a_connection_translates_the_java_settings_once_for_every_client() {
+    use kprod_engine::connection::Connection;
+    use kprod_engine::settings::Settings;
+    if !tool("openssl") || !tool("keytool") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let at = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+    self_signed("/CN=kprod test ca", &at("ca.key"), &at("ca.pem"));
+    run(Command::new("keytool").args([
+        "-importcert",
+        "-noprompt",
+        "-storetype",
+        "PKCS12",
+        "-alias",
+        "ca",
+        "-file",
+        &at("ca.pem"),
+        "-keystore",
+        &at("truststore.p12"),
+        "-storepass",
+        "changeit",
+    ]));
+    let mut s = Settings::default();
+    for (k, v) in [
+        ("security.protocol", "SSL".to_string()),
+        ("ssl.truststore.location", at("truststore.p12")),
+        ("ssl.truststore.password", "changeit".to_string()),
+    ] {
+        s.set(k, &v).unwrap();
+    }
+    let c = Connection::new("b:1", &s);
+    assert!(c.untranslated().is_none());
+    std::fs::remove_file(at("truststore.p12")).unwrap();
+    let ca = std::fs::read_to_string(at("ca.pem")).unwrap();
+    for (client, cfg) in [
+        ("producer", c.producer_config()),
+        ("verifier", c.verifier_config()),
+        ("metadata", c.to("proxy:2").metadata_config()),
+    ] {
+        let pem = cfg.get("ssl.ca.pem").unwrap_or_else(|| panic!("{client}"));
+        assert_eq!(pem.trim(), ca.trim(), "{client}");
+        assert_eq!(cfg.get("ssl.truststore.location"), None, "{client}");
+    }
+    // Made again now, it cannot read the store, and says so.
+    let again = Connection::new("b:1", &s);
+    let e = again.untranslated().expect("the store is gone").to_string();
+    assert!(e.contains("truststore.p12"), "{e}");
+}
