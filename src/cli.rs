@@ -395,10 +395,7 @@ pub fn list_profiles() -> Result<String, String> {
     }
     out.push_str(&format!("profiles in {}:\n", path.display()));
     for (name, p) in &all {
-        let security = p
-            .settings
-            .get("security.protocol")
-            .map_or("PLAINTEXT", String::as_str);
+        let security = profile_security(p);
         out.push_str(&format!(
             "  {name}: {} {security}, topic {}",
             p.bootstrap.as_deref().unwrap_or("(brokers from -b)"),
@@ -419,4 +416,32 @@ pub fn list_profiles() -> Result<String, String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The security.protocol a profile's settings and its properties file
+/// make, as kprod would apply them (its secrets are not needed for it, and
+/// not asked for); what stops them, if something does.
+fn profile_security(p: &Profile) -> String {
+    let mut settings = Settings::default();
+    for (k, v) in &p.settings {
+        if let Err(e) = settings.set(k, v) {
+            return format!("(refused: {})", words::error(e));
+        }
+    }
+    if let Some(file) = &p.properties {
+        let lines = match read_properties(file) {
+            Ok(lines) => lines,
+            Err(e) => return format!("({e})"),
+        };
+        for (line, k, v) in lines {
+            if let Err(e) = settings.set(&k, &v) {
+                return format!(
+                    "(refused: {} line {line}: {})",
+                    file.display(),
+                    words::error(e)
+                );
+            }
+        }
+    }
+    settings.security_protocol().to_ascii_uppercase()
 }

@@ -157,11 +157,27 @@ fn a_profile_reaches_a_secured_cluster_with_its_password_from_the_environment() 
         .find(|v| v["name"] == "verification_summary")
         .unwrap_or_else(|| panic!("{out}"));
     assert_eq!(summary["read_back"], 20, "{out}");
+    // A second profile whose security comes from its properties file.
+    let file = s.properties("sasl-plaintext-plain");
+    let toml = std::fs::read_to_string(dir.path().join("kprod/profiles.toml")).unwrap()
+        + &format!(
+            "\n[from-file]\nbootstrap = \"{}\"\nproperties = \"{}\"\n",
+            s.get("SASL_PLAINTEXT"),
+            file.display()
+        );
+    std::fs::write(dir.path().join("kprod/profiles.toml"), toml).unwrap();
     let (code, listed) = kprod(dir.path(), &[], &["profiles"]);
     assert_eq!(code, 0, "{listed}");
     assert!(
         listed.contains("secured:") && listed.contains("$KPROD_TEST_PASSWORD"),
         "{listed}"
+    );
+    assert!(
+        listed.contains(&format!(
+            "from-file: {} SASL_PLAINTEXT",
+            s.get("SASL_PLAINTEXT")
+        )),
+        "security.protocol from the profile's properties file: {listed}"
     );
     for secret in [s.get("PASSWORD"), s.get("STORE_PASSWORD")] {
         assert!(
