@@ -381,7 +381,7 @@ async fn a_front_end_that_falls_behind_holds_records_back_and_loses_none() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_proxy_refuses_what_it_cannot_read_and_faults_say_why() {
     let mut settings = Settings::default();
-    settings.set("security.protocol", "SASL_PLAINTEXT").unwrap();
+    settings.set("security.protocol", "SASL_SSL").unwrap();
     let (engine, mut rx) = kprod::engine::Engine::start(kprod::engine::EngineConfig {
         bootstrap: Some("127.0.0.1:1".into()),
         topic: "demo".into(),
@@ -391,13 +391,13 @@ async fn the_proxy_refuses_what_it_cannot_read_and_faults_say_why() {
         records: kprod::engine::Told::Payloads,
     });
     common::events_until(&mut rx, |e| {
-        matches!(e, Event::Notice { level: Level::Error, text } if text.contains("speaks PLAINTEXT only") && text.contains("straight to the cluster"))
+        matches!(e, Event::Notice { level: Level::Error, text } if text.contains("cannot stand in a SASL_SSL connection") && text.contains("SASL_PLAINTEXT or PLAINTEXT listener") && text.contains("straight to the cluster"))
     })
     .await;
     engine.send(Command::Fault(kprod::engine::faults::Fault::Up(1)));
     common::events_until(&mut rx, |e| {
         matches!(e, Event::FaultAnswered { refused: Some(why), .. }
-            if why.to_string().starts_with("kprod's proxy did not start: kprod's proxy speaks PLAINTEXT only"))
+            if why.to_string().starts_with("kprod's proxy did not start: kprod's proxy cannot stand in a SASL_SSL connection"))
     })
     .await;
 }

@@ -144,3 +144,105 @@ fn an_untrusted_broker_certificate_is_said_plainly_and_exits_non_zero() {
         "OpenSSL's reason: {out}"
     );
 }
+
+/// A fault through kprod's proxy on the SASL_PLAINTEXT listener, the way a
+/// user makes one: the producer's login passes through the proxy, the ack
+/// is lost, the producer times out and resends, and the record is read
+/// back. `kind` is the Java client.properties, `edit` what the user changed.
+fn a_lost_ack_through_the_proxy(kind: &str, topic: &str, edit: impl Fn(&str) -> String) {
+    let Some(s) = Secure::shared(topic) else {
+        return;
+    };
+    let extra = [
+        "-t",
+        topic,
+        "--proxy",
+        "--fault",
+        "lose-acks 1",
+        "-X",
+        "request.timeout.ms=2000",
+    ];
+    let (code, out) = with_edited(s, kind, "SASL_PLAINTEXT", &extra, edit);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("its response will be dropped"), "{out}");
+    assert!(
+        out.contains("proxy: passes SASL_PLAINTEXT through; its own requests (leader moves) log in to the cluster as the producer does"),
+        "the proxy's own login: {out}"
+    );
+    let summary = event(&out, "verification_summary").expect("verified");
+    assert_eq!(summary["acked"], 1, "{out}");
+    assert_eq!(summary["missing"], 0, "{out}");
+    assert!(
+        out.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["name"] == "producer_request" && v["outcome"] == "timed_out"),
+        "the lost ack timed out: {out}"
+    );
+    assert!(!out.contains(s.get("PASSWORD")), "{out}");
+}
+
+#[test]
+fn a_fault_through_the_proxy_on_sasl_plaintext_with_plain() {
+    a_lost_ack_through_the_proxy("sasl-plaintext-plain", "secure-proxy-plain", |t| {
+        t.to_string()
+    });
+}
+
+#[test]
+fn a_fault_through_the_proxy_on_sasl_plaintext_with_scram_sha_512() {
+    // The SASL_SSL file pointed at the SASL_PLAINTEXT listener: the same
+    // SCRAM login without TLS.
+    a_lost_ack_through_the_proxy("sasl-ssl-scram", "secure-proxy-scram", |t| {
+        t.replace(
+            "security.protocol=SASL_SSL",
+            "security.protocol=SASL_PLAINTEXT",
+        )
+    });
+}
+
+#[test]
+fn the_proxy_refuses_tls_and_says_what_to_do_instead() {
+    let Some(s) = Secure::shared("proxy on SASL_SSL") else {
+        return;
+    };
+    let (code, out) = with_edited(
+        s,
+        "sasl-ssl-scram",
+        "SASL_SSL",
+        &["-t", "secure-proxy-tls", "--proxy"],
+        |t| t.to_string(),
+    );
+    assert_eq!(code, 0, "the records go straight to the cluster: {out}");
+    assert!(
+        out.contains("kprod's proxy cannot stand in a SASL_SSL connection")
+            && out.contains("SASL_PLAINTEXT or PLAINTEXT listener")
+            && out.contains("the producer goes straight to the cluster"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_proxys_own_login_with_a_wrong_password_is_refused_in_words() {
+    let Some(s) = Secure::shared("proxy wrong password") else {
+        return;
+    };
+    let (code, out) = with_edited(
+        s,
+        "sasl-ssl-scram",
+        "SASL_PLAINTEXT",
+        &["-t", "secure-proxy-refused", "--proxy"],
+        |t| {
+            t.replace(
+                "security.protocol=SASL_SSL",
+                "security.protocol=SASL_PLAINTEXT",
+            )
+            .replace(s.get("PASSWORD"), "not-the-password")
+        },
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("kprod's proxy could not log in to the cluster for its own requests: the cluster refused SCRAM-SHA-512 as alice"),
+        "{out}"
+    );
+    assert!(!out.contains("not-the-password"), "{out}");
+}

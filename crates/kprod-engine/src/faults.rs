@@ -193,8 +193,9 @@ pub enum ProxyError {
     NoBootstrap,
     #[error("the proxy cannot listen on loopback: {0}")]
     Listen(#[source] Arc<std::io::Error>),
-    #[error("kprod's proxy speaks PLAINTEXT only: it cannot read TLS (SSL, SASL_SSL), and its own requests to the cluster (its brokers, a leader move) have no SASL credentials")]
-    NotPlaintext,
+    /// `protocol` is the security.protocol given (SSL or SASL_SSL).
+    #[error("kprod's proxy cannot stand in a {protocol} connection: it reads and rewrites the requests it passes on, which TLS keeps from it. Make faults through the cluster's SASL_PLAINTEXT or PLAINTEXT listener (-b that listener, security.protocol=SASL_PLAINTEXT with the same login), or on the embedded cluster (no -b)")]
+    Tls { protocol: String },
 }
 
 fn ids(list: &[i32]) -> String {
@@ -278,6 +279,10 @@ pub enum FaultError {
     Wire(String),
     #[error("{0}")]
     Task(#[source] Arc<tokio::task::JoinError>),
+    /// The proxy's own login for its requests (a leader move) failed;
+    /// the words say why and what to check.
+    #[error("kprod's proxy could not log in to the cluster for its own requests: {0}")]
+    Login(String),
 }
 
 impl fmt::Display for Fault {

@@ -20,7 +20,8 @@ use kafka_protocol::messages::produce_response::{PartitionProduceResponse, Topic
 use kafka_protocol::messages::{
     AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, ApiKey, BrokerId,
     ElectLeadersRequest, ElectLeadersResponse, FindCoordinatorResponse, MetadataResponse,
-    ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, TopicName,
+    ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, SaslAuthenticateRequest,
+    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use thiserror::Error;
@@ -158,6 +159,22 @@ impl Proxy {
                 }
             }
             learnt_tx.send_replace(true);
+            // Its own login is tried now, so that a leader move does not
+            // find out late that it cannot log in.
+            if SideLogin::of(&learner.connection).is_ok_and(|l| l.is_some()) {
+                match side_connection(&learner).await {
+                    Ok(_) => learner.notice(
+                        Level::Info,
+                        format!(
+                            "proxy: passes {} through; its own requests (leader moves) log in to the cluster as the producer does",
+                            learner.connection.security_protocol()
+                        ),
+                    ),
+                    Err(e) => learner.notice(Level::Warn, format!("proxy: {e}")),
+                }
+            } else if let Err(e) = SideLogin::of(&learner.connection) {
+                learner.notice(Level::Warn, format!("proxy: {e}"));
+            }
         });
         Ok(Proxy {
             shared,
@@ -321,9 +338,7 @@ impl Proxy {
         }
         let mut order = vec![broker];
         order.extend(replicas.iter().copied().filter(|r| *r != broker));
-        let mut conn = connect(&self.shared, None)
-            .await
-            .ok_or(FaultError::NoBrokerAnswers)?;
+        let mut conn = side_connection(&self.shared).await?;
         let name = TopicName(StrBytes::from_string(topic.to_string()));
         let reassign = AlterPartitionReassignmentsRequest::default()
             .with_timeout_ms(10_000)
@@ -417,6 +432,136 @@ fn refused(what: &'static str, code: i16) -> Result<(), FaultError> {
     match ResponseError::try_from_code(code) {
         None => Ok(()),
         Some(error) => Err(FaultError::Refused { what, error }),
+    }
+}
+
+/// A connection of the proxy's own to the cluster (the first bootstrap
+/// server that answers), logged in as the producer is on SASL_PLAINTEXT.
+async fn side_connection(shared: &Shared) -> Result<TcpStream, FaultError> {
+    let mut conn = connect(shared, None)
+        .await
+        .ok_or(FaultError::NoBrokerAnswers)?;
+    if let Some(login) = SideLogin::of(&shared.connection)? {
+        login.run(&mut conn).await?;
+    }
+    Ok(conn)
+}
+
+/// How the proxy's own requests log in: the connection's SASL mechanism
+/// and credentials (sasl.username and sasl.password, from -X, a profile
+/// or a Java sasl.jaas.config), as librdkafka would use them.
+struct SideLogin {
+    mechanism: String,
+    username: String,
+    password: String,
+}
+
+impl std::fmt::Debug for SideLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        write!(f, "{} as {}", self.mechanism, self.username)
+    }
+}
+
+impl SideLogin {
+    /// None when the connection has no SASL (PLAINTEXT).
+    fn of(connection: &Connection) -> Result<Option<SideLogin>, FaultError> {
+        if !connection.security_protocol().starts_with("SASL_") {
+            return Ok(None);
+        }
+        let property = |name: &str| connection.property(name).map(str::trim);
+        // librdkafka takes both spellings; GSSAPI is its default, and the
+        // Java client's.
+        let mechanism = property("sasl.mechanism")
+            .or_else(|| property("sasl.mechanisms"))
+            .unwrap_or("GSSAPI")
+            .to_ascii_uppercase();
+        if !matches!(
+            mechanism.as_str(),
+            "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512"
+        ) {
+            return Err(FaultError::Login(format!(
+                "sasl.mechanism {mechanism}: the proxy logs in with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 only; the faults that need no request of its own (down, up, slow, lose-acks, fail) still work"
+            )));
+        }
+        let (Some(username), Some(password)) = (
+            property("sasl.username"),
+            connection.property("sasl.password"),
+        ) else {
+            return Err(FaultError::Login(format!(
+                "{mechanism} needs sasl.username and sasl.password (or a sasl.jaas.config with username and password)"
+            )));
+        };
+        Ok(Some(SideLogin {
+            mechanism,
+            username: username.to_string(),
+            password: password.to_string(),
+        }))
+    }
+
+    /// SaslHandshake, then SaslAuthenticate until the mechanism is done;
+    /// rsasl does the mechanism's side (SCRAM's proofs and the server's
+    /// signature check).
+    async fn run(&self, conn: &mut TcpStream) -> Result<(), FaultError> {
+        use rsasl::prelude::{Mechname, SASLClient, SASLConfig};
+        let failed =
+            |e: &dyn std::fmt::Display| FaultError::Login(format!("{}: {e}", self.mechanism));
+        let handshake: SaslHandshakeResponse = call(
+            conn,
+            ApiKey::SaslHandshake,
+            1,
+            0,
+            &SaslHandshakeRequest::default()
+                .with_mechanism(StrBytes::from_string(self.mechanism.clone())),
+        )
+        .await?;
+        if handshake.error_code != 0 {
+            let offered: Vec<&str> = handshake.mechanisms.iter().map(|m| m.as_str()).collect();
+            return Err(FaultError::Login(format!(
+                "the cluster does not take {} on this listener (it takes {}): check sasl.mechanism",
+                self.mechanism,
+                offered.join(", ")
+            )));
+        }
+        let config =
+            SASLConfig::with_credentials(None, self.username.clone(), self.password.clone())
+                .map_err(|e| failed(&e))?;
+        let name = Mechname::parse(self.mechanism.as_bytes()).map_err(|e| failed(&e))?;
+        let mut session = SASLClient::new(config)
+            .start_suggested(&[name])
+            .map_err(|e| failed(&e))?;
+        let mut input: Option<Vec<u8>> = None;
+        for corr in 1.. {
+            let mut out = Vec::new();
+            let state = session
+                .step(input.as_deref(), &mut out)
+                .map_err(|e| failed(&e))?;
+            if state.has_sent_message() {
+                let answer: SaslAuthenticateResponse = call(
+                    conn,
+                    ApiKey::SaslAuthenticate,
+                    2,
+                    corr,
+                    &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(out)),
+                )
+                .await?;
+                if answer.error_code != 0 {
+                    let why = answer
+                        .error_message
+                        .as_ref()
+                        .map_or_else(|| format!("error {}", answer.error_code), |m| m.to_string());
+                    return Err(FaultError::Login(format!(
+                        "the cluster refused {} as {}: {why}; check sasl.username and sasl.password (or sasl.jaas.config)",
+                        self.mechanism, self.username
+                    )));
+                }
+                input = Some(answer.auth_bytes.to_vec());
+            }
+            if state.is_finished() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -1062,9 +1207,10 @@ impl Injector for Proxy {
     }
 }
 
-/// Whether the producer would speak anything but PLAINTEXT.
-pub fn not_plaintext(settings: &Settings) -> bool {
-    !settings
-        .security_protocol()
-        .eq_ignore_ascii_case("plaintext")
+/// Why the proxy cannot stand between a producer with these settings and
+/// its cluster, if it cannot: it passes PLAINTEXT and SASL_PLAINTEXT
+/// through, and cannot read TLS.
+pub fn refusal(settings: &Settings) -> Option<ProxyError> {
+    let protocol = settings.security_protocol().to_ascii_uppercase();
+    matches!(protocol.as_str(), "SSL" | "SASL_SSL").then_some(ProxyError::Tls { protocol })
 }

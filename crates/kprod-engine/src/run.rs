@@ -17,7 +17,7 @@ use crate::burst::{self, Flow, State};
 use crate::cluster::{self, ClusterError, Embedded};
 use crate::connection::{ClientError, Connection};
 use crate::event::{Command, EngineConfig, Event, Level, NewTopic};
-use crate::faults::{Fault, FaultError, Injector, ProxyError};
+use crate::faults::{Fault, FaultError, Injector};
 use crate::metadata;
 use crate::producer::{self, upper_snake, Counters, Producer};
 use crate::proxy;
@@ -188,9 +188,9 @@ async fn run(
         _ => FaultError::ProxyNotRunning,
     };
     if config.proxy && config.bootstrap.is_some() {
-        let started = match proxy::not_plaintext(&config.settings) {
-            true => Err(ProxyError::NotPlaintext),
-            false => proxy::Proxy::start(&connection, events.clone()).await,
+        let started = match proxy::refusal(&config.settings) {
+            Some(e) => Err(e),
+            None => proxy::Proxy::start(&connection, events.clone()).await,
         };
         match started {
             Ok(p) => proxy = Some(Arc::new(p)),
@@ -364,11 +364,8 @@ async fn run(
                     notice(Level::Error, format!("not applied: {e}"));
                     continue;
                 }
-                if proxy.is_some() && proxy::not_plaintext(&next) {
-                    notice(
-                        Level::Error,
-                        format!("not applied: {}", ProxyError::NotPlaintext),
-                    );
+                if let Some(e) = proxy.as_ref().and_then(|_| proxy::refusal(&next)) {
+                    notice(Level::Error, format!("not applied: {e}"));
                     continue;
                 }
                 finish(&mut bursts, producer.as_deref(), &events, &flow).await;
