@@ -112,7 +112,32 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            match runtime.block_on(kprod::ui::run(config, theme, cli.stats.as_deref(), origins)) {
+            // A profile picked in the console: its layer under the command
+            // line's, as --profile would have made it.
+            let local_bootstrap = local.as_ref().map(|k| k.bootstrap.clone());
+            let reconnect = |name: &str| {
+                let mut common = common.clone();
+                common.profile = Some(name.to_string());
+                let profile = common.profile()?;
+                let (settings, origins) = common.layered(profile.as_ref())?;
+                let p = profile.as_ref().map(|(p, _)| p);
+                let config = EngineConfig {
+                    bootstrap: local_bootstrap.clone().or_else(|| common.bootstrap(p)),
+                    topic: common.topic(p),
+                    settings,
+                    verify: !common.no_verify,
+                    proxy: common.proxy,
+                    records: Told::Lengths,
+                };
+                Ok((config, origins))
+            };
+            match runtime.block_on(kprod::ui::run(
+                config,
+                theme,
+                cli.stats.as_deref(),
+                origins,
+                &reconnect,
+            )) {
                 Ok(None) => ExitCode::SUCCESS,
                 // The shell's convention: 128 + the signal's number.
                 Ok(Some(signal)) => ExitCode::from((128 + signal) as u8),

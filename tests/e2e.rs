@@ -424,3 +424,82 @@ fn the_console_produces_and_verifies_through_ssl_with_a_client_certificate() {
 fn the_console_produces_and_verifies_through_sasl_plaintext_with_plain_at_80x24() {
     on_the_secured_broker("sasl-plaintext-plain", "SASL_PLAINTEXT", 80, 24);
 }
+
+/// F3 in the console: a profile made in the editor (its password as a
+/// reference to the environment), saved to profiles.toml without the
+/// secret, then picked: the connection is rebuilt on the secured broker's
+/// SASL_PLAINTEXT listener, and a record sent there is acked and read back.
+#[test]
+fn a_profile_made_in_the_console_is_saved_without_its_secret_and_switched_to() {
+    let Some(s) = common::kafka::Secure::shared("profile picker") else {
+        return;
+    };
+    let config = tempfile::tempdir().unwrap();
+    let env = format!(
+        "XDG_CONFIG_HOME={} KPROD_TEST_PASSWORD={}",
+        config.path().display(),
+        s.get("PASSWORD")
+    );
+    let Some(t) = Tmux::start_with_env("profiles", 120, 40, &env, "") else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    t.keys(&["F3"]);
+    t.wait_for("no profiles yet");
+    t.keys(&["n"]);
+    t.wait_for("new profile");
+    // The form: name, bootstrap, topic, security.protocol = PLAINTEXT.
+    t.keys(&["End"]);
+    t.text("lab");
+    t.keys(&["Down", "End"]);
+    t.text(s.get("SASL_PLAINTEXT"));
+    t.keys(&["Down", "End"]);
+    t.text("tui-profiled");
+    t.keys(&["Down", "End"]);
+    for _ in 0.."PLAINTEXT".len() {
+        t.keys(&["BSpace"]);
+    }
+    t.text("SASL_PLAINTEXT");
+    for line in [
+        "sasl.mechanism = PLAIN".to_string(),
+        format!("sasl.username = {}", s.get("USER")),
+        // The secret typed as it is: refused, and never shown back.
+        format!("sasl.password = {}", s.get("PASSWORD")),
+    ] {
+        t.keys(&["Enter"]);
+        t.text(&line);
+    }
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("is a secret and is not kept in the file");
+    assert!(screen.contains("line 7"), "{screen}");
+    // Written as a reference instead.
+    for _ in 0..s.get("PASSWORD").len() {
+        t.keys(&["BSpace"]);
+    }
+    t.text("env:KPROD_TEST_PASSWORD");
+    t.keys(&["C-s"]);
+    t.wait_for("profile 'lab' saved");
+    let file = config.path().join("kprod/profiles.toml");
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        saved.contains("KPROD_TEST_PASSWORD") && saved.contains("SASL_PLAINTEXT"),
+        "{saved}"
+    );
+    assert!(
+        !saved.contains(s.get("PASSWORD")),
+        "a secret in the file:\n{saved}"
+    );
+
+    // Picked: the connection is rebuilt with it.
+    t.wait_for("Connection profiles");
+    t.keys(&["Enter"]);
+    t.wait_for("Topic tui-profiled ");
+    t.wait_for(&format!("brokers {}", s.get("SASL_PLAINTEXT")));
+    t.text("after-switch");
+    t.keys(&["C-s"]);
+    t.wait_for("#0 acked");
+    let screen = t.wait_for("read back 1/1");
+    assert!(!screen.contains(s.get("PASSWORD")), "{screen}");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}

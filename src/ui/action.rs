@@ -12,6 +12,11 @@ pub enum Action {
     Burst,
     TopicPicker,
     ThemePicker,
+    /// The connection profiles: switch, make, change.
+    ProfilePicker,
+    NewProfile,
+    EditProfile,
+    SaveProfile,
     ToggleNull,
     CycleSerializer,
     Up,

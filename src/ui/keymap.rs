@@ -23,6 +23,10 @@ pub enum Scope {
     Picker,
     /// The theme picker.
     Themes,
+    /// The profile picker.
+    Profiles,
+    /// The profile editor.
+    ProfileEditor,
     /// The help screen.
     Help,
     /// The partition rule editor.
@@ -35,7 +39,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const IN_HELP: [Scope; 13] = [
+    pub const IN_HELP: [Scope; 15] = [
         Scope::Global,
         Scope::Nullable,
         Scope::NotTyping,
@@ -44,6 +48,8 @@ impl Scope {
         Scope::Chart,
         Scope::Picker,
         Scope::Themes,
+        Scope::Profiles,
+        Scope::ProfileEditor,
         Scope::Prompt,
         Scope::Rules,
         Scope::Compare,
@@ -62,6 +68,8 @@ impl Scope {
             Scope::Prompt => "Input popup",
             Scope::Picker => "Topics (Ctrl-T)",
             Scope::Themes => "Themes (F2)",
+            Scope::Profiles => "Connection profiles (F3)",
+            Scope::ProfileEditor => "Profile editor (n or e in profiles)",
             Scope::Help => "This help",
             Scope::Rules => "Partition rule editor (r in settings)",
             Scope::Compare => "Comparison (c in the chart pane)",
@@ -119,6 +127,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::BackTab, SHIFT, S::Global, A::FocusPrev, "previous field or pane", None),
     bind(K::F(1), NONE, S::Global, A::Help, "show every key binding", Some("help")),
     bind(K::F(2), NONE, S::Global, A::ThemePicker, "choose a colour theme", None),
+    bind(K::F(3), NONE, S::Global, A::ProfilePicker, "connection profiles: switch, make, change", None),
     bind(K::Char('l'), CTRL, S::Global, A::Reset, "reset: the chart, the counters and the verifier start from zero", None),
     bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
     bind(K::Char('z'), CTRL, S::Global, A::Suspend, "suspend to the shell (fg brings kprod back)", None),
@@ -156,6 +165,14 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Down, NONE, S::Themes, A::Down, "next theme", None),
     bind(K::Enter, NONE, S::Themes, A::Confirm, "use this theme", Some("use")),
     bind(K::Esc, NONE, S::Themes, A::Cancel, "close", Some("close")),
+    bind(K::Up, NONE, S::Profiles, A::Up, "previous profile", None),
+    bind(K::Down, NONE, S::Profiles, A::Down, "next profile", None),
+    bind(K::Enter, NONE, S::Profiles, A::Confirm, "connect with this profile (the connection is rebuilt)", Some("switch")),
+    bind(K::Char('n'), NONE, S::Profiles, A::NewProfile, "make a new profile", Some("new")),
+    bind(K::Char('e'), NONE, S::Profiles, A::EditProfile, "change this profile", Some("edit")),
+    bind(K::Esc, NONE, S::Profiles, A::Cancel, "close", Some("close")),
+    bind(K::Char('s'), CTRL, S::ProfileEditor, A::SaveProfile, "check and save to profiles.toml (secrets as references only)", Some("save")),
+    bind(K::Esc, NONE, S::ProfileEditor, A::Cancel, "close without saving", Some("cancel")),
     bind(K::Up, NONE, S::Help, A::Up, "scroll up", None),
     bind(K::Down, NONE, S::Help, A::Down, "scroll down", Some("scroll")),
     bind(K::PageUp, NONE, S::Help, A::PageUp, "page up", None),

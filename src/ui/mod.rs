@@ -39,26 +39,38 @@ pub const KEY_FRAME_GAP: Duration = Duration::from_millis(8);
 /// close(Duration) gives them.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Makes the engine's configuration for a profile picked in the console,
+/// with the command line's layers over it as at start; may ask for the
+/// profile's secrets on the terminal.
+pub type Reconnect<'a> = &'a dyn Fn(&str) -> Result<(EngineConfig, crate::cli::Origins), String>;
+
 /// Runs the console until the user quits or a signal ends it; the signal's
-/// number, if one did.
+/// number, if one did. A profile picked in the console closes the engine
+/// and starts another with the configuration `reconnect` makes.
 pub async fn run(
     config: EngineConfig,
     mut theme: Theme,
     stats: Option<&std::path::Path>,
     origins: crate::cli::Origins,
+    reconnect: Reconnect<'_>,
 ) -> std::io::Result<Option<i32>> {
     let mut app = App::new(&config.topic, config.settings.clone());
     app.origins = origins;
     app.themes = theme::names();
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
+    settle(&mut app, Msg::ProfilesRead(profiles_on_disk()), &mut |c| {
+        engine.send(c)
+    });
+    // The engine the signals close: the one running now.
+    let current = std::sync::Arc::new(std::sync::Mutex::new(engine));
     // SIGTERM, SIGHUP (the terminal closed) and a SIGINT from outside (the
     // screen reads Ctrl-C as a key) close the engine in bounded time; its
     // ShutdownComplete then ends the loop, and the screen is restored.
     let signalled = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (engine, signalled) = (engine.clone(), signalled.clone());
+        let (current, signalled) = (current.clone(), signalled.clone());
         let mut term = signal(SignalKind::terminate())?;
         let mut hup = signal(SignalKind::hangup())?;
         let mut int = signal(SignalKind::interrupt())?;
@@ -69,7 +81,7 @@ pub async fn run(
                 _ = int.recv() => 2,
             };
             signalled.store(number, std::sync::atomic::Ordering::Relaxed);
-            engine.send(Command::Close {
+            lock(&current).send(Command::Close {
                 timeout: CLOSE_TIMEOUT,
             });
         });
@@ -85,16 +97,62 @@ pub async fn run(
             panic!("a panic asked for by KPROD_TEST_PANIC_IN_TASK");
         });
     }
-    let figures = run_loop(
-        &mut screen.terminal,
-        EventStream::new(),
-        &mut events,
-        |c| engine.send(c),
-        &mut app,
-        &mut theme,
-        |_| terminal::suspend(),
-    )
-    .await?;
+    let figures = loop {
+        let engine = lock(&current).clone();
+        let mut figures = run_loop(
+            &mut screen.terminal,
+            EventStream::new(),
+            &mut events,
+            |c| engine.send(c),
+            &mut app,
+            &mut theme,
+            |_| terminal::suspend(),
+        )
+        .await?;
+        let Some(name) = figures.switch.take() else {
+            break figures;
+        };
+        // A secret the profile asks for is typed with the screen put away.
+        let asks = app.profiles.get(&name).is_some_and(|p| {
+            p.secrets
+                .values()
+                .any(|s| matches!(s, crate::profile::Secret::Ask(_)))
+        });
+        let made = match asks {
+            true => terminal::outside(|| reconnect(&name))?,
+            false => reconnect(&name),
+        };
+        screen.terminal.clear()?;
+        let (config, origins) = match made {
+            Ok(made) => made,
+            Err(why) => {
+                settle(&mut app, Msg::ProfileSwitched(why), &mut |c| engine.send(c));
+                continue;
+            }
+        };
+        // The old connection ends first: its records in flight get their
+        // bounded time, as at quit.
+        engine.send(Command::Close {
+            timeout: CLOSE_TIMEOUT,
+        });
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT * 2, async {
+            while let Some(e) = events.recv().await {
+                if matches!(e, Event::ShutdownComplete { .. }) {
+                    break;
+                }
+            }
+        })
+        .await;
+        let mut next = App::new(&config.topic, config.settings.clone());
+        next.origins = origins;
+        next.themes = std::mem::take(&mut app.themes);
+        next.profiles = std::mem::take(&mut app.profiles);
+        next.log = std::mem::replace(&mut app.log, next.log);
+        app = next;
+        let (engine, fresh) = Engine::start(config);
+        events = engine.inbox(fresh);
+        *lock(&current) = engine;
+    };
     drop(screen);
     if let Some(path) = stats {
         std::fs::write(path, figures.to_json(&app).to_string())?;
@@ -107,6 +165,44 @@ pub async fn run(
         );
     }
     Ok((signal != 0).then_some(signal))
+}
+
+/// The profiles in profiles.toml, for the picker, or why they cannot be
+/// read.
+fn profiles_on_disk() -> Result<std::collections::BTreeMap<String, crate::profile::Profile>, String>
+{
+    match crate::profile::default_path() {
+        Some(path) => crate::profile::load(&path).map_err(|e| e.to_string()),
+        None => Ok(Default::default()),
+    }
+}
+
+/// The engine in the mutex, whether or not a holder panicked.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Effect::SaveProfile, done: the profile written into profiles.toml in
+/// place of `replacing`, and every profile the file then holds.
+fn save_profile(
+    name: String,
+    profile: crate::profile::Profile,
+    replacing: Option<String>,
+) -> Result<
+    (
+        String,
+        std::collections::BTreeMap<String, crate::profile::Profile>,
+    ),
+    String,
+> {
+    let path = crate::profile::default_path().ok_or("no config directory to keep profiles in")?;
+    let mut all = crate::profile::load(&path).map_err(|e| e.to_string())?;
+    if let Some(old) = replacing.filter(|old| *old != name) {
+        all.remove(&old);
+    }
+    all.insert(name.clone(), profile);
+    crate::profile::save(&path, &all).map_err(|e| e.to_string())?;
+    Ok((name, all))
 }
 
 /// Where the loop takes engine events from: the engine's inbox, or in tests
@@ -239,6 +335,13 @@ where
                 now = true;
             }
         }
+        if let Some(i) = timers.iter().position(|l| matches!(l, Later::Switch(_))) {
+            if let Later::Switch(name) = timers.remove(i) {
+                // The runner closes this engine and starts the next.
+                figures.switch = Some(name);
+                return Ok(figures);
+            }
+        }
         if let Some(i) = timers.iter().position(|l| matches!(l, Later::Suspend)) {
             timers.remove(i);
             suspend(terminal)?;
@@ -264,6 +367,8 @@ pub enum Later {
     Suspend,
     /// Draw with another theme, which the loop holds.
     Theme(String),
+    /// Connect with this profile: the loop ends for the runner to do it.
+    Switch(String),
 }
 
 /// The earliest time a timer is due.
@@ -272,7 +377,7 @@ fn first_due(timers: &[Later]) -> Instant {
         .iter()
         .filter_map(|l| match l {
             Later::Timer(at, _) => Some(*at),
-            Later::Suspend | Later::Theme(_) => None,
+            Later::Suspend | Later::Theme(_) | Later::Switch(_) => None,
         })
         .min()
         .unwrap_or_else(Instant::now)
@@ -294,6 +399,12 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<La
                 }
                 Effect::Suspend => timers.push(Later::Suspend),
                 Effect::Theme(name) => timers.push(Later::Theme(name)),
+                Effect::SwitchProfile(name) => timers.push(Later::Switch(name)),
+                Effect::SaveProfile {
+                    name,
+                    profile,
+                    replacing,
+                } => queue.push_back(Msg::ProfileSaved(save_profile(name, profile, replacing))),
                 Effect::Engine(c) => send(c),
                 Effect::ReadFile { path } => {
                     let result = std::fs::read_to_string(&path);
@@ -362,6 +473,8 @@ pub struct Figures {
     key_to_screen: Histogram<u64>,
     /// When the oldest key press not yet on screen arrived.
     key: Option<Instant>,
+    /// The profile the user switched to, when that ended the loop.
+    pub switch: Option<String>,
 }
 
 impl Figures {
@@ -371,6 +484,7 @@ impl Figures {
             frame: h(),
             key_to_screen: h(),
             key: None,
+            switch: None,
         }
     }
 

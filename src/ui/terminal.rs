@@ -62,6 +62,15 @@ pub fn suspend() -> io::Result<()> {
     take()
 }
 
+/// Runs `f` with the terminal given back to the shell (a masked password
+/// prompt for a profile being switched to), then takes the screen again.
+pub fn outside<T>(f: impl FnOnce() -> T) -> io::Result<T> {
+    restore();
+    let out = f();
+    take()?;
+    Ok(out)
+}
+
 /// Puts the terminal back as the shell expects it; safe to call twice.
 pub fn restore() {
     let _ = disable_raw_mode();

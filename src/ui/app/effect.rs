@@ -29,4 +29,14 @@ pub enum Effect {
     /// Draw with the theme of this name from now on; the runner answers
     /// with `Msg::ThemeChosen`.
     Theme(String),
+    /// Close the connection and connect with this profile instead; the
+    /// runner answers with `Msg::ProfileSwitched` when it cannot.
+    SwitchProfile(String),
+    /// Write this profile into profiles.toml (in place of `replacing`, when
+    /// it was renamed); the runner answers with `Msg::ProfileSaved`.
+    SaveProfile {
+        name: String,
+        profile: crate::profile::Profile,
+        replacing: Option<String>,
+    },
 }

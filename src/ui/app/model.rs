@@ -81,6 +81,16 @@ pub enum Popup {
     Themes {
         selected: usize,
     },
+    /// The profile picker, over `App::profiles`.
+    Profiles {
+        selected: usize,
+    },
+    /// A profile being made (`was` None) or changed.
+    ProfileEditor {
+        was: Option<String>,
+        editor: Box<TextArea<'static>>,
+        error: Option<String>,
+    },
     /// The partition rule file being edited.
     Rules {
         path: std::path::PathBuf,
@@ -143,6 +153,8 @@ pub struct App {
     pub origins: std::collections::BTreeMap<String, String>,
     /// The themes F2 offers, by the name --theme takes.
     pub themes: Vec<String>,
+    /// The connection profiles F3 offers, as profiles.toml holds them.
+    pub profiles: std::collections::BTreeMap<String, crate::profile::Profile>,
     pub setting_row: usize,
     pub log: Log,
     pub totals: Totals,
@@ -204,6 +216,7 @@ impl App {
             pending: settings.clone(),
             applied: settings,
             origins: Default::default(),
+            profiles: Default::default(),
             themes: crate::ui::theme::BUILT_IN
                 .iter()
                 .map(|(n, _)| n.to_string())
@@ -252,6 +265,8 @@ impl App {
             Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
             Some(Popup::Topics { .. }) => vec![Scope::Picker],
             Some(Popup::Themes { .. }) => vec![Scope::Themes],
+            Some(Popup::Profiles { .. }) => vec![Scope::Profiles],
+            Some(Popup::ProfileEditor { .. }) => vec![Scope::ProfileEditor],
             Some(Popup::Rules { .. }) => vec![Scope::Rules],
             Some(Popup::Compare) => vec![Scope::Compare],
             None => {

@@ -38,4 +38,20 @@ pub enum Msg {
     /// The answer to `Effect::Theme`: the theme's name, or why it was not
     /// taken.
     ThemeChosen(Result<String, String>),
+    /// The answer to `Effect::SaveProfile`: the name saved and every
+    /// profile the file now holds, or why it was not written.
+    ProfileSaved(
+        Result<
+            (
+                String,
+                std::collections::BTreeMap<String, crate::profile::Profile>,
+            ),
+            String,
+        >,
+    ),
+    /// profiles.toml as the runner read it at start, or why it could not.
+    ProfilesRead(Result<std::collections::BTreeMap<String, crate::profile::Profile>, String>),
+    /// The answer to `Effect::SwitchProfile` when the connection was kept:
+    /// why the profile could not be used.
+    ProfileSwitched(String),
 }

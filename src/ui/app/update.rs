@@ -56,6 +56,24 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FileWritten { path, result } => app.rules_written(path, result),
+        Msg::ProfilesRead(result) => {
+            match result {
+                Ok(all) => app.profiles = all,
+                Err(e) => app.note(Level::Error, format!("profiles: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::ProfileSaved(result) => {
+            app.profile_saved(result);
+            Vec::new()
+        }
+        Msg::ProfileSwitched(why) => {
+            app.note(
+                Level::Error,
+                format!("profile not used, this connection kept: {why}"),
+            );
+            Vec::new()
+        }
         Msg::ThemeChosen(result) => {
             match result {
                 Ok(name) => app.note(Level::Info, format!("theme is now '{name}'")),
@@ -98,6 +116,18 @@ impl App {
             Action::EditRules => vec![self.open_rules()],
             Action::SaveRules => self.save_rules(),
             Action::Suspend => vec![Effect::Suspend],
+            Action::ProfilePicker => {
+                self.open_profiles();
+                Vec::new()
+            }
+            Action::Confirm if matches!(self.popup, Some(Popup::Profiles { .. })) => {
+                self.switch_profile()
+            }
+            Action::NewProfile | Action::EditProfile => {
+                self.edit_profile(action == Action::EditProfile);
+                Vec::new()
+            }
+            Action::SaveProfile => self.save_profile(),
             Action::Confirm if matches!(self.popup, Some(Popup::Themes { .. })) => {
                 let Some(Popup::Themes { selected }) = self.popup.take() else {
                     return Vec::new();
@@ -127,7 +157,8 @@ impl App {
                 *error =
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
-            Some(Popup::Rules { editor, error, .. }) => {
+            Some(Popup::Rules { editor, error, .. })
+            | Some(Popup::ProfileEditor { editor, error, .. }) => {
                 insert_pasted(editor, text, true);
                 *error = None;
             }
@@ -152,11 +183,15 @@ impl App {
                     check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
             }
             Some(Popup::Help(_)) => self.popup = None,
-            Some(Popup::Rules { editor, error, .. }) => {
+            Some(Popup::Rules { editor, error, .. })
+            | Some(Popup::ProfileEditor { editor, error, .. }) => {
                 editor.input(key);
                 *error = None;
             }
-            Some(Popup::Topics { .. }) | Some(Popup::Themes { .. }) | Some(Popup::Compare) => {}
+            Some(Popup::Topics { .. })
+            | Some(Popup::Themes { .. })
+            | Some(Popup::Profiles { .. })
+            | Some(Popup::Compare) => {}
             None => match self.focus {
                 Focus::Key => {
                     self.key.input(key);
@@ -296,7 +331,13 @@ impl App {
                 }
             }
             // `act` takes them: they need the rule file, or the terminal.
-            Action::EditRules | Action::SaveRules | Action::Suspend => {}
+            Action::EditRules
+            | Action::SaveRules
+            | Action::Suspend
+            | Action::ProfilePicker
+            | Action::NewProfile
+            | Action::EditProfile
+            | Action::SaveProfile => {}
             Action::ThemePicker => self.popup = Some(Popup::Themes { selected: 0 }),
             Action::Rebuild => return vec![Command::Rebuild],
             Action::PauseFlow => {
@@ -730,6 +771,9 @@ impl App {
             }
             (Some(Popup::Themes { selected }), _) => {
                 *selected = step(*selected, action, self.themes.len());
+            }
+            (Some(Popup::Profiles { selected }), _) => {
+                *selected = step(*selected, action, self.profiles.len());
             }
             (None, Focus::Settings) => {
                 let n = self.setting_names().len();

@@ -1,7 +1,7 @@
 //! Popups over the panes: the help screen generated from the keymap, the
 //! one-line prompts (burst size, a setting's value, a new property, a
-//! comparison), the topic picker, the partition rule editor and the
-//! comparison's results.
+//! comparison), the topic, theme and profile pickers, the profile and
+//! partition rule editors and the comparison's results.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -14,7 +14,7 @@ use super::chart::bytes;
 use crate::engine::compare::Outcome;
 use crate::engine::partition::RULES_SYNTAX;
 use crate::engine::Level;
-use crate::ui::app::{App, Ask, Popup};
+use crate::ui::app::{App, Ask, Popup, PROFILE_FORM};
 use crate::ui::keymap::{self, Scope, BINDINGS};
 use crate::ui::theme::Theme;
 
@@ -59,6 +59,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 &mut state,
             );
         }
+        Some(Popup::Profiles { selected }) => profiles(frame, area, app, *selected, theme),
+        Some(Popup::ProfileEditor { was, editor, error }) => {
+            let rect = centred(area, 90, area.height.saturating_sub(4));
+            clear(frame, rect, theme);
+            let what = match was {
+                Some(name) => format!("profile '{name}'"),
+                None => "new profile".into(),
+            };
+            let block = framed(format!(" {what} ({}) ", hints(Scope::ProfileEditor)), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let [text, message] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(inner);
+            frame.render_widget(editor.as_ref(), text);
+            let line = match error {
+                Some(e) => Span::styled(e.clone(), theme.failed()),
+                None => Span::styled(PROFILE_FORM, theme.muted()),
+            };
+            frame.render_widget(
+                Paragraph::new(Line::from(line)).wrap(Wrap { trim: true }),
+                message,
+            );
+        }
         Some(Popup::Rules {
             path,
             editor,
@@ -89,6 +112,58 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         Some(Popup::Compare) => compare(frame, area, app, theme),
     }
+}
+
+/// A scope's hints from the keymap, as a popup's title gives them.
+fn hints(scope: Scope) -> String {
+    keymap::hints(&[scope])
+        .into_iter()
+        .map(|(key, what)| format!("{key} {what}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The profiles with what each connects to; its secrets only by where
+/// they come from.
+fn profiles(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &Theme) {
+    let height = (app.profiles.len().max(1) as u16 + 2).min(area.height);
+    let rect = centred(area, 90, height);
+    clear(frame, rect, theme);
+    let block = framed(
+        format!(" Connection profiles ({}) ", hints(Scope::Profiles)),
+        theme,
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if app.profiles.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no profiles yet: n makes one", theme.muted())),
+            inner,
+        );
+        return;
+    }
+    let items: Vec<ListItem> = app
+        .profiles
+        .iter()
+        .map(|(name, p)| {
+            let security = p
+                .settings
+                .get("security.protocol")
+                .map_or(String::new(), |s| format!(" {s}"));
+            let text = format!(
+                "{name}  {}{security}  topic {}",
+                p.bootstrap.as_deref().unwrap_or("(brokers from -b)"),
+                p.topic.as_deref().unwrap_or("(default)")
+            );
+            ListItem::new(Span::styled(text, theme.text()))
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(theme.selected()),
+        inner,
+        &mut state,
+    );
 }
 
 /// The comparison side by side: one column a variant, filled in as each
