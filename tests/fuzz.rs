@@ -298,6 +298,21 @@ proptest! {
         refuses_with_words(kprod::profile::load(file.path()))?;
     }
 
+    /// The console's profile editor: whatever is typed, a profile and its
+    /// name or a refusal in words, and a secret's value never echoed.
+    #[test]
+    fn profile_forms_never_panic(
+        text in prop_oneof![
+            "(name|bootstrap|topic|properties|acks|sasl\\.password|security\\.protocol)[ =]{0,3}(env:[A-Z]{0,3}|prompt|[a-z0-9:.]{0,8})(\n[a-z.]{0,12} ?= ?[a-z0-9:]{0,6}){0,4}",
+            any::<String>(),
+        ],
+    ) {
+        if let Some((name, p)) = refuses_with_words(kprod::ui::app::parse_form(&text))? {
+            let again = kprod::ui::app::parse_form(&kprod::ui::app::form(&name, &p));
+            prop_assert_eq!(again.ok(), Some((name, p)));
+        }
+    }
+
     #[test]
     fn header_lines_never_panic(lines in prop::collection::vec(any::<String>(), 0..4)) {
         let mut app = App::new("demo", Settings::default());
