@@ -430,7 +430,7 @@ fn the_console_produces_and_verifies_through_sasl_plaintext_with_plain_at_80x24(
 /// secret, then picked: the connection is rebuilt on the secured broker's
 /// SASL_PLAINTEXT listener, and a record sent there is acked and read back.
 #[test]
-fn a_profile_made_in_the_console_is_saved_without_its_secret_and_switched_to() {
+fn a_profile_made_in_the_console_is_saved_without_its_secret_switched_to_and_changed() {
     let Some(s) = common::kafka::Secure::shared("profile picker") else {
         return;
     };
@@ -500,6 +500,29 @@ fn a_profile_made_in_the_console_is_saved_without_its_secret_and_switched_to() {
     t.wait_for("#0 acked");
     let screen = t.wait_for("read back 1/1");
     assert!(!screen.contains(s.get("PASSWORD")), "{screen}");
-    t.keys(&["C-c"]);
+
+    // Changed: its topic, in the same editor; the reference stays.
+    t.keys(&["F3"]);
+    t.wait_for("Connection profiles");
+    t.keys(&["e"]);
+    let screen = t.wait_for("profile 'lab'");
+    assert!(
+        screen.contains("sasl.password = env:KPROD_TEST_PASSWORD"),
+        "{screen}"
+    );
+    t.keys(&["Down", "Down", "End"]);
+    for _ in 0.."tui-profiled".len() {
+        t.keys(&["BSpace"]);
+    }
+    t.text("tui-edited");
+    t.keys(&["C-s"]);
+    t.wait_for("profile 'lab' saved");
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        saved.contains("tui-edited") && saved.contains("KPROD_TEST_PASSWORD"),
+        "{saved}"
+    );
+    assert!(!saved.contains(s.get("PASSWORD")), "{saved}");
+    t.keys(&["Escape", "C-c"]);
     t.wait_for("kprod exited with 0");
 }

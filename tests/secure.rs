@@ -246,3 +246,17 @@ fn the_proxys_own_login_with_a_wrong_password_is_refused_in_words() {
     );
     assert!(!out.contains("not-the-password"), "{out}");
 }
+
+#[test]
+fn a_fault_through_the_proxy_on_sasl_plaintext_with_scram_sha_256() {
+    a_lost_ack_through_the_proxy("sasl-ssl-scram", "secure-proxy-scram-256", |t| {
+        t.replace(
+            "security.protocol=SASL_SSL",
+            "security.protocol=SASL_PLAINTEXT",
+        )
+        .replace(
+            "sasl.mechanism=SCRAM-SHA-512",
+            "sasl.mechanism=SCRAM-SHA-256",
+        )
+    });
+}
