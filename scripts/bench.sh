@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # kprod's benchmark: one local Apache Kafka broker (scripts/kafka.sh), the
 # same records and settings for every producer, figures and ratios printed.
-#   a) kprod produce against kcat -P, 100-byte and 1 KiB records
+#   a) kprod produce against kcat -P in A/B pairs, 100-byte and 1 KiB
+#      records, at kcat's defaults and at the Java client's: wall time, CPU
+#      a million records and the ratios; at Java's defaults, kprod with
+#      verification on against --no-verify too
 #   b) kprod produce against kafka-producer-perf-test (Kafka's own tool),
 #      and (b1) the same at 1 KiB to topics of one partition; with each
 #      producer, the broker's CPU time a million records
 #   c) kprod's TUI under tmux producing flat out against kprod produce
 #   d) frame time and key-press-to-screen while producing flat out, and
 #      peak memory after BENCH_BIG records
-# Usage: scripts/bench.sh   (BENCH_RECORDS, default 1000000; BENCH_BIG,
-# default 10000000; BENCH_ROUNDS, default 3). Needs Java 17, Maven, kcat,
+# Usage: scripts/bench.sh   (BENCH_RECORDS, default 1000000; BENCH_KIB_RECORDS,
+# for 1 KiB, default a quarter of that; BENCH_BIG, default 10000000;
+# BENCH_ROUNDS, default 3). Needs Java 17, Maven, kcat,
 # tmux, python3. Run it on an otherwise idle machine: producer and broker
 # share its cores.
 set -euo pipefail
 
 N="${BENCH_RECORDS:-1000000}"
+KIB="${BENCH_KIB_RECORDS:-$((N / 4))}"
 BIG="${BENCH_BIG:-10000000}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Java's defaults (the producer's, with acks=all) and kcat's (librdkafka's
+# batch.size, no idempotence): the two settings of the matrix.
 SETTINGS=(acks=all linger.ms=5 batch.size=16384 compression.type=none enable.idempotence=true)
+KCAT_DEFAULTS=(batch.size=1000000 linger.ms=5 enable.idempotence=false acks=all compression.type=none)
 ROUNDS="${BENCH_ROUNDS:-3}"
 say() { echo "bench: $*" >&2; }
 for tool in kcat tmux java python3; do
@@ -60,7 +68,7 @@ for l in open(sys.argv[1]):
 BROKER_PID="$(cat "$WORK/kafka/node-1/pid")"
 TICKS="$(getconf CLK_TCK)"
 broker_cpu() { awk '{print $14 + $15}' "/proc/$BROKER_PID/stat"; }
-per_million() { python3 -c "print(f'{($(broker_cpu) - $1) / $TICKS * 1e6 / $N:.1f}')"; }
+per_million() { python3 -c "print(f'{($(broker_cpu) - $1) / $TICKS * 1e6 / ${2:-$N}:.1f}')"; }
 median1() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.1f}')" "$@"; }
 X=()
 for s in "${SETTINGS[@]}"; do X+=(-X "$s"); done
@@ -68,10 +76,11 @@ kprod_file() {
     "$KPROD" produce -b "$BOOT" -t "$1" --no-verify --quiet "${X[@]}" \
         --file "$2" >"$WORK/kprod.json" 2>/dev/null
 }
-# kafka-producer-perf-test's records/s by its own clock: topic $1, size $2.
+# kafka-producer-perf-test's records/s by its own clock: topic $1, size $2,
+# $3 records (default $N).
 perf_test() {
     java -cp "$LIBS/*" org.apache.kafka.tools.ProducerPerformance \
-        --topic "$1" --num-records "$N" --record-size "$2" --throughput -1 \
+        --topic "$1" --num-records "${3:-$N}" --record-size "$2" --throughput -1 \
         --producer-props bootstrap.servers="$BOOT" "${SETTINGS[@]}" 2>/dev/null | tail -n 1 |
         sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' | cut -d. -f1
 }
@@ -83,12 +92,35 @@ python3 -c "import sys; sys.stdout.write(('x' * 100 + '\n') * $N)" |
     kcat -P -b "$BOOT" -t warm-up "${KCAT_X[@]}"
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "records: $N per run, each figure the median of $ROUNDS runs (all runs in brackets)"
-echo "settings: ${SETTINGS[*]}"
+echo "records: $N a run at 100 B, $KIB at 1 KiB; each figure the median of $ROUNDS runs (all runs in brackets)"
+echo "settings: Java's defaults ${SETTINGS[*]}; kcat's ${KCAT_DEFAULTS[*]}"
 echo
+# a) The matrix: kcat -P and kprod produce in A/B pairs, at kcat's defaults
+# and at the Java client's, at 100 B and 1 KiB; at Java's defaults also
+# kprod with verification on (2: its cost against --no-verify, the broker's
+# read-back included in its CPU) and kafka-producer-perf-test (b). Every
+# run's wall time, user+system CPU and the broker's CPU go to runs.tsv.
+RUNS="$WORK/runs.tsv"
+: >"$RUNS"
+# Runs a producer under /usr/bin/time and notes it: tool, settings, size,
+# records, then the command.
+timed() {
+    local tool=$1 set=$2 size=$3 n=$4 c0
+    shift 4
+    c0=$(broker_cpu)
+    /usr/bin/time -f '%U %S %e' -o "$WORK/time" "$@" >"$WORK/out" 2>/dev/null
+    read -r user sys wall <"$WORK/time"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$set" "$size" "$n" "$wall" \
+        "$(python3 -c "print($user + $sys)")" \
+        "$(python3 -c "print(($(broker_cpu) - $c0) / $TICKS)")" >>"$RUNS"
+}
 for size in 100 1024; do
+    # 1 KiB runs take five times as long: a quarter of the records keeps
+    # the whole bench within 15 minutes.
+    n=$N
+    [ "$size" = 1024 ] && n=$KIB
     file="$WORK/records-$size"
-    python3 - "$N" "$size" >"$file" <<'PY'
+    python3 - "$n" "$size" >"$file" <<'PY'
 import random, string, sys
 n, size = int(sys.argv[1]), int(sys.argv[2])
 chars = string.ascii_letters + string.digits
@@ -99,34 +131,69 @@ for i in range(n):
     o = (i * 7919) % (len(block) - size)
     out.write(block[o:o + size] + "\n")
 PY
-    kcats=() kprods=() owns=() perfs=() kcat_cpu=() kprod_cpu=() perf_cpu=()
-    for round in $(seq "$ROUNDS"); do
-        say "$size-byte records, round $round of $ROUNDS"
-        c0=$(broker_cpu) t0=$(now)
-        kcat -P -b "$BOOT" -t "kcat-$size-$round" "${KCAT_X[@]}" -l "$file"
-        t1=$(now)
-        kcats+=("$(rate "$N" "$t0" "$t1")") kcat_cpu+=("$(per_million "$c0")")
-
-        c0=$(broker_cpu) t0=$(now)
-        kprod_file "kprod-$size-$round" "$file"
-        t1=$(now)
-        kprods+=("$(rate "$N" "$t0" "$t1")") kprod_cpu+=("$(per_million "$c0")")
-        owns+=("$(own "$WORK/kprod.json")")
-
-        c0=$(broker_cpu)
-        perfs+=("$(perf_test "perf-$size-$round" "$size")") perf_cpu+=("$(per_million "$c0")")
+    for set in kcat java; do
+        local_x=() kcat_x=()
+        if [ "$set" = kcat ]; then s=("${KCAT_DEFAULTS[@]}"); else s=("${SETTINGS[@]}"); fi
+        for x in "${s[@]}"; do
+            local_x+=(-X "$x")
+            kcat_x+=(-X "${x/compression.type/compression.codec}")
+        done
+        for round in $(seq "$ROUNDS"); do
+            say "$size-byte records, $set's defaults, round $round of $ROUNDS"
+            t="$set-$size-$round"
+            timed kcat "$set" "$size" "$n" kcat -P -b "$BOOT" -t "kcat-$t" "${kcat_x[@]}" -l "$file"
+            timed kprod "$set" "$size" "$n" "$KPROD" produce -b "$BOOT" -t "kprod-$t" \
+                --no-verify --quiet "${local_x[@]}" --file "$file"
+            [ "$set" = java ] || continue
+            own "$WORK/out" >>"$WORK/own-$size"
+            timed kprod-verify "$set" "$size" "$n" "$KPROD" produce -b "$BOOT" -t "verify-$t" \
+                --quiet "${local_x[@]}" --file "$file"
+            c0=$(broker_cpu)
+            perf_test "perf-$t" "$size" "$n" >>"$WORK/perf-$size"
+            python3 -c "print(($(broker_cpu) - $c0) / $TICKS)" >>"$WORK/perf-cpu-$size"
+        done
     done
-    kcat_rate=$(median "${kcats[@]}") kprod_rate=$(median "${kprods[@]}")
-    own_rate=$(median "${owns[@]}") perf_rate=$(median "${perfs[@]}")
-    echo "$size-byte records:"
-    echo "  kcat -P, wall clock                 $kcat_rate records/s [${kcats[*]}]"
-    echo "  kprod produce, wall clock           $kprod_rate records/s [${kprods[*]}]"
-    echo "    a) $(ratio "$kprod_rate" "$kcat_rate") of kcat"
-    echo "  kafka-producer-perf-test, own clock $perf_rate records/s [${perfs[*]}]"
-    echo "  kprod produce, own clock            $own_rate records/s [${owns[*]}]"
+done
+echo "a) kcat -P against kprod produce --file, A/B pairs; CPU is user + system a million records,"
+echo "   the broker's CPU a million records beside it; every run in brackets"
+python3 - "$RUNS" <<'PY'
+import collections, statistics, sys
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    tool, setting, size, n, wall, cpu, broker = line.split("\t")
+    runs[setting, size, tool].append((float(wall), float(cpu) * 1e6 / int(n), float(broker) * 1e6 / int(n)))
+names = {"kcat": "kcat's defaults (batch.size 1000000, no idempotence)", "java": "Java's defaults (batch.size 16384, idempotence)"}
+med = lambda xs: statistics.median(xs)
+every = lambda xs, f: " ".join(f.format(x) for x in xs)
+print(f"  {'tool':<14} {'size':>5} {'wall s':>7} {'CPU s/M':>8} {'broker s/M':>10}  ratio")
+for setting in ("kcat", "java"):
+    print(f"  {names[setting]}:")
+    for size in ("100", "1024"):
+        base = runs.get((setting, size, "kcat"))
+        for tool in ("kcat", "kprod", "kprod-verify"):
+            r = runs.get((setting, size, tool))
+            if not r:
+                continue
+            wall, cpu, broker = (med([x[i] for x in r]) for i in range(3))
+            ratio = ""
+            if tool == "kprod" and base:
+                ratio = f"wall {med([x[0] for x in base]) / wall:.2f}x of kcat (target 1.0x), CPU {cpu / med([x[1] for x in base]):.2f}x kcat's (target 1.2x)"
+            if tool == "kprod-verify":
+                plain = med([x[0] for x in runs[setting, size, "kprod"]])
+                ratio = f"2) wall {plain / wall:.2f}x of --no-verify (target 0.7x)"
+            print(f"  {tool:<14} {size:>5} {wall:>7.2f} {cpu:>8.2f} {broker:>10.2f}  {ratio}")
+            print(f"  {'':<14} {'':>5} [wall {every([x[0] for x in r], '{:.2f}')}; CPU {every([x[1] for x in r], '{:.2f}')}; broker {every([x[2] for x in r], '{:.2f}')}]")
+PY
+echo
+for size in 100 1024; do
+    perf_rate=$(median $(cat "$WORK/perf-$size")) own_rate=$(median $(cat "$WORK/own-$size"))
+    echo "$size-byte records, Java's defaults:"
+    echo "  kafka-producer-perf-test, own clock $perf_rate records/s [$(echo $(cat "$WORK/perf-$size"))]"
+    echo "  kprod produce, own clock            $own_rate records/s [$(echo $(cat "$WORK/own-$size"))]"
     echo "    b) $(ratio "$own_rate" "$perf_rate") of kafka-producer-perf-test"
-    echo "  the broker's CPU seconds a million records: kcat $(median1 "${kcat_cpu[@]}")," \
-        "kprod $(median1 "${kprod_cpu[@]}"), perf-test $(median1 "${perf_cpu[@]}")"
+    echo "  the broker's CPU seconds a million records: perf-test" \
+        "$(python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[2:])) * 1e6 / int(sys.argv[1]):.1f}')" \
+            "$([ "$size" = 1024 ] && echo "$KIB" || echo "$N")" $(cat "$WORK/perf-cpu-$size"))"
     echo
 done
 
@@ -143,9 +210,9 @@ owns=() perfs=() kprod_cpu=() perf_cpu=()
 for round in $(seq "$ROUNDS"); do
     c0=$(broker_cpu)
     kprod_file one-kprod "$WORK/records-1024"
-    owns+=("$(own "$WORK/kprod.json")") kprod_cpu+=("$(per_million "$c0")")
+    owns+=("$(own "$WORK/kprod.json")") kprod_cpu+=("$(per_million "$c0" "$KIB")")
     c0=$(broker_cpu)
-    perfs+=("$(perf_test one-perf 1024)") perf_cpu+=("$(per_million "$c0")")
+    perfs+=("$(perf_test one-perf 1024 "$KIB")") perf_cpu+=("$(per_million "$c0" "$KIB")")
 done
 own_rate=$(median "${owns[@]}") perf_rate=$(median "${perfs[@]}")
 echo "1024-byte records to a topic of one partition (one batch a request for both):"

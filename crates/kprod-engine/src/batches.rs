@@ -3,7 +3,9 @@
 //! it is delivered; acked records then add up each batch's own bytes, so the
 //! effect of linger.ms, batch.size, partitioners and codecs can be shown.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use foldhash::HashMap;
 use std::sync::Mutex;
 
 pub use crate::debuglog::Line;

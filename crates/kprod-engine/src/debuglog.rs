@@ -4,6 +4,44 @@
 //! (batches.rs) and requests (requests.rs) are both told from what this
 //! reads, in the order librdkafka wrote it.
 
+use std::sync::OnceLock;
+
+use memchr::memmem::Finder;
+
+/// A marker searched for in every line of its facility. `str::find` built
+/// its searcher anew for each line, which cost more than the rest of the
+/// parse; these are built once.
+struct Marker {
+    text: &'static str,
+    finder: OnceLock<Finder<'static>>,
+}
+
+impl Marker {
+    const fn new(text: &'static str) -> Marker {
+        Marker {
+            text,
+            finder: OnceLock::new(),
+        }
+    }
+
+    /// Where the marker starts in `line`: an ASCII marker starts on a
+    /// character boundary.
+    fn find(&self, line: &str) -> Option<usize> {
+        let text = self.text;
+        self.finder
+            .get_or_init(|| Finder::new(text))
+            .find(line.as_bytes())
+    }
+
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+}
+
+static PRODUCE_SET: Marker = Marker::new("]: Produce MessageSet with ");
+static MESSAGE_SET: Marker = Marker::new("]: MessageSet with ");
+static ENCOUNTERED: Marker = Marker::new(") encountered error: ");
+
 /// A line kprod uses, by what it tells.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Debug {
@@ -56,9 +94,9 @@ pub enum Line {
 
 /// Reads the lines kprod needs from a librdkafka debug message; others: None.
 pub fn parse_batch(msg: &str) -> Option<Line> {
-    if let Some(at) = msg.find("]: Produce MessageSet with ") {
+    if let Some(at) = PRODUCE_SET.find(msg) {
         let (broker, topic, partition) = place(&msg[..at + 1])?;
-        let rest = &msg[at + "]: Produce MessageSet with ".len()..];
+        let rest = &msg[at + PRODUCE_SET.len()..];
         let records = rest.split(' ').next()?.parse().ok()?;
         let inside = rest
             .split_once("message(s) (")?
@@ -89,7 +127,8 @@ pub fn parse_batch(msg: &str) -> Option<Line> {
             pid,
         });
     }
-    if let Some((head, error)) = msg.split_once(") encountered error: ") {
+    if let Some(at) = ENCOUNTERED.find(msg) {
+        let (head, error) = (&msg[..at], &msg[at + ENCOUNTERED.len()..]);
         let (topic, partition, _, first_msgid) = message_set(head)?;
         return Some(Line::Failed {
             topic,
@@ -113,9 +152,9 @@ pub fn parse_batch(msg: &str) -> Option<Line> {
 /// `... TOPIC [P]: MessageSet with N message(s) (MsgId I, ...` → (TOPIC, P,
 /// N, I), as the delivered and error lines begin.
 fn message_set(msg: &str) -> Option<(String, i32, u32, u64)> {
-    let at = msg.find("]: MessageSet with ")?;
+    let at = MESSAGE_SET.find(msg)?;
     let (_, topic, partition) = place(&msg[..at + 1])?;
-    let rest = &msg[at + "]: MessageSet with ".len()..];
+    let rest = &msg[at + MESSAGE_SET.len()..];
     let records = rest.split(' ').next()?.parse().ok()?;
     let first_msgid = rest
         .split_once("(MsgId ")?
@@ -140,9 +179,9 @@ fn place(head: &str) -> Option<(i32, String, i32)> {
 }
 
 /// `HOST:PORT/ID: Sent ProduceRequest (v7, 1234 bytes @ 0, CorrId 5)`.
-const SENT: &str = ": Sent ProduceRequest (";
+static SENT: Marker = Marker::new(": Sent ProduceRequest (");
 /// `HOST:PORT/ID: Received ProduceResponse (v7, 55 bytes, CorrId 5, rtt 1.23ms)`.
-const RECEIVED: &str = ": Received ProduceResponse (";
+static RECEIVED: Marker = Marker::new(": Received ProduceResponse (");
 
 /// A request line from librdkafka's `protocol` debug context.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,10 +192,9 @@ pub enum Wire {
 
 /// Reads a ProduceRequest or ProduceResponse line; others: None.
 pub fn parse_wire(msg: &str) -> Option<Wire> {
-    let (at, sent) = match (msg.find(SENT), msg.find(RECEIVED)) {
-        (Some(at), _) => (at, true),
-        (_, Some(at)) => (at, false),
-        _ => return None,
+    let (at, sent) = match SENT.find(msg) {
+        Some(at) => (at, true),
+        None => (RECEIVED.find(msg)?, false),
     };
     let broker = broker_id(&msg[..at])?;
     let inside = msg[at..].split_once(" (")?.1.strip_suffix(')')?;

@@ -2,7 +2,7 @@
 //! it has, each topic's partitions, and a cache of partition counts for
 //! kprod's own partitioners.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,9 @@
 //! rules from a file); librdkafka's own partitioners, murmur2 for the Java
 //! client's keyed records among them, stay inside librdkafka.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::record::Draft;
 

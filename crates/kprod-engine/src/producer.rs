@@ -120,6 +120,10 @@ pub struct Ctx {
     auth_active: AtomicBool,
     /// A refusal came that the records waiting have not been failed for.
     auth_unanswered: AtomicBool,
+    /// librdkafka reported an error: only then can the producer be dead of
+    /// a fatal one (librdkafka reports those too), so only then is it asked
+    /// before each record.
+    errored: AtomicBool,
 }
 
 impl ClientContext for Ctx {
@@ -165,6 +169,7 @@ impl ClientContext for Ctx {
             self.auth_active.store(true, Ordering::Relaxed);
             self.auth_unanswered.store(true, Ordering::Relaxed);
         }
+        self.errored.store(true, Ordering::Relaxed);
         self.alarm.notify_one();
         let name = error_name(&error);
         if let Ok(mut last) = self.last_error.lock() {
@@ -388,6 +393,7 @@ impl Producer {
             auth_failed: Mutex::new(None),
             auth_active: AtomicBool::new(false),
             auth_unanswered: AtomicBool::new(false),
+            errored: AtomicBool::new(false),
         };
         let partitioner = settings.partitioner()?;
         // A store that cannot be read or opened is said so, before librdkafka
@@ -536,7 +542,7 @@ impl Producer {
     /// Java client would block in send() for up to max.block.ms). False,
     /// with nothing sent, once the producer is dead of a fatal error.
     pub async fn enqueue(&self, draft: &Draft) -> bool {
-        if self.fatal().is_some() {
+        if self.inner.context().errored.load(Ordering::Relaxed) && self.fatal().is_some() {
             return false;
         }
         // A name Kafka refuses is refused here as the Java client's send()

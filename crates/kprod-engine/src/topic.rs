@@ -28,6 +28,14 @@ pub fn validate(name: &str) -> Result<(), TopicError> {
     if name == "." || name == ".." {
         return Err(TopicError::Dots(name.into()));
     }
+    // Asked for every record: a valid name, all ASCII, is one byte scan.
+    if name.len() <= MAX_LENGTH
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Ok(());
+    }
     let length = name.chars().count();
     if length > MAX_LENGTH {
         return Err(TopicError::TooLong {

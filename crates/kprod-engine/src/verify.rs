@@ -5,7 +5,7 @@
 //! reordered.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -281,14 +281,14 @@ impl Reader {
                             .filter_map(|v| v.strip_prefix(&prefix))
                             .find_map(|n| n.parse().ok())
                     });
-                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                    m.key().hash(&mut hasher);
+                    // Compared only within this run: any fixed hash will do.
+                    let key = foldhash::fast::FixedState::default().hash_one(m.key());
                     let _ = self.tx.send(Msg::Read {
                         topic: self.topic.clone(),
                         partition: m.partition(),
                         offset: m.offset(),
                         id,
-                        key: hasher.finish(),
+                        key,
                     });
                 }
                 Some(Err(e)) => self.tell(format!("verifier: reading '{}': {e}", self.topic)),
@@ -319,6 +319,10 @@ impl Reader {
         });
     }
 }
+
+/// The verifier's maps are looked up for every record acked and read:
+/// SipHash there cost more than the lookups' work.
+type Fast<K, V> = foldhash::HashMap<K, V>;
 
 /// A topic-partition, as an index into `State::names`: a record's entry
 /// then costs a few bytes, not a copy of its topic's name.
@@ -352,19 +356,19 @@ impl Record {
 #[derive(Default)]
 struct State {
     names: Vec<(String, i32)>,
-    index: HashMap<(String, i32), Tp>,
-    records: HashMap<u64, Record>,
+    index: Fast<(String, i32), Tp>,
+    records: Fast<u64, Record>,
     /// Records acked and read back once where the ack said, one bit each
     /// (ids count up from 0): they leave `records`, and a later copy is
     /// still known for a duplicate.
     settled: Vec<u64>,
     counts: BTreeMap<Tp, PartitionCounts>,
     /// Per partition: acked offsets not yet read back, by offset.
-    pending: HashMap<Tp, BTreeMap<i64, u64>>,
+    pending: Fast<Tp, BTreeMap<i64, u64>>,
     /// Per partition: the next offset the reader will read.
-    progress: HashMap<Tp, i64>,
+    progress: Fast<Tp, i64>,
     /// Per partition and key: the highest record number read so far.
-    last_of_key: HashMap<(Tp, u64), u64>,
+    last_of_key: Fast<(Tp, u64), u64>,
     changed: bool,
     /// Records numbered below it were sent before the last reset.
     from: u64,
@@ -417,12 +421,15 @@ impl State {
     }
 
     fn intern(&mut self, topic: String, partition: i32) -> Tp {
-        if let Some(tp) = self.index.get(&(topic.clone(), partition)) {
+        // Asked twice a record (its ack, its read): no copy of the name
+        // just to look it up.
+        let key = (topic, partition);
+        if let Some(tp) = self.index.get(&key) {
             return *tp;
         }
         let tp = self.names.len() as Tp;
-        self.names.push((topic.clone(), partition));
-        self.index.insert((topic, partition), tp);
+        self.names.push(key.clone());
+        self.index.insert(key, tp);
         tp
     }
 
@@ -683,7 +690,7 @@ impl State {
     }
 }
 
-fn offset_before_progress(progress: &HashMap<Tp, i64>, tp: &Tp, offset: i64) -> bool {
+fn offset_before_progress(progress: &Fast<Tp, i64>, tp: &Tp, offset: i64) -> bool {
     progress.get(tp).is_some_and(|p| offset < *p)
 }
 
