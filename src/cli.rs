@@ -172,6 +172,16 @@ pub struct ProduceArgs {
     /// cluster it goes through kprod's proxy (--proxy is implied).
     #[arg(long, value_name = "[@WHEN] FAULT", value_parser = parse_fault)]
     pub fault: Vec<Scheduled>,
+
+    /// Send the records in transactions of N, each committed once full
+    /// (what is left at the end is one more). Needs -X transactional.id=ID.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub transaction_size: Option<u64>,
+
+    /// Abort the K-th, 2K-th, ... transaction instead of committing it, to
+    /// show what a read_committed reader does not see.
+    #[arg(long, value_name = "K", requires = "transaction_size", value_parser = clap::value_parser!(u64).range(1..))]
+    pub abort_every: Option<u64>,
 }
 
 fn parse_fault(text: &str) -> Result<Scheduled, String> {

@@ -11,6 +11,7 @@ mod model;
 mod msg;
 mod prompt;
 mod rules;
+mod txn;
 mod update;
 
 pub use burst::{BatchStat, Comparison, Flow};
@@ -21,4 +22,5 @@ pub use model::{App, Ask, Connection, Focus, Popup, Totals};
 pub use msg::Msg;
 pub use prompt::{check_prompt, new_topic};
 pub use rules::default_rules_path;
+pub use txn::{Phase, TxnStatus};
 pub use update::update;

@@ -166,6 +166,8 @@ pub struct App {
     pub(super) held_back: u64,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
+    /// Where the producer's transaction stands.
+    pub txn: super::TxnStatus,
     /// The latest message for the status bar.
     pub flash: Option<(Level, String)>,
     /// Ctrl-C was pressed once: flushing before quitting.
@@ -226,6 +228,7 @@ impl App {
             budget: (LINES_PER_SEC, now),
             held_back: 0,
             verification: None,
+            txn: Default::default(),
             flash: None,
             quitting: false,
             quit: false,

@@ -420,6 +420,9 @@ impl App {
             } => {
                 self.totals.sent += 1;
                 self.next_id = self.next_id.max(id + 1);
+                if self.txn.open() {
+                    self.txn.records += 1;
+                }
                 if !self.admit() {
                     return;
                 }
@@ -593,6 +596,9 @@ impl App {
             ),
             // Its notices told the user.
             Event::FaultAnswered { refused: None, .. } => {}
+            Event::TxnReady { .. } | Event::Transaction(_) | Event::TxnReadBack(_) => {
+                self.on_transaction(event)
+            }
             // The engine has stopped, asked to by a quit or by a signal:
             // the console has nothing left to show.
             Event::ShutdownComplete { .. } => self.quit = true,
@@ -698,7 +704,12 @@ impl App {
         self.sent = stats::Sent::default();
     }
 
-    fn push(&mut self, status: Status, text: String) {
+    pub(super) fn push(&mut self, status: Status, text: String) {
+        // A record's line carries its transaction: a group in the log.
+        let text = match (status, self.txn.tag()) {
+            (Status::Queued | Status::Acked | Status::Failed, Some(tag)) => tag + &text,
+            _ => text,
+        };
         self.log.push(status, text);
     }
 
