@@ -65,7 +65,9 @@ pub struct Common {
     )]
     pub bootstrap_servers: Option<String>,
 
-    /// The topic records go to (the profile's, or demo, if not given).
+    /// The topic records go to (the profile's, or demo, if not given). In
+    /// the console, several comma-separated (payment,order): each record
+    /// goes to all of them, as one transaction's payment and order do.
     #[arg(short = 't', long)]
     pub topic: Option<String>,
 
@@ -303,8 +305,10 @@ impl Common {
         // A rule file is read now, so a bad one stops kprod before it starts.
         settings.partitioner().map_err(words::error)?;
         let p = profile.map(|(p, _)| p);
-        crate::engine::topic::validate(&self.topic(p))
-            .map_err(|e| format!("-t: {}", words::error(e)))?;
+        for topic in self.topic(p).split(',') {
+            crate::engine::topic::validate(topic)
+                .map_err(|e| format!("-t: {}", words::error(e)))?;
+        }
         if let Some(servers) = &self.bootstrap(p) {
             check_bootstrap(servers)?;
         }

@@ -50,6 +50,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         },
         None => Box::new(std::io::stdin()),
     };
+    if config.topic.contains(',') {
+        eprintln!("kprod: -t names one topic for kprod produce (several, comma-separated, are for the console)");
+        return ExitCode::from(2);
+    }
     if args.transaction_size.is_some() && config.settings.transactional_id().is_none() {
         eprintln!(
             "kprod: --transaction-size needs a transactional producer: add -X transactional.id=ID"

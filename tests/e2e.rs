@@ -350,3 +350,42 @@ fn ctrl_z_suspends_to_the_shell_and_fg_restores_the_screen() {
     let screen = t.wait_for("#0 acked");
     assert!(screen.contains("Topic demo (6"), "{screen}");
 }
+
+/// The example a teacher loads: begin, one record to payment and order,
+/// commit; the log groups the records under the transaction and the
+/// verifier's read-back under both isolation levels counts them.
+fn a_transaction_across_two_topics(width: u16, height: u16) {
+    let args = format!(
+        "--producer.config {}/assets/payments.properties -t payment,order",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Some(t) = Tmux::start(&format!("txn-{width}x{height}"), width, height, &args) else {
+        return;
+    };
+    t.wait_for("txn none");
+    t.wait_for("topic payment + order");
+    t.keys(&["Tab"]);
+    t.text("paid-17");
+    t.keys(&["F5"]);
+    t.wait_for("OPEN T1");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("T1 #1 acked");
+    assert!(screen.contains("T1 #0 acked"), "{screen}");
+    assert!(screen.contains("OPEN T1 2 rec"), "{screen}");
+    t.keys(&["F6"]);
+    let screen = t.wait_for("read_committed 2/2");
+    assert!(screen.contains("T1 committed: 2 records"), "{screen}");
+    assert!(screen.contains("last T1 committed"), "{screen}");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}
+
+#[test]
+fn a_transaction_across_two_topics_is_committed_and_verified_at_120x40() {
+    a_transaction_across_two_topics(120, 40);
+}
+
+#[test]
+fn a_transaction_across_two_topics_is_committed_and_verified_at_80x24() {
+    a_transaction_across_two_topics(80, 24);
+}

@@ -124,6 +124,9 @@ pub enum Command {
     /// Start a second producer with the same transactional.id, as another
     /// instance of the application would: it fences this one.
     Fence,
+    /// Read what the run's transactions wrote back under both isolation
+    /// levels now (a TxnReadBack event), without waiting for the end.
+    ReadTransactions,
 }
 
 /// Why a transaction call failed, as librdkafka classifies it: what the

@@ -443,6 +443,16 @@ async fn run(
                 }
                 _ => notice(Level::Error, "no transactions of a size: the size must be at least 1 and a producer there".into()),
             },
+            Command::ReadTransactions => match &verifier {
+                Some(v) => {
+                    let v = v.clone();
+                    tokio::spawn(async move { v.read_transactions().await });
+                }
+                None => notice(
+                    Level::Warn,
+                    "verification is off (no id header): nothing to read back".into(),
+                ),
+            },
             Command::Fence => match &producer {
                 Some(p) if p.transactional() => {
                     fencer = None;

@@ -127,6 +127,9 @@ pub struct App {
     pub headers: TextArea<'static>,
     pub partition: TextArea<'static>,
     pub topic: String,
+    /// Further topics each record sent goes to as well (a payment and its
+    /// order, in one transaction).
+    pub also: Vec<String>,
     /// `None` until the cluster has answered.
     pub topics: Option<Vec<TopicInfo>>,
     /// Broker ids the cluster reported.
@@ -200,6 +203,7 @@ impl App {
             headers,
             partition,
             topic: topic.to_string(),
+            also: Vec::new(),
             topics: None,
             brokers: Vec::new(),
             connection: None,
@@ -273,6 +277,9 @@ impl App {
                 if self.fatal.is_some() {
                     s.push(Scope::Fatal);
                 }
+                if self.applied.transactional_id().is_some() {
+                    s.push(Scope::Transactional);
+                }
                 s
             }
         }
@@ -313,6 +320,28 @@ impl App {
             partition: self.parsed_partition()?,
             timestamp: None,
         })
+    }
+
+    /// The composed record, once for each topic it goes to.
+    pub fn drafts(&self) -> Result<Vec<Draft>, String> {
+        let first = self.draft()?;
+        let mut out = Vec::with_capacity(1 + self.also.len());
+        for t in &self.also {
+            out.push(Draft {
+                topic: t.clone(),
+                ..first.clone()
+            });
+        }
+        out.insert(0, first);
+        Ok(out)
+    }
+
+    /// The topics the composer sends to, as the status bar names them.
+    pub fn targets(&self) -> String {
+        std::iter::once(self.topic.as_str())
+            .chain(self.also.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// Headers from the editor: `name: value` per line, a bare name is null.

@@ -82,8 +82,8 @@ impl App {
                 };
                 let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
                 let caveat = match embedded {
-                    true => format!(" {}", crate::engine::cluster::EMBEDDED_TXN_NOTE),
-                    false => String::new(),
+                    true => " On the embedded cluster read_committed is not filtered and there are no markers: see the notice above.",
+                    false => "",
                 };
                 self.note(
                     Level::Info,
