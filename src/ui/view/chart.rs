@@ -93,8 +93,10 @@ fn bar(n: u64, max: u64, width: usize) -> String {
 /// Batches and compression over all partitions, from librdkafka's
 /// statistics: the lines under the bars.
 fn summary(app: &App) -> Vec<String> {
-    let mut lines = summary_of_batches(app);
-    lines.extend(markers(app));
+    // Markers first: a short pane drops the last lines, and after a
+    // transaction its markers are what the lab is about.
+    let mut lines = markers(app);
+    lines.extend(summary_of_batches(app));
     lines
 }
 
