@@ -267,6 +267,13 @@ fn a_transactional_id_makes_the_producer_idempotent_and_says_what_it_forces() {
     assert!(why.contains("transaction.timeout.ms"), "{why}");
     let cfg = s.client_config("localhost:9092");
     assert_eq!(cfg.get("message.timeout.ms"), Some("30000"));
+    // And socket.timeout.ms above transaction.timeout.ms + 100.
+    assert_eq!(cfg.get("socket.timeout.ms"), Some("30000"));
+    s.set("transaction.timeout.ms", "10000").unwrap();
+    let cfg = s.client_config("localhost:9092");
+    assert_eq!(cfg.get("socket.timeout.ms"), Some("10100"));
+    assert!(s.forced("request.timeout.ms").is_some());
+    s.set("transaction.timeout.ms", "30000").unwrap();
     assert_eq!(cfg.get("transactional.id"), Some("payments-1"));
     assert!(s.check().is_ok());
     // The Java client refuses a transaction without idempotence; so does kprod.

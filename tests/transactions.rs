@@ -310,3 +310,25 @@ async fn outside_a_transaction_a_transactional_producer_refuses_the_record() {
     assert!(message.contains("begin one first"), "{message}");
     engine.send(Command::Shutdown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_init_that_times_out_says_why_beside_the_timeout() {
+    let mut settings = transactional("kprod-nowhere");
+    settings.set("transaction.timeout.ms", "2000").unwrap();
+    // Nothing listens on port 1: the cause is a refused connection.
+    let (_engine, mut rx) = Engine::start(EngineConfig {
+        bootstrap: Some("127.0.0.1:1".into()),
+        topic: "payments".into(),
+        settings,
+        verify: false,
+        proxy: false,
+        records: kprod::engine::Told::Lengths,
+    });
+    let seen = common::events_until(&mut rx, |e| matches!(e, Event::TxnReady { .. })).await;
+    let Some(Event::TxnReady { error: Some(e), .. }) = seen.last() else {
+        panic!("{seen:?}")
+    };
+    assert!(e.code.contains("TIMED_OUT"), "{e:?}");
+    assert!(e.message.contains("the client's last error"), "{e:?}");
+    assert!(e.message.contains("Connection refused"), "{e:?}");
+}

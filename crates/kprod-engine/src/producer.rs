@@ -175,7 +175,13 @@ impl ClientContext for Ctx {
         }
         self.alarm.notify_one();
         let name = error_name(&error);
-        *lock(&self.last_cause) = Some(format!("{name}: {reason}"));
+        // "All brokers down" follows the error that brought them down,
+        // which is the one worth showing.
+        let mut cause = lock(&self.last_cause);
+        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::AllBrokersDown) || cause.is_none() {
+            *cause = Some(format!("{name}: {reason}"));
+        }
+        drop(cause);
         if let Ok(mut last) = self.last_error.lock() {
             if matches!(&*last, Some((n, at)) if *n == name && at.elapsed() < ERROR_REPEAT) {
                 return;
@@ -375,6 +381,8 @@ pub struct Producer {
     /// A transactional producer's book (None: not transactional).
     book: Option<Mutex<Book>>,
     transactional_id: Option<String>,
+    /// See txn_call.
+    txn_call: Duration,
 }
 
 impl Producer {
@@ -444,6 +452,7 @@ impl Producer {
             counts,
             book: settings.transactional_id().map(|_| Mutex::default()),
             transactional_id: settings.transactional_id().map(str::to_string),
+            txn_call: txn_call(settings),
         })
     }
 
@@ -714,9 +723,13 @@ impl Producer {
     }
 }
 
-/// How long a transaction call may block, as the Java client's
-/// max.block.ms bounds init, commit and abort (its default).
-const TXN_CALL: Duration = Duration::from_secs(60);
+/// How long a transaction call (init, commit, abort) may block: the
+/// Java client bounds them by max.block.ms, which librdkafka does not
+/// have; kprod waits as long as a transaction may stay open,
+/// transaction.timeout.ms.
+fn txn_call(settings: &crate::settings::Settings) -> Duration {
+    Duration::from_millis(u64::from(settings.transaction_timeout_ms()))
+}
 
 /// A failed transaction call, classified as librdkafka says: fatal,
 /// abortable (txn_requires_abort), retriable, or refused for the state.
@@ -788,7 +801,8 @@ impl Producer {
         let (Some(book), Some(id)) = (&self.book, &self.transactional_id) else {
             return;
         };
-        let error = self.call(|p| p.init_transactions(TXN_CALL)).await.err();
+        let timeout = self.txn_call;
+        let error = self.call(move |p| p.init_transactions(timeout)).await.err();
         lock(book).ready = Some(match &error {
             None => Ok(()),
             Some(e) => Err(format!("{}: {}", e.code, e.message)),
@@ -945,14 +959,15 @@ impl Producer {
             TxnState::Committing
         };
         let _ = self.events().send(Event::Transaction(open.told(going)));
+        let timeout = self.txn_call;
         let outcome = if abort {
-            self.call(|p| {
-                let _ = p.flush(TXN_CALL);
-                p.abort_transaction(TXN_CALL)
+            self.call(move |p| {
+                let _ = p.flush(timeout);
+                p.abort_transaction(timeout)
             })
             .await
         } else {
-            self.call(|p| p.commit_transaction(TXN_CALL)).await
+            self.call(move |p| p.commit_transaction(timeout)).await
         };
         let verifier = self.inner.context().verifier.clone();
         match outcome {

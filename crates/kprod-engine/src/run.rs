@@ -586,7 +586,8 @@ async fn fence(connection: Connection) -> Result<Fencer, TxnError> {
         cfg.set("log_level", "0");
         let p: rdkafka::producer::BaseProducer =
             cfg.create().map_err(|e| producer::classify(&e))?;
-        p.init_transactions(Duration::from_secs(60))
+        let timeout = connection.settings().transaction_timeout_ms();
+        p.init_transactions(Duration::from_millis(u64::from(timeout)))
             .map_err(|e| producer::classify(&e))?;
         Ok(Arc::new(p))
     })

@@ -478,6 +478,14 @@ impl Settings {
             && self.int("delivery.timeout.ms") > self.int("transaction.timeout.ms")
     }
 
+    /// For a transactional producer whose request.timeout.ms is above
+    /// transaction.timeout.ms + 100, which librdkafka refuses as its
+    /// socket.timeout.ms: the value kprod gives socket.timeout.ms instead.
+    fn socket_capped(&self) -> Option<i64> {
+        let most = self.int("transaction.timeout.ms") + 100;
+        (self.transactional_id().is_some() && self.int("request.timeout.ms") > most).then_some(most)
+    }
+
     /// transaction.timeout.ms.
     pub fn transaction_timeout_ms(&self) -> u32 {
         u32::try_from(self.int("transaction.timeout.ms")).unwrap_or(60_000)
@@ -495,6 +503,10 @@ impl Settings {
             "acks" => Some((
                 "all".into(),
                 format!("needed by transactional.id={id} (idempotence needs acks=all)"),
+            )),
+            "request.timeout.ms" if self.socket_capped().is_some() => Some((
+                format!("{} (socket.timeout.ms)", self.socket_capped().unwrap_or_default()),
+                format!("librdkafka's wait for an answer (socket.timeout.ms) lowered to transaction.timeout.ms + 100 for transactional.id={id}: librdkafka refuses more"),
             )),
             "delivery.timeout.ms" if self.delivery_capped() => Some((
                 self.values["transaction.timeout.ms"].clone(),
@@ -640,6 +652,9 @@ impl Settings {
         }
         if self.delivery_capped() {
             cfg.set("message.timeout.ms", self.delivery_timeout_ms().to_string());
+        }
+        if let Some(ms) = self.socket_capped() {
+            cfg.set("socket.timeout.ms", ms.to_string());
         }
         for (k, v) in self.librdkafka_extras() {
             cfg.set(k, v);
