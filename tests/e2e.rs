@@ -376,6 +376,17 @@ fn a_transaction_across_two_topics(width: u16, height: u16) {
     let screen = t.wait_for("read_committed 2/2");
     assert!(screen.contains("T1 committed: 2 records"), "{screen}");
     assert!(screen.contains("last T1 committed"), "{screen}");
+    // A second producer with the same id fences this one (on the embedded
+    // cluster by the injected error); Ctrl-B re-initialises it.
+    t.keys(&["F5"]);
+    t.wait_for("OPEN T2");
+    t.keys(&["C-s"]);
+    t.wait_for("T2 #3 acked");
+    t.keys(&["F8", "F6"]);
+    t.wait_for("FENCED (Ctrl-B");
+    t.keys(&["C-b"]);
+    t.wait_for("producer rebuilt");
+    t.wait_for("txn none");
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
