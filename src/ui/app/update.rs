@@ -851,6 +851,12 @@ impl App {
                     .and_then(|d| d.filler().map(|_| d).map_err(words::error))
                 {
                     Ok(draft) => {
+                        if !self.also.is_empty() {
+                            self.note(
+                                Level::Warn,
+                                format!("the burst goes to '{}' only: a burst takes one topic; Ctrl-S sends a record to every topic named", self.topic),
+                            );
+                        }
                         self.flow = Some(Flow::new(count, rate, self.totals, self.now));
                         return vec![Command::Burst { draft, count, rate }];
                     }
