@@ -65,7 +65,9 @@ pub struct Common {
     )]
     pub bootstrap_servers: Option<String>,
 
-    /// The topic records go to (the profile's, or demo, if not given).
+    /// The topic records go to (the profile's, or demo, if not given). In
+    /// the console, several comma-separated (payment,order): each record
+    /// goes to all of them, as one transaction's payment and order do.
     #[arg(short = 't', long)]
     pub topic: Option<String>,
 
@@ -172,6 +174,16 @@ pub struct ProduceArgs {
     /// cluster it goes through kprod's proxy (--proxy is implied).
     #[arg(long, value_name = "[@WHEN] FAULT", value_parser = parse_fault)]
     pub fault: Vec<Scheduled>,
+
+    /// Send the records in transactions of N, each committed once full
+    /// (what is left at the end is one more). Needs -X transactional.id=ID.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub transaction_size: Option<u64>,
+
+    /// Abort the K-th, 2K-th, ... transaction instead of committing it, to
+    /// show what a read_committed reader does not see.
+    #[arg(long, value_name = "K", requires = "transaction_size", value_parser = clap::value_parser!(u64).range(1..))]
+    pub abort_every: Option<u64>,
 }
 
 fn parse_fault(text: &str) -> Result<Scheduled, String> {
@@ -293,8 +305,10 @@ impl Common {
         // A rule file is read now, so a bad one stops kprod before it starts.
         settings.partitioner().map_err(words::error)?;
         let p = profile.map(|(p, _)| p);
-        crate::engine::topic::validate(&self.topic(p))
-            .map_err(|e| format!("-t: {}", words::error(e)))?;
+        for topic in self.topic(p).split(',') {
+            crate::engine::topic::validate(topic)
+                .map_err(|e| format!("-t: {}", words::error(e)))?;
+        }
         if let Some(servers) = &self.bootstrap(p) {
             check_bootstrap(servers)?;
         }

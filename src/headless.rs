@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use crate::cli::ProduceArgs;
+use crate::engine::event::TxnState;
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
@@ -49,6 +50,16 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         },
         None => Box::new(std::io::stdin()),
     };
+    if config.topic.contains(',') {
+        eprintln!("kprod: -t names one topic for kprod produce (several, comma-separated, are for the console)");
+        return ExitCode::from(2);
+    }
+    if args.transaction_size.is_some() && config.settings.transactional_id().is_none() {
+        eprintln!(
+            "kprod: --transaction-size needs a transactional producer: add -X transactional.id=ID"
+        );
+        return ExitCode::from(2);
+    }
     let input = std::io::BufReader::with_capacity(1 << 16, source);
     let verify = config.verify;
     let quiet = args.quiet;
@@ -64,6 +75,12 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     }
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
+    if let Some(size) = args.transaction_size {
+        engine.send(Command::AutoTransactions {
+            size,
+            abort_every: args.abort_every,
+        });
+    }
     let mut faults = Faults::new(&args.fault);
     let at_start = faults.due(&engine, 0);
 
@@ -190,6 +207,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
 
     let mut failed = 0u64;
     let mut fatal = false;
+    let mut txn_failed = false;
+    // The embedded cluster shows aborted records to read_committed: a
+    // report that says so is no failure there.
+    let mut embedded = false;
     let mut verdict: Option<Summary> = None;
     let mut tally = Tally::default();
     let mut settled = 0u64;
@@ -247,6 +268,13 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 }
                 Event::Verification(s) if s.complete => verdict = Some(s.clone()),
                 Event::Fatal { .. } => fatal = true,
+                // A transaction that did not end as asked leaves the run short.
+                Event::Transaction(t) if matches!(t.state, TxnState::Failed { .. }) => {
+                    txn_failed = true
+                }
+                Event::TxnReady { error: Some(_), .. } => txn_failed = true,
+                Event::TxnReadBack(r) if !r.as_promised() && !embedded => txn_failed = true,
+                Event::Connected { embedded: e, .. } => embedded = *e,
                 Event::FaultAnswered {
                     refused: Some(_), ..
                 } => faults_missed = true,
@@ -309,7 +337,14 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         return ExitCode::from(128 + number);
     }
     let lost = verdict.as_ref().is_some_and(|v| !v.no_loss());
-    if failed > 0 || fatal || lost || faults_missed || !clean || (verify && verdict.is_none()) {
+    if failed > 0
+        || fatal
+        || txn_failed
+        || lost
+        || faults_missed
+        || !clean
+        || (verify && verdict.is_none())
+    {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

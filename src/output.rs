@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::engine::event::{TxnError, TxnState};
 use crate::engine::requests::Outcome;
 use crate::engine::verify::{PartitionCounts, Summary};
 use crate::engine::{Event, Level, Stamp};
@@ -156,6 +157,44 @@ pub enum Output {
         producer_id: Option<i64>,
         producer_epoch: Option<i16>,
     },
+    /// A transactional producer's init_transactions returned: `error` is
+    /// null when it is ready (any older producer with the same id is then
+    /// fenced).
+    TransactionsReady {
+        transactional_id: String,
+        /// Null when ready; otherwise why, a timeout with the client's last
+        /// error beside it.
+        error: Option<TxnFailure>,
+    },
+    /// A transaction begun, committing, committed, aborting, aborted, or a
+    /// call on it failed (failed, or fenced when the coordinator fenced
+    /// the producer).
+    Transaction {
+        /// Counts from 1 over the run.
+        transaction: u64,
+        /// begun, committing, committed, aborting, aborted, failed or fenced.
+        outcome: &'static str,
+        /// Records sent in it so far.
+        records: u64,
+        topics: Vec<String>,
+        /// Which call failed (begin, commit, abort), for failed and fenced.
+        call: Option<&'static str>,
+        error: Option<TxnFailure>,
+    },
+    /// After the verification summary, for a transactional run: every
+    /// transaction's records read back under read_committed and
+    /// read_uncommitted.
+    TransactionVerification {
+        /// Distinct records of the run a read_committed reader returned.
+        read_committed: u64,
+        /// The same under read_uncommitted (aborted records included).
+        read_uncommitted: u64,
+        /// Offsets holding commit or abort markers, which no reader returns.
+        markers: u64,
+        /// Every transaction's records were where its outcome puts them.
+        as_promised: bool,
+        transactions: Vec<TxnSummary>,
+    },
     /// The producer was rebuilt with new settings.
     SettingsApplied { changes: Vec<String> },
     /// Anything else worth saying, faults made and striking included.
@@ -182,6 +221,42 @@ pub enum Output {
     },
     /// Last.
     ShutdownComplete { sent: u64, acked: u64, failed: u64 },
+}
+
+/// A failed transaction call.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TxnFailure {
+    /// fatal (rebuild the producer), abortable (abort, then begin again),
+    /// retriable or refused.
+    kind: &'static str,
+    /// Kafka's error name.
+    code: String,
+    message: String,
+}
+
+impl From<TxnError> for TxnFailure {
+    fn from(e: TxnError) -> TxnFailure {
+        TxnFailure {
+            kind: e.kind.name(),
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+/// One transaction as the two readers saw it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TxnSummary {
+    transaction: u64,
+    /// committed, aborted or open (never ended).
+    outcome: &'static str,
+    records: u64,
+    /// Read by read_committed.
+    committed: u64,
+    /// Read by read_uncommitted only.
+    aborted: u64,
+    /// Read by neither.
+    missing: u64,
 }
 
 /// The verifier's counts, for the run or one partition.
@@ -346,6 +421,46 @@ impl Output {
                 in_flight,
             },
             Event::Applied { changes, .. } => Output::SettingsApplied { changes },
+            Event::TxnReady {
+                transactional_id,
+                error,
+            } => Output::TransactionsReady {
+                transactional_id,
+                error: error.map(TxnFailure::from),
+            },
+            Event::Transaction(t) => {
+                let outcome = t.state.name();
+                let (call, error) = match t.state {
+                    TxnState::Failed { call, error } => (Some(call), Some(error.into())),
+                    _ => (None, None),
+                };
+                Output::Transaction {
+                    transaction: t.number,
+                    outcome,
+                    records: t.records,
+                    topics: t.topics,
+                    call,
+                    error,
+                }
+            }
+            Event::TxnReadBack(r) => Output::TransactionVerification {
+                read_committed: r.read_committed,
+                read_uncommitted: r.read_uncommitted,
+                markers: r.markers,
+                as_promised: r.as_promised(),
+                transactions: r
+                    .transactions
+                    .iter()
+                    .map(|c| TxnSummary {
+                        transaction: c.number,
+                        outcome: c.end.name(),
+                        records: c.records,
+                        committed: c.committed,
+                        aborted: c.aborted,
+                        missing: c.missing,
+                    })
+                    .collect(),
+            },
             Event::Notice { level, text } => Output::notice(level, text),
             Event::Verification(s) if s.complete => Output::summary(&s),
             Event::VerifyIssue {

@@ -410,6 +410,46 @@ fn on_the_secured_broker(kind: &str, listener: &str, width: u16, height: u16) {
     t.wait_for("kprod exited with 0");
 }
 
+/// The example a teacher loads: begin, one record to payment and order,
+/// commit; the log groups the records under the transaction and the
+/// verifier's read-back under both isolation levels counts them.
+fn a_transaction_across_two_topics(width: u16, height: u16) {
+    let args = format!(
+        "--producer.config {}/assets/payments.properties -t payment,order",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Some(t) = Tmux::start(&format!("txn-{width}x{height}"), width, height, &args) else {
+        return;
+    };
+    t.wait_for("txn none");
+    t.wait_for("topic payment + order");
+    t.keys(&["Tab"]);
+    t.text("paid-17");
+    t.keys(&["F5"]);
+    t.wait_for("OPEN T1");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("T1 #1 acked");
+    assert!(screen.contains("T1 #0 acked"), "{screen}");
+    assert!(screen.contains("OPEN T1 2 rec"), "{screen}");
+    t.keys(&["F6"]);
+    let screen = t.wait_for("read_committed 2/2");
+    assert!(screen.contains("T1 committed: 2 records"), "{screen}");
+    assert!(screen.contains("last T1 committed"), "{screen}");
+    // A second producer with the same id fences this one (on the embedded
+    // cluster by the injected error); Ctrl-B re-initialises it.
+    t.keys(&["F5"]);
+    t.wait_for("OPEN T2");
+    t.keys(&["C-s"]);
+    t.wait_for("T2 #3 acked");
+    t.keys(&["F8", "F6"]);
+    t.wait_for("FENCED (Ctrl-B");
+    t.keys(&["C-b"]);
+    t.wait_for("producer rebuilt");
+    t.wait_for("txn none");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}
+
 #[test]
 fn the_console_produces_and_verifies_through_sasl_ssl_with_scram_sha_512() {
     on_the_secured_broker("sasl-ssl-scram", "SASL_SSL", 120, 40);
@@ -525,4 +565,14 @@ fn a_profile_made_in_the_console_is_saved_without_its_secret_switched_to_and_cha
     assert!(!saved.contains(s.get("PASSWORD")), "{saved}");
     t.keys(&["Escape", "C-c"]);
     t.wait_for("kprod exited with 0");
+}
+
+#[test]
+fn a_transaction_across_two_topics_is_committed_and_verified_at_120x40() {
+    a_transaction_across_two_topics(120, 40);
+}
+
+#[test]
+fn a_transaction_across_two_topics_is_committed_and_verified_at_80x24() {
+    a_transaction_across_two_topics(80, 24);
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::console::Console;
-use common::kafka::{one_at_a_time, Cluster};
+use common::kafka::{java_read_back, one_at_a_time, Cluster, Read};
 use common::readback::{read_all, Stored};
 use kprod::engine::record::{Draft, Header};
 use kprod::engine::settings::Settings;
@@ -561,51 +561,6 @@ fn local_kafka_starts_a_real_cluster_for_one_run_and_stops_it() {
     );
 }
 
-/// What Kafka's Java consumer reads from `topics` (tests/java/ReadBack.java):
-/// (topic, partition, offset, key, value).
-type Read = (String, i32, i64, Option<Vec<u8>>, Option<Vec<u8>>);
-
-fn java_read_back(bootstrap: &str, topics: &[String]) -> Vec<Read> {
-    let libs = Cluster::libs();
-    let out = std::process::Command::new("java")
-        .arg("-cp")
-        .arg(format!("{}/*", libs.display()))
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/java/ReadBack.java"
-        ))
-        .arg(bootstrap)
-        .args(topics)
-        .output()
-        .expect("java runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bytes = |f: &str| f.strip_prefix('x').map(hex);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split(' ').collect();
-            (
-                f[0].to_string(),
-                f[1].parse().unwrap(),
-                f[2].parse().unwrap(),
-                bytes(f[3]),
-                bytes(f[4]),
-            )
-        })
-        .collect()
-}
-
-fn hex(h: &str) -> Vec<u8> {
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn real_kafka_each_codec_round_trips_and_the_java_consumer_reads_it_intact() {
     let _turn = one_at_a_time().await;
@@ -669,7 +624,7 @@ async fn real_kafka_each_codec_round_trips_and_the_java_consumer_reads_it_intact
         engine.send(Command::Shutdown);
         topics.push(name);
     }
-    let mut read = java_read_back(&cluster.bootstrap, &topics);
+    let mut read = java_read_back(&cluster.bootstrap, &topics, None);
     read.sort();
     sent.sort();
     assert_eq!(read.len(), sent.len());

@@ -117,6 +117,37 @@ fn a_wrong_password_is_said_plainly_and_exits_non_zero() {
 }
 
 #[test]
+fn a_wrong_password_shows_beside_the_init_transactions_timeout() {
+    let Some(s) = Secure::shared("wrong password, transactional") else {
+        return;
+    };
+    // init_transactions says only that it timed out; the refusal came
+    // through the error callback, and kprod shows it beside the timeout.
+    let txn = [
+        "-X",
+        "transactional.id=kprod-secure-txn",
+        "-X",
+        "transaction.timeout.ms=10000",
+        "--transaction-size",
+        "1",
+    ];
+    let (code, out) = with_edited(s, "sasl-ssl-scram", "SASL_SSL", &txn, |t| {
+        t.replace(s.get("PASSWORD"), "not-the-password")
+    });
+    assert_ne!(code, 0, "{out}");
+    let ready = out
+        .lines()
+        .find(|l| l.contains("\"transactions_ready\""))
+        .unwrap_or_else(|| panic!("no transactions_ready: {out}"));
+    assert!(ready.contains("TIMED_OUT"), "{ready}");
+    assert!(
+        ready.contains("the client's last error: AUTHENTICATION"),
+        "{ready}"
+    );
+    assert!(!out.contains("not-the-password"), "{out}");
+}
+
+#[test]
 fn an_untrusted_broker_certificate_is_said_plainly_and_exits_non_zero() {
     let Some(s) = Secure::shared("untrusted certificate") else {
         return;

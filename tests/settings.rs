@@ -24,6 +24,8 @@ fn java_names_map_to_librdkafka_properties() {
         ),
         ("buffer.memory", "queue.buffering.max.kbytes"),
         ("partitioner", "partitioner"),
+        ("transactional.id", "transactional.id"),
+        ("transaction.timeout.ms", "transaction.timeout.ms"),
     ];
     for (java, lib) in table {
         assert_eq!(
@@ -234,12 +236,7 @@ fn unknown_librdkafka_properties_are_checked_by_librdkafka() {
 
 #[test]
 fn java_settings_librdkafka_cannot_honour_are_refused_not_ignored() {
-    for name in [
-        "max.block.ms",
-        "partitioner.class",
-        "transactional.id",
-        "bootstrap.servers",
-    ] {
+    for name in ["max.block.ms", "partitioner.class", "bootstrap.servers"] {
         let mut s = Settings::default();
         let err = s.set(name, "1").unwrap_err();
         assert!(
@@ -251,6 +248,45 @@ fn java_settings_librdkafka_cannot_honour_are_refused_not_ignored() {
         );
         assert!(err.to_string().contains("cannot be honoured"), "{err}");
     }
+}
+
+#[test]
+fn a_transactional_id_makes_the_producer_idempotent_and_says_what_it_forces() {
+    let mut s = Settings::default();
+    assert_eq!(s.forced("enable.idempotence"), None);
+    s.set("transactional.id", "payments-1").unwrap();
+    s.set("transaction.timeout.ms", "30000").unwrap();
+    assert_eq!(s.transactional_id(), Some("payments-1"));
+    assert!(s.idempotent());
+    let (value, why) = s.forced("enable.idempotence").unwrap();
+    assert_eq!(value, "true");
+    assert!(why.contains("transactional.id=payments-1"), "{why}");
+    // librdkafka refuses message.timeout.ms above transaction.timeout.ms.
+    let (value, why) = s.forced("delivery.timeout.ms").unwrap();
+    assert_eq!(value, "30000");
+    assert!(why.contains("transaction.timeout.ms"), "{why}");
+    let cfg = s.client_config("localhost:9092");
+    assert_eq!(cfg.get("message.timeout.ms"), Some("30000"));
+    // And socket.timeout.ms above transaction.timeout.ms + 100.
+    assert_eq!(cfg.get("socket.timeout.ms"), Some("30000"));
+    s.set("transaction.timeout.ms", "10000").unwrap();
+    let cfg = s.client_config("localhost:9092");
+    assert_eq!(cfg.get("socket.timeout.ms"), Some("10100"));
+    assert!(s.forced("request.timeout.ms").is_some());
+    s.set("transaction.timeout.ms", "30000").unwrap();
+    assert_eq!(cfg.get("transactional.id"), Some("payments-1"));
+    assert!(s.check().is_ok());
+    // The Java client refuses a transaction without idempotence; so does kprod.
+    s.set("enable.idempotence", "false").unwrap();
+    let err = s.check().unwrap_err().to_string();
+    assert!(err.contains("needs enable.idempotence=true"), "{err}");
+    // No id is no property: librdkafka would take an empty one as an id.
+    let plain = Settings::default().client_config("localhost:9092");
+    assert_eq!(plain.get("transactional.id"), None);
+    let err = Settings::default()
+        .set("transaction.timeout.ms", "10")
+        .unwrap_err();
+    assert!(err.to_string().contains("between 1000"), "{err}");
 }
 
 #[test]

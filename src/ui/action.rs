@@ -50,4 +50,13 @@ pub enum Action {
     StopFlow,
     /// Build a fresh producer with the same settings (after a fatal error).
     Rebuild,
+    /// Begin, commit or abort a transaction (a transactional producer).
+    Begin,
+    Commit,
+    Abort,
+    /// Start a second producer with the same transactional.id: it fences
+    /// this one.
+    Fence,
+    /// In the topic picker: the composer also sends to this topic.
+    AlsoTopic,
 }

@@ -35,11 +35,13 @@ pub enum Scope {
     Compare,
     /// Anywhere outside a popup, while the producer is dead of a fatal error.
     Fatal,
+    /// Anywhere outside a popup, with a transactional.id applied.
+    Transactional,
 }
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const IN_HELP: [Scope; 15] = [
+    pub const IN_HELP: [Scope; 16] = [
         Scope::Global,
         Scope::Nullable,
         Scope::NotTyping,
@@ -54,6 +56,7 @@ impl Scope {
         Scope::Rules,
         Scope::Compare,
         Scope::Fatal,
+        Scope::Transactional,
         Scope::Help,
     ];
 
@@ -74,6 +77,7 @@ impl Scope {
             Scope::Rules => "Partition rule editor (r in settings)",
             Scope::Compare => "Comparison (c in the chart pane)",
             Scope::Fatal => "After a fatal producer error",
+            Scope::Transactional => "With a transactional.id (settings pane)",
         }
     }
 }
@@ -182,7 +186,12 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Esc, NONE, S::Rules, A::Cancel, "close without saving", Some("cancel")),
     bind(K::Char('c'), NONE, S::Compare, A::Compare, "another comparison", Some("again")),
     bind(K::Esc, NONE, S::Compare, A::Cancel, "close", Some("close")),
-    bind(K::Char('b'), CTRL, S::Fatal, A::Rebuild, "rebuild the dead producer with the same settings", Some("rebuild")),
+    bind(K::Char('b'), CTRL, S::Fatal, A::Rebuild, "rebuild the dead producer with the same settings (re-initialises)", Some("rebuild")),
+    bind(K::F(5), NONE, S::Transactional, A::Begin, "begin a transaction: what is sent until commit or abort belongs to it", Some("begin")),
+    bind(K::F(6), NONE, S::Transactional, A::Commit, "commit: the transaction's records become visible to read_committed", Some("commit")),
+    bind(K::F(7), NONE, S::Transactional, A::Abort, "abort: the records stay in the log, hidden from read_committed", Some("abort")),
+    bind(K::F(8), NONE, S::Transactional, A::Fence, "fence: start a second producer with the same transactional.id", None),
+    bind(K::Char(' '), NONE, S::Picker, A::AlsoTopic, "also send to this topic (one record to several, for a transaction)", Some("also")),
 ];
 
 /// The action bound to `key` in the first of `scopes` that binds it.
@@ -205,6 +214,7 @@ pub fn lookup(scopes: &[Scope], key: KeyEvent) -> Option<Action> {
 /// How a key is written on screen: `Ctrl-S`, `Shift-Tab`, `?`.
 pub fn label(b: &Binding) -> String {
     let key = match b.code {
+        KeyCode::Char(' ') => "Space".into(),
         KeyCode::Char(c) => c.to_ascii_uppercase().to_string(),
         KeyCode::Tab => "Tab".into(),
         KeyCode::BackTab => "Shift-Tab".into(),
@@ -221,7 +231,7 @@ pub fn label(b: &Binding) -> String {
     };
     if b.mods.contains(KeyModifiers::CONTROL) {
         format!("Ctrl-{key}")
-    } else if let KeyCode::Char(c) = b.code {
+    } else if let KeyCode::Char(c @ '!'..) = b.code {
         c.to_string()
     } else {
         key

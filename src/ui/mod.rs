@@ -54,10 +54,36 @@ pub async fn run(
     origins: crate::cli::Origins,
     reconnect: Reconnect<'_>,
 ) -> std::io::Result<Option<i32>> {
+    // `-t payment,order`: records go to every topic named, the first the
+    // one the panes show.
+    let mut config = config;
+    let named: Vec<String> = config.topic.split(',').map(str::to_string).collect();
+    config.topic = named[0].clone();
+    let also: Vec<String> = named[1..]
+        .iter()
+        .filter(|t| **t != config.topic)
+        .cloned()
+        .collect();
     let mut app = App::new(&config.topic, config.settings.clone());
+    app.also = also.clone();
     app.origins = origins;
     app.themes = theme::names();
+    let embedded = config.bootstrap.is_none();
     let (engine, events) = Engine::start(config);
+    // The embedded cluster has only the topic it started with; a real
+    // cluster creates a topic on its first record, or has it.
+    if embedded {
+        for name in also {
+            engine.send(crate::engine::Command::CreateTopic(
+                crate::engine::NewTopic {
+                    name,
+                    partitions: crate::engine::cluster::EMBEDDED_PARTITIONS,
+                    replication: 3,
+                    min_insync_replicas: None,
+                },
+            ));
+        }
+    }
     let mut events = engine.inbox(events);
     settle(&mut app, Msg::ProfilesRead(profiles_on_disk()), &mut |c| {
         engine.send(c)

@@ -228,3 +228,53 @@ pub async fn proxy_with(
         .unwrap();
     (proxy, rx)
 }
+
+/// What Kafka's Java consumer reads from `topics` (tests/java/ReadBack.java):
+/// (topic, partition, offset, key, value). `isolation` sets its
+/// isolation.level (Java's default, read_uncommitted, when None).
+pub type Read = (String, i32, i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
+pub fn java_read_back(bootstrap: &str, topics: &[String], isolation: Option<&str>) -> Vec<Read> {
+    let libs = Cluster::libs();
+    let out = std::process::Command::new("java")
+        .arg(format!(
+            "-Disolation.level={}",
+            isolation.unwrap_or("read_uncommitted")
+        ))
+        .arg("-cp")
+        .arg(format!("{}/*", libs.display()))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/java/ReadBack.java"
+        ))
+        .arg(bootstrap)
+        .args(topics)
+        .output()
+        .expect("java runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = |f: &str| f.strip_prefix('x').map(hex);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (
+                f[0].to_string(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                bytes(f[3]),
+                bytes(f[4]),
+            )
+        })
+        .collect()
+}
+
+fn hex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}

@@ -3,6 +3,8 @@
 // record: topic partition offset key value (key and value as `x` and their
 // hex, `-` for null). The tests compare that with what kprod says it sent.
 // Run: java -cp "$KAFKA_LIBS/*" tests/java/ReadBack.java BOOTSTRAP TOPIC...
+// With -Disolation.level=read_committed it reads as a transactional
+// application's consumer does (the Java default is read_uncommitted).
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +23,7 @@ public class ReadBack {
         Properties p = new Properties();
         p.put("bootstrap.servers", args[0]);
         p.put("enable.auto.commit", "false");
+        p.put("isolation.level", System.getProperty("isolation.level", "read_uncommitted"));
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
         p.put("value.deserializer", ByteArrayDeserializer.class.getName());
         HexFormat hex = HexFormat.of();

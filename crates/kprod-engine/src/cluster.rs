@@ -33,6 +33,17 @@ pub const EMBEDDED_NO_ISR: &str = "the embedded cluster has no replication: ever
 /// would show.
 pub const EMBEDDED_NO_DEDUPE: &str = "the embedded cluster drops an idempotent producer's retried batches only when the producer is transactional (librdkafka's rdkafka_mock.c), so it can show duplicates a real broker would drop: see idempotence at work on a real broker";
 
+/// What a fencing shows on the embedded cluster, and what it does instead.
+pub const EMBEDDED_NO_FENCING: &str = "The embedded cluster has no fencing (a second producer only gets a new producer id), so kprod makes the cluster answer the next commit with PRODUCER_FENCED, as a real broker answers a fenced producer; to see a real fencing, use a real broker (--local-kafka)";
+
+/// What a transactional run shows on the embedded cluster that a real
+/// broker would not.
+pub const EMBEDDED_TXN_NOTE: &str = "The embedded cluster runs transactions' requests, but its read_committed readers see aborted records too and its logs have no commit or abort markers (no offset gaps), and it has no real fencing: on a real broker (--local-kafka) aborted records are invisible to read_committed and each marker takes an offset";
+
+/// Kafka's EndTxn request and its PRODUCER_FENCED error.
+const END_TXN_API_KEY: i16 = 26;
+const PRODUCER_FENCED: i16 = 90;
+
 /// Why the embedded cluster did not start, or did not make a topic.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ClusterError {
@@ -119,9 +130,9 @@ impl Embedded {
 
     /// What a fault shows on this cluster that a real broker would not.
     fn embedded_caveat(fault: &Fault, settings: &Settings) -> Option<&'static str> {
-        // kprod has no transactional producer (transactional.id is refused),
-        // so the mock never drops an idempotent retry.
-        let idempotent = settings.idempotent();
+        // The mock drops an idempotent retry only for a transactional
+        // producer.
+        let idempotent = settings.idempotent() && settings.transactional_id().is_none();
         (matches!(fault, Fault::LoseAcks { .. }) && idempotent).then_some(EMBEDDED_NO_DEDUPE)
     }
 
@@ -209,6 +220,11 @@ impl Embedded {
     /// The address other clients (kcat, scripts) can connect to.
     pub fn bootstrap_servers(&self) -> String {
         self.mock.bootstrap_servers()
+    }
+
+    /// The next EndTxn (commit or abort) is answered PRODUCER_FENCED.
+    pub fn fence_next_commit(&self) {
+        self.mock.push_errors(END_TXN_API_KEY, &[PRODUCER_FENCED]);
     }
 }
 

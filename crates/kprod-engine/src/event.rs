@@ -105,6 +105,110 @@ pub enum Command {
     Reset {
         from: u64,
     },
+    /// Begin a transaction (a transactional producer only): the records
+    /// sent until Commit or Abort belong to it.
+    Begin,
+    /// Commit the open transaction, once the running burst has ended.
+    Commit,
+    /// Abort the open transaction; a running burst is stopped first.
+    Abort,
+    /// Group records into transactions without being asked for each: one
+    /// begins before a record when none is open, and ends after `size`
+    /// records, aborted when its number is a multiple of `abort_every`
+    /// (numbers count from 1), committed otherwise. What is open when the
+    /// records end is committed.
+    AutoTransactions {
+        size: u64,
+        abort_every: Option<u64>,
+    },
+    /// Start a second producer with the same transactional.id, as another
+    /// instance of the application would: it fences this one.
+    Fence,
+    /// Read what the run's transactions wrote back under both isolation
+    /// levels now (a TxnReadBack event), without waiting for the end.
+    ReadTransactions,
+}
+
+/// Why a transaction call failed, as librdkafka classifies it: what the
+/// user can do next follows from the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnErrorKind {
+    /// The producer is dead (fenced, or another fatal error): it must be
+    /// rebuilt (re-initialised) before it can send again.
+    Fatal,
+    /// The transaction cannot commit: abort it and begin again.
+    Abortable,
+    /// Try the same call again.
+    Retriable,
+    /// A call that does not fit the state (commit with none open, ...).
+    Refused,
+}
+
+impl TxnErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnErrorKind::Fatal => "fatal",
+            TxnErrorKind::Abortable => "abortable",
+            TxnErrorKind::Retriable => "retriable",
+            TxnErrorKind::Refused => "refused",
+        }
+    }
+}
+
+/// A failed transaction call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnError {
+    pub kind: TxnErrorKind,
+    /// Kafka's name (PRODUCER_FENCED, ...).
+    pub code: String,
+    pub message: String,
+}
+
+/// Where a transaction stands, as told in `Event::Transaction`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxnState {
+    Begun,
+    Committing,
+    Committed,
+    Aborting,
+    Aborted,
+    /// A call on it failed (the transaction stays open unless the error is
+    /// fatal; an abortable one must be aborted).
+    Failed {
+        call: &'static str,
+        error: TxnError,
+    },
+}
+
+impl TxnState {
+    /// One word for logs and JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TxnState::Begun => "begun",
+            TxnState::Committing => "committing",
+            TxnState::Committed => "committed",
+            TxnState::Aborting => "aborting",
+            TxnState::Aborted => "aborted",
+            TxnState::Failed { error, .. }
+                if error.code == "FENCED" || error.code == "PRODUCER_FENCED" =>
+            {
+                "fenced"
+            }
+            TxnState::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// One step of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Txn {
+    /// Counts from 1 in each producer (it starts again after a rebuild).
+    pub number: u64,
+    /// Records sent in it so far.
+    pub records: u64,
+    /// The topics they went to.
+    pub topics: Vec<String>,
+    pub state: TxnState,
 }
 
 /// When the broker says a record was written (CreateTime: the producer's
@@ -259,6 +363,16 @@ pub enum Event {
         fault: Fault,
         refused: Option<FaultError>,
     },
+    /// A transactional producer is ready (init_transactions returned), or
+    /// could not be made ready (`error`).
+    TxnReady {
+        transactional_id: String,
+        error: Option<TxnError>,
+    },
+    Transaction(Txn),
+    /// What each transaction's records look like read back under both
+    /// isolation levels (the final verification, transactional producers).
+    TxnReadBack(crate::verdict::TxnReport),
     ShutdownComplete {
         sent: u64,
         acked: u64,

@@ -35,6 +35,7 @@ mod sync;
 pub mod tally;
 pub mod template;
 pub mod topic;
+pub mod transaction;
 pub mod verdict;
 pub mod verify;
 

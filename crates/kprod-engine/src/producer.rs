@@ -19,7 +19,7 @@ use crate::batches::Tracker;
 use crate::clock::now_ms;
 use crate::connection::{ClientError, Connection};
 use crate::debuglog::{self, Debug};
-use crate::event::{Ack, Event, Level, Stamp, Told};
+use crate::event::{Ack, Event, Level, Stamp, Told, TxnError, TxnErrorKind, TxnState};
 use crate::metadata::{self, Counts};
 use crate::partition::{self, Choice, Partitioner};
 use crate::record::Draft;
@@ -27,6 +27,8 @@ use crate::requests;
 use crate::serde::{SerializeError, Serializer};
 use crate::stats;
 use crate::sync::lock;
+use crate::transaction::{Auto, Book};
+use crate::verdict::TxnEnd;
 use crate::verify::{Verifier, ID_HEADER};
 
 /// Records counted since the engine started; totals a front end can trust.
@@ -44,6 +46,9 @@ pub struct Counters {
     pub(crate) ack_payloads: AtomicBool,
     /// A Queued event is sent for each record (Told::Lengths and Payloads).
     queued_events: AtomicBool,
+    /// Transactions begun since the engine started: numbers stay unique
+    /// across rebuilt producers, so the verifier can tell them apart.
+    txns: AtomicU64,
 }
 
 /// Records' events a watching front end may leave untaken before new
@@ -124,6 +129,9 @@ pub struct Ctx {
     /// a fatal one (librdkafka reports those too), so only then is it asked
     /// before each record.
     errored: AtomicBool,
+    /// The last client error librdkafka told (its name and reason): a
+    /// transaction call that times out says only that, and this is why.
+    last_cause: Mutex<Option<String>>,
 }
 
 impl ClientContext for Ctx {
@@ -172,6 +180,13 @@ impl ClientContext for Ctx {
         self.errored.store(true, Ordering::Relaxed);
         self.alarm.notify_one();
         let name = error_name(&error);
+        // "All brokers down" follows the error that brought them down,
+        // which is the one worth showing.
+        let mut cause = lock(&self.last_cause);
+        if error.rdkafka_error_code() != Some(RDKafkaErrorCode::AllBrokersDown) || cause.is_none() {
+            *cause = Some(format!("{name}: {reason}"));
+        }
+        drop(cause);
         if let Ok(mut last) = self.last_error.lock() {
             if matches!(&*last, Some((n, at)) if *n == name && at.elapsed() < ERROR_REPEAT) {
                 return;
@@ -368,6 +383,11 @@ pub struct Producer {
     partitioner: Partitioner,
     /// Partition counts for kprod's own partitioners, by topic.
     counts: Counts,
+    /// A transactional producer's book (None: not transactional).
+    book: Option<Mutex<Book>>,
+    transactional_id: Option<String>,
+    /// See txn_call.
+    txn_call: Duration,
 }
 
 impl Producer {
@@ -394,6 +414,7 @@ impl Producer {
             auth_active: AtomicBool::new(false),
             auth_unanswered: AtomicBool::new(false),
             errored: AtomicBool::new(false),
+            last_cause: Mutex::new(None),
         };
         let partitioner = settings.partitioner()?;
         // A store that cannot be read or opened is said so, before librdkafka
@@ -437,6 +458,9 @@ impl Producer {
             inner,
             partitioner,
             counts,
+            book: settings.transactional_id().map(|_| Mutex::default()),
+            transactional_id: settings.transactional_id().map(str::to_string),
+            txn_call: txn_call(settings),
         })
     }
 
@@ -552,6 +576,7 @@ impl Producer {
         if bad_topic.is_none() {
             self.watched(&draft.topic).await;
         }
+        let outside = self.outside_transaction().await;
         let ctx = self.inner.context();
         ctx.counters.keep_pace().await;
         // Timed from here, as the Java client times a record from send(),
@@ -614,6 +639,12 @@ impl Producer {
             refused(RDKafkaErrorCode::InvalidTopic, e.to_string());
             return true;
         }
+        // As the Java client's send() throws IllegalStateException outside
+        // a transaction; librdkafka would fail it on its own later.
+        if let Some(why) = outside {
+            refused(RDKafkaErrorCode::State, why);
+            return true;
+        }
         let (key, value) = match (key, value) {
             (Ok(k), Ok(v)) => (k, v),
             (Err(e), _) | (_, Err(e)) => {
@@ -674,7 +705,7 @@ impl Producer {
         }
         loop {
             match self.inner.send(record) {
-                Ok(()) => return true,
+                Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
                     tokio::time::sleep(Duration::from_millis(2)).await;
@@ -695,6 +726,316 @@ impl Producer {
                 }
             }
         }
+        self.counted_in_transaction(&draft.topic, id).await;
+        true
+    }
+}
+
+/// How long a transaction call (init, commit, abort) may block: the
+/// Java client bounds them by max.block.ms, which librdkafka does not
+/// have; kprod waits as long as a transaction may stay open,
+/// transaction.timeout.ms.
+fn txn_call(settings: &crate::settings::Settings) -> Duration {
+    Duration::from_millis(u64::from(settings.transaction_timeout_ms()))
+}
+
+/// A failed transaction call, classified as librdkafka says: fatal,
+/// abortable (txn_requires_abort), retriable, or refused for the state.
+pub fn classify(err: &KafkaError) -> TxnError {
+    match err {
+        KafkaError::Transaction(e) => TxnError {
+            kind: if e.is_fatal() {
+                TxnErrorKind::Fatal
+            } else if e.txn_requires_abort() {
+                TxnErrorKind::Abortable
+            } else if e.is_retriable() {
+                TxnErrorKind::Retriable
+            } else {
+                TxnErrorKind::Refused
+            },
+            code: upper_snake(&format!("{:?}", e.code())),
+            message: e.string(),
+        },
+        other => TxnError {
+            kind: TxnErrorKind::Refused,
+            code: error_name(other),
+            message: other.to_string(),
+        },
+    }
+}
+
+impl Producer {
+    /// Whether this producer has a transactional.id.
+    pub fn transactional(&self) -> bool {
+        self.book.is_some()
+    }
+
+    fn notice(&self, level: Level, text: String) {
+        let _ = self.events().send(Event::Notice { level, text });
+    }
+
+    /// Runs a blocking transaction call off the async threads.
+    async fn call(
+        &self,
+        f: impl FnOnce(&ThreadedProducer<Ctx>) -> rdkafka::error::KafkaResult<()> + Send + 'static,
+    ) -> Result<(), TxnError> {
+        let inner = self.inner.clone();
+        match tokio::task::spawn_blocking(move || f(&inner)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                let mut error = classify(&e);
+                // A refused login or a broken TLS handshake shows here only
+                // as a timeout; the client error callback told the cause.
+                if error.code.contains("TIMED_OUT") {
+                    if let Some(cause) = lock(&self.inner.context().last_cause).as_ref() {
+                        error.message =
+                            format!("{} (the client's last error: {cause})", error.message);
+                    }
+                }
+                Err(error)
+            }
+            Err(e) => Err(TxnError {
+                kind: TxnErrorKind::Refused,
+                code: "ERROR".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// init_transactions: registers the transactional.id with its
+    /// coordinator, fencing any older producer with the same id, and
+    /// says so in a TxnReady event. Nothing to do when not transactional.
+    pub async fn init_transactions(&self) {
+        let (Some(book), Some(id)) = (&self.book, &self.transactional_id) else {
+            return;
+        };
+        let timeout = self.txn_call;
+        let error = self.call(move |p| p.init_transactions(timeout)).await.err();
+        lock(book).ready = Some(match &error {
+            None => Ok(()),
+            Some(e) => Err(format!("{}: {}", e.code, e.message)),
+        });
+        let _ = self.events().send(Event::TxnReady {
+            transactional_id: id.clone(),
+            error,
+        });
+    }
+
+    /// kprod opens and ends transactions itself from now on.
+    pub fn auto_transactions(&self, auto: Auto) -> bool {
+        match &self.book {
+            Some(book) => {
+                lock(book).auto = Some(auto);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Why a record cannot go now, for a transactional producer outside a
+    /// transaction (one is begun first when kprod opens them itself).
+    async fn outside_transaction(&self) -> Option<String> {
+        let book = self.book.as_ref()?;
+        let (open, auto) = {
+            let b = lock(book);
+            (b.open.is_some(), b.auto.is_some())
+        };
+        if open || (auto && self.begin().await) {
+            return None;
+        }
+        Some(
+            "not sent: a transactional producer sends only inside a transaction; begin one first"
+                .into(),
+        )
+    }
+
+    /// A record was handed to librdkafka: it counts in the open
+    /// transaction, which kprod ends when it opened it and it is full.
+    async fn counted_in_transaction(&self, topic: &str, id: u64) {
+        let Some(book) = &self.book else { return };
+        let (number, end) = {
+            let mut b = lock(book);
+            (b.add(topic), b.auto_end())
+        };
+        if let (Some(n), Some(v)) = (number, &self.inner.context().verifier) {
+            v.in_transaction(id, n);
+        }
+        if let Some(abort) = end {
+            self.end(abort).await;
+        }
+    }
+
+    /// Begins a transaction; false (and said why) when none can begin.
+    pub async fn begin(&self) -> bool {
+        let Some(book) = &self.book else {
+            self.notice(
+                Level::Warn,
+                "no transaction begun: the producer is not transactional (set transactional.id)"
+                    .into(),
+            );
+            return false;
+        };
+        {
+            let b = lock(book);
+            match &b.ready {
+                Some(Ok(())) => {}
+                Some(Err(why)) => {
+                    self.notice(Level::Error, format!("no transaction begun: the producer was not initialised ({why}); re-initialise it"));
+                    return false;
+                }
+                None => {
+                    self.notice(
+                        Level::Warn,
+                        "no transaction begun: the producer is still being initialised".into(),
+                    );
+                    return false;
+                }
+            }
+            if let Some(o) = &b.open {
+                self.notice(
+                    Level::Warn,
+                    format!(
+                        "transaction {} is open already ({} records): commit or abort it first",
+                        o.number, o.records
+                    ),
+                );
+                return false;
+            }
+        }
+        // begin_transaction is a local call: it does not block.
+        match self.inner.begin_transaction().map_err(|e| classify(&e)) {
+            Ok(()) => {
+                let number = self
+                    .inner
+                    .context()
+                    .counters
+                    .txns
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
+                let txn = lock(book).begin(number).told(TxnState::Begun);
+                let _ = self.events().send(Event::Transaction(txn));
+                true
+            }
+            Err(error) => {
+                let txn = crate::event::Txn {
+                    number: self.inner.context().counters.txns.load(Ordering::Relaxed) + 1,
+                    records: 0,
+                    topics: Vec::new(),
+                    state: TxnState::Failed {
+                        call: "begin",
+                        error,
+                    },
+                };
+                let _ = self.events().send(Event::Transaction(txn));
+                false
+            }
+        }
+    }
+
+    /// Commits (or aborts) the open transaction. An abort first lets the
+    /// records sent reach the log, so a read_uncommitted reader sees what
+    /// was aborted. False when it did not end as asked.
+    pub async fn end(&self, abort: bool) -> bool {
+        let word = if abort { "abort" } else { "commit" };
+        let Some(book) = &self.book else {
+            self.notice(
+                Level::Warn,
+                format!("nothing to {word}: the producer is not transactional"),
+            );
+            return false;
+        };
+        let Some(open) = lock(book).open.clone() else {
+            self.notice(
+                Level::Warn,
+                format!("nothing to {word}: no transaction is open"),
+            );
+            return false;
+        };
+        if !abort && open.must_abort {
+            self.notice(
+                Level::Error,
+                format!(
+                    "transaction {} cannot commit after an abortable error: abort it",
+                    open.number
+                ),
+            );
+            return false;
+        }
+        let going = if abort {
+            TxnState::Aborting
+        } else {
+            TxnState::Committing
+        };
+        let _ = self.events().send(Event::Transaction(open.told(going)));
+        let timeout = self.txn_call;
+        let outcome = if abort {
+            self.call(move |p| {
+                let _ = p.flush(timeout);
+                p.abort_transaction(timeout)
+            })
+            .await
+        } else {
+            self.call(move |p| p.commit_transaction(timeout)).await
+        };
+        let verifier = self.inner.context().verifier.clone();
+        match outcome {
+            Ok(()) => {
+                lock(book).open = None;
+                let (state, end) = match abort {
+                    true => (TxnState::Aborted, TxnEnd::Aborted),
+                    false => (TxnState::Committed, TxnEnd::Committed),
+                };
+                if let Some(v) = verifier {
+                    v.transaction_ended(open.number, end);
+                }
+                let _ = self.events().send(Event::Transaction(open.told(state)));
+                true
+            }
+            Err(error) => {
+                {
+                    let mut b = lock(book);
+                    match error.kind {
+                        // The producer is dead; its transaction with it.
+                        TxnErrorKind::Fatal => b.open = None,
+                        TxnErrorKind::Abortable => {
+                            if let Some(o) = b.open.as_mut() {
+                                o.must_abort = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let state = TxnState::Failed { call: word, error };
+                let _ = self.events().send(Event::Transaction(open.told(state)));
+                false
+            }
+        }
+    }
+
+    /// What is open when the records end: ended as kprod's own grouping
+    /// would end it (a partial transaction whose number is a multiple of
+    /// --abort-every is aborted), left open when the user opened it.
+    pub async fn end_open(&self) {
+        let Some(book) = &self.book else { return };
+        let (auto, open) = {
+            let b = lock(book);
+            (b.auto, b.open.as_ref().map(|o| (o.number, o.records)))
+        };
+        match (auto, open) {
+            (Some(auto), Some((number, _))) => {
+                self.end(auto.aborts(number)).await;
+            }
+            (None, Some((number, records))) => self.notice(
+                Level::Warn,
+                format!("transaction {number} ({records} records) is left open: the broker aborts it after transaction.timeout.ms"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// The open transaction, as an event would tell it.
+    pub fn open_transaction(&self) -> Option<crate::transaction::Open> {
+        lock(self.book.as_ref()?).open.clone()
     }
 }
 

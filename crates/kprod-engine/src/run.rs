@@ -16,12 +16,13 @@ use tokio::sync::watch;
 use crate::burst::{self, Flow, State};
 use crate::cluster::{self, ClusterError, Embedded};
 use crate::connection::{ClientError, Connection};
-use crate::event::{Command, EngineConfig, Event, Level, NewTopic};
+use crate::event::{Command, EngineConfig, Event, Level, NewTopic, TxnError};
 use crate::faults::{Fault, FaultError, Injector};
 use crate::metadata;
 use crate::producer::{self, upper_snake, Counters, Producer};
 use crate::proxy;
 use crate::settings::Settings;
+use crate::transaction::Auto;
 use crate::verify::Verifier;
 
 /// A front end's side of the event stream. Under a flood of records it
@@ -217,6 +218,9 @@ async fn run(
     });
     if config.bootstrap.is_none() {
         notice(Level::Warn, cluster::EMBEDDED_TIMESTAMP_NOTE.into());
+        if config.settings.transactional_id().is_some() {
+            notice(Level::Warn, cluster::EMBEDDED_TXN_NOTE.into());
+        }
     }
 
     let (settings_tx, settings_rx) = watch::channel(config.settings.clone());
@@ -248,6 +252,12 @@ async fn run(
             None
         }
     };
+    if let Some(p) = &producer {
+        p.init_transactions().await;
+    }
+    // The second producer of a fencing, kept alive as another instance of
+    // the application would be.
+    let mut fencer: Option<Fencer> = None;
     let reachable = Arc::new(Reachable::default());
     let mut refresh = tokio::time::interval(METADATA_REFRESH);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -369,8 +379,16 @@ async fn run(
                     continue;
                 }
                 finish(&mut bursts, producer.as_deref(), &events, &flow).await;
+                if let Some(p) = &producer {
+                    p.end_open().await;
+                }
+                // The old producer goes before the new one registers the
+                // same transactional.id, and so does a fencer.
+                drop(producer.take());
+                fencer = None;
                 match build(&next) {
                     Ok(p) => {
+                        p.init_transactions().await;
                         let changes = next.changes_from(&settings);
                         producer = Some(p);
                         settings = next;
@@ -380,12 +398,79 @@ async fn run(
                             changes,
                         });
                     }
-                    Err(e) => notice(
-                        Level::Error,
-                        format!("not applied, previous settings kept: {e}"),
-                    ),
+                    Err(e) => {
+                        notice(
+                            Level::Error,
+                            format!("not applied, previous settings kept: {e}"),
+                        );
+                        producer = build(&settings).ok();
+                        if let Some(p) = &producer {
+                            p.init_transactions().await;
+                        }
+                    }
                 }
             }
+            Command::Begin => match &producer {
+                Some(p) => {
+                    p.begin().await;
+                }
+                None => notice(Level::Error, "no producer: fix the settings and apply them".into()),
+            },
+            Command::Commit | Command::Abort => {
+                let abort = matches!(command, Command::Abort);
+                // A commit takes the running burst's records with it; an
+                // abort stops the burst first.
+                if abort {
+                    stop_bursts(&mut bursts, &flow).await;
+                } else {
+                    finish(&mut bursts, None, &events, &flow).await;
+                }
+                match &producer {
+                    Some(p) => {
+                        p.end(abort).await;
+                    }
+                    None => notice(Level::Error, "no producer: fix the settings and apply them".into()),
+                }
+            }
+            Command::AutoTransactions { size, abort_every } => match &producer {
+                Some(p) if size > 0 => {
+                    if !p.auto_transactions(Auto { size, abort_every }) {
+                        notice(Level::Error, "transactions of a size were asked for, but the producer is not transactional: set transactional.id".into());
+                    }
+                }
+                _ => notice(Level::Error, "no transactions of a size: the size must be at least 1 and a producer there".into()),
+            },
+            Command::ReadTransactions => match &verifier {
+                Some(v) => {
+                    let v = v.clone();
+                    tokio::spawn(async move { v.read_transactions().await });
+                }
+                None => notice(
+                    Level::Warn,
+                    "verification is off (no id header): nothing to read back".into(),
+                ),
+            },
+            Command::Fence => match &producer {
+                Some(p) if p.transactional() => {
+                    fencer = None;
+                    let conn = producing.with_settings(&settings);
+                    match fence(conn).await {
+                        Ok(f) => {
+                            let id = settings.transactional_id().unwrap_or_default();
+                            match &embedded {
+                                Some(cluster) => {
+                                    cluster.fence_next_commit();
+                                    notice(Level::Warn, format!("a second producer with transactional.id={id} initialised. {}", cluster::EMBEDDED_NO_FENCING));
+                                }
+                                None => notice(Level::Warn, format!("a second producer with transactional.id={id} initialised: the coordinator bumped the id's epoch, so this producer is fenced; its next send or commit fails with a fatal error")),
+                            }
+                            fencer = Some(f);
+                        }
+                        Err(e) => notice(Level::Error, format!("the second producer could not initialise: {}: {}", e.code, e.message)),
+                    }
+                }
+                _ => notice(Level::Warn, "nothing to fence: the producer is not transactional (set transactional.id)".into()),
+            },
             Command::CreateTopic(topic) => {
                 let outcome = match &embedded {
                     Some(cluster) => cluster.create(&topic).map_err(CreateTopicError::Embedded),
@@ -425,12 +510,17 @@ async fn run(
                 let verify = matches!(command, Command::Verify);
                 let done = async {
                     finish(&mut bursts, producer.as_deref(), &events, &flow).await;
+                    if let Some(p) = &producer {
+                        p.end_open().await;
+                        drain(p, &events).await;
+                    }
                     if !verify {
                         return;
                     }
                     match &verifier {
                         Some(v) => {
                             v.finish().await;
+                            v.read_transactions().await;
                         }
                         None => notice(
                             Level::Warn,
@@ -460,6 +550,7 @@ async fn run(
             Command::Shutdown => {
                 stop_bursts(&mut bursts, &flow).await;
                 if let Some(p) = &producer {
+                    p.end_open().await;
                     drain(p, &events).await;
                 }
                 break;
@@ -472,11 +563,39 @@ async fn run(
         }
     }
     drop(producer);
+    drop(fencer);
     let _ = events.send(Event::ShutdownComplete {
         sent: counters.sent.load(Ordering::Relaxed),
         acked: counters.acked.load(Ordering::Relaxed),
         failed: counters.failed.load(Ordering::Relaxed),
     });
+}
+
+/// A second producer with the same transactional.id, initialised.
+type Fencer = Arc<rdkafka::producer::BaseProducer>;
+
+/// Starts a producer with the same settings (and so the same
+/// transactional.id) and initialises it, which fences the other.
+async fn fence(connection: Connection) -> Result<Fencer, TxnError> {
+    tokio::task::spawn_blocking(move || {
+        use rdkafka::producer::Producer as _;
+        let mut cfg = connection.producer_config();
+        cfg.set("log_level", "0");
+        let p: rdkafka::producer::BaseProducer =
+            cfg.create().map_err(|e| producer::classify(&e))?;
+        let timeout = connection.settings().transaction_timeout_ms();
+        p.init_transactions(Duration::from_millis(u64::from(timeout)))
+            .map_err(|e| producer::classify(&e))?;
+        Ok(Arc::new(p))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(TxnError {
+            kind: crate::event::TxnErrorKind::Refused,
+            code: "ERROR".into(),
+            message: e.to_string(),
+        })
+    })
 }
 
 /// Why records were not sent: the producer's fatal error, and the way out.

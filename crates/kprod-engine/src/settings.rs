@@ -30,6 +30,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// A file path; empty for none.
     Path,
+    /// Free text; empty for none (nothing is given to librdkafka then).
+    Text,
 }
 
 /// One setting kprod knows by its Java name.
@@ -187,6 +189,20 @@ pub const SPECS: &[Spec] = &[
         kind: Kind::Path,
         help: "Rule file for partitioner=rules ('key starts-with VIP- -> 5'; first match wins, no match: murmur2).",
     },
+    Spec {
+        java: "transactional.id",
+        librdkafka: &["transactional.id"],
+        default: "",
+        kind: Kind::Text,
+        help: "Makes the producer transactional: records go out between begin and commit (or abort), all or none visible to read_committed readers. Forces enable.idempotence=true (and with it acks=all). A second producer with the same id fences this one.",
+    },
+    Spec {
+        java: "transaction.timeout.ms",
+        librdkafka: &["transaction.timeout.ms"],
+        default: "60000",
+        kind: Kind::Int { min: 1000, max: 2_147_483_647 },
+        help: "How long a transaction may stay open before the broker aborts it (capped by the broker's transaction.max.timeout.ms, 15 minutes by default).",
+    },
 ];
 
 /// Java settings librdkafka cannot honour, and what to do instead. kprod refuses
@@ -220,7 +236,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("key.serializer", "kprod serializes in the composer, not through a Java class"),
     ("value.serializer", "kprod serializes in the composer, not through a Java class"),
     ("interceptor.classes", "Java interceptor classes cannot run inside librdkafka"),
-    ("transactional.id", "transactions need begin/commit/abort, which this version of kprod does not offer yet"),
 ];
 
 /// Properties that name the brokers, which kprod takes from its front end
@@ -330,7 +345,7 @@ pub fn validate(spec: &Spec, raw: &str) -> Result<String, SettingError> {
                 Err(invalid(format!("one of {}", options.join(", "))))
             }
         }
-        Kind::Path => Ok(value.to_string()),
+        Kind::Path | Kind::Text => Ok(value.to_string()),
     }
 }
 
@@ -445,9 +460,60 @@ impl Settings {
         }
     }
 
-    /// enable.idempotence.
+    /// enable.idempotence, which a transactional producer always is.
     pub fn idempotent(&self) -> bool {
-        self.get("enable.idempotence") == Some("true")
+        self.get("enable.idempotence") == Some("true") || self.transactional_id().is_some()
+    }
+
+    /// transactional.id, when one is set.
+    pub fn transactional_id(&self) -> Option<&str> {
+        self.get("transactional.id").filter(|v| !v.is_empty())
+    }
+
+    /// Whether delivery.timeout.ms is above transaction.timeout.ms for a
+    /// transactional producer, which librdkafka refuses: kprod gives it
+    /// transaction.timeout.ms instead.
+    fn delivery_capped(&self) -> bool {
+        self.transactional_id().is_some()
+            && self.int("delivery.timeout.ms") > self.int("transaction.timeout.ms")
+    }
+
+    /// For a transactional producer whose request.timeout.ms is above
+    /// transaction.timeout.ms + 100, which librdkafka refuses as its
+    /// socket.timeout.ms: the value kprod gives socket.timeout.ms instead.
+    fn socket_capped(&self) -> Option<i64> {
+        let most = self.int("transaction.timeout.ms") + 100;
+        (self.transactional_id().is_some() && self.int("request.timeout.ms") > most).then_some(most)
+    }
+
+    /// transaction.timeout.ms.
+    pub fn transaction_timeout_ms(&self) -> u32 {
+        u32::try_from(self.int("transaction.timeout.ms")).unwrap_or(60_000)
+    }
+
+    /// What other settings make of this one's value, when they override
+    /// it: (the value in force, why). transactional.id forces idempotence.
+    pub fn forced(&self, name: &str) -> Option<(String, String)> {
+        let id = self.transactional_id()?;
+        match spec(name)?.java {
+            "enable.idempotence" => Some((
+                "true".into(),
+                format!("forced by transactional.id={id}: a transactional producer is idempotent"),
+            )),
+            "acks" => Some((
+                "all".into(),
+                format!("needed by transactional.id={id} (idempotence needs acks=all)"),
+            )),
+            "request.timeout.ms" if self.socket_capped().is_some() => Some((
+                format!("{} (socket.timeout.ms)", self.socket_capped().unwrap_or_default()),
+                format!("librdkafka's wait for an answer (socket.timeout.ms) lowered to transaction.timeout.ms + 100 for transactional.id={id}: librdkafka refuses more"),
+            )),
+            "delivery.timeout.ms" if self.delivery_capped() => Some((
+                self.values["transaction.timeout.ms"].clone(),
+                format!("lowered to transaction.timeout.ms for transactional.id={id}: librdkafka refuses a message.timeout.ms above it (the Java client does not)"),
+            )),
+            _ => None,
+        }
     }
 
     /// request.timeout.ms.
@@ -455,9 +521,13 @@ impl Settings {
         u32::try_from(self.int("request.timeout.ms")).unwrap_or(30_000)
     }
 
-    /// delivery.timeout.ms.
+    /// delivery.timeout.ms, as given to librdkafka (see delivery_capped).
     pub fn delivery_timeout_ms(&self) -> u32 {
-        u32::try_from(self.int("delivery.timeout.ms")).unwrap_or(120_000)
+        let ms = match self.delivery_capped() {
+            true => self.int("transaction.timeout.ms"),
+            false => self.int("delivery.timeout.ms"),
+        };
+        u32::try_from(ms).unwrap_or(120_000)
     }
 
     /// librdkafka's debug contexts asked for (`debug`), in order.
@@ -502,7 +572,15 @@ impl Settings {
                 "partitioner=rules needs a rule file: set partitioner.rules to one".into(),
             ));
         }
-        if self.get("enable.idempotence") == Some("true") {
+        if let Some(id) = self.transactional_id() {
+            // As the Java client refuses it: a transaction needs idempotence.
+            if self.get("enable.idempotence") == Some("false") {
+                return Err(SettingError::Conflict(format!(
+                    "transactional.id={id} needs enable.idempotence=true (a transactional producer is idempotent): set enable.idempotence=true or clear transactional.id"
+                )));
+            }
+        }
+        if self.idempotent() {
             if self.get("acks") != Some("all") {
                 return Err(SettingError::Conflict(format!(
                     "enable.idempotence=true needs acks=all (acks is {}): set acks=all or enable.idempotence=false",
@@ -573,9 +651,20 @@ impl Settings {
         cfg.set("bootstrap.servers", bootstrap);
         for s in SPECS {
             let value = s.librdkafka_value(&self.values[s.java]);
+            // No transactional.id is no property at all: librdkafka takes
+            // an empty one as an id.
+            if s.kind == Kind::Text && value.is_empty() {
+                continue;
+            }
             for name in s.librdkafka {
                 cfg.set(*name, &value);
             }
+        }
+        if self.delivery_capped() {
+            cfg.set("message.timeout.ms", self.delivery_timeout_ms().to_string());
+        }
+        if let Some(ms) = self.socket_capped() {
+            cfg.set("socket.timeout.ms", ms.to_string());
         }
         cfg
     }

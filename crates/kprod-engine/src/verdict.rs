@@ -93,3 +93,82 @@ impl Summary {
         t.missing == 0 && t.misplaced == 0
     }
 }
+
+/// How a transaction ended, as the producer was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnEnd {
+    Committed,
+    Aborted,
+    /// Never ended (still open at the end, or its producer died).
+    Open,
+}
+
+impl TxnEnd {
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnEnd::Committed => "committed",
+            TxnEnd::Aborted => "aborted",
+            TxnEnd::Open => "open",
+        }
+    }
+}
+
+/// One transaction's records, read back twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnCounts {
+    pub number: u64,
+    pub end: TxnEnd,
+    /// Records the producer sent in it.
+    pub records: u64,
+    /// Read back by a read_committed reader.
+    pub committed: u64,
+    /// Read back by a read_uncommitted reader only: written, then aborted.
+    pub aborted: u64,
+    /// Read back by neither.
+    pub missing: u64,
+}
+
+impl TxnCounts {
+    /// Whether a read_committed reader saw what the outcome promises: all
+    /// of a committed transaction, none of an aborted one, and nothing lost.
+    pub fn as_promised(&self) -> bool {
+        self.missing == 0
+            && match self.end {
+                TxnEnd::Committed => self.committed == self.records,
+                TxnEnd::Aborted => self.committed == 0,
+                TxnEnd::Open => true,
+            }
+    }
+}
+
+/// The two read-backs of a transactional run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxnReport {
+    pub transactions: Vec<TxnCounts>,
+    /// Distinct records of this run each reader returned.
+    pub read_committed: u64,
+    pub read_uncommitted: u64,
+    /// Control records (commit and abort markers) the log holds between
+    /// the records read: the offsets no reader returns.
+    pub markers: u64,
+    /// The first of them: topic, partition, offset.
+    pub marker_offsets: Vec<(String, i32, i64)>,
+}
+
+impl TxnReport {
+    /// Sums over every transaction: records, committed, aborted, missing.
+    pub fn totals(&self) -> (u64, u64, u64, u64) {
+        self.transactions.iter().fold((0, 0, 0, 0), |t, c| {
+            (
+                t.0 + c.records,
+                t.1 + c.committed,
+                t.2 + c.aborted,
+                t.3 + c.missing,
+            )
+        })
+    }
+
+    pub fn as_promised(&self) -> bool {
+        self.transactions.iter().all(TxnCounts::as_promised)
+    }
+}

@@ -4,7 +4,7 @@
 //! partition, what was acked, read back, missing, duplicated, misplaced and
 //! reordered.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +19,9 @@ use tokio::sync::oneshot;
 use crate::connection::Connection;
 use crate::event::{Event, Level};
 use crate::metadata;
+use crate::sync::lock;
 pub use crate::verdict::{IssueKind, PartitionCounts, Summary};
+use crate::verdict::{TxnCounts, TxnEnd, TxnReport};
 
 /// The header that carries `<run>-<n>`: this kprod run and the record's number.
 pub const ID_HEADER: &str = "kprod.id";
@@ -60,6 +62,13 @@ enum Msg {
     },
     /// Counts start from zero; records numbered below `from` are ignored.
     Reset { from: u64 },
+    /// A reader with nothing to read is at `offset`: past the records it
+    /// read when control records (transaction markers) follow them.
+    Position {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
 }
 
 /// The verifier's handle: cheap to call from librdkafka's delivery thread.
@@ -70,6 +79,13 @@ pub struct Verifier {
     events: UnboundedSender<Event>,
     watched: Mutex<HashSet<String>>,
     stop: Arc<AtomicBool>,
+    /// Where each partition's reading started (the transactions' read-back
+    /// reads from there again).
+    starts: Arc<Mutex<HashMap<(String, i32), i64>>>,
+    /// Each record sent in a transaction: its transaction's number.
+    in_txn: Mutex<HashMap<u64, u64>>,
+    /// How each transaction ended.
+    txn_ends: Mutex<BTreeMap<u64, TxnEnd>>,
 }
 
 impl Drop for Verifier {
@@ -92,7 +108,50 @@ impl Verifier {
             events,
             watched: Mutex::new(HashSet::new()),
             stop: Arc::new(AtomicBool::new(false)),
+            starts: Arc::default(),
+            in_txn: Mutex::default(),
+            txn_ends: Mutex::default(),
         })
+    }
+
+    /// Record `id` was sent in transaction `number`.
+    pub fn in_transaction(&self, id: u64, number: u64) {
+        lock(&self.in_txn).insert(id, number);
+        lock(&self.txn_ends).entry(number).or_insert(TxnEnd::Open);
+    }
+
+    /// Transaction `number` ended so.
+    pub fn transaction_ended(&self, number: u64, end: TxnEnd) {
+        lock(&self.txn_ends).insert(number, end);
+    }
+
+    /// Reads what this run wrote once more, under read_committed and under
+    /// read_uncommitted, and counts each transaction's records seen by
+    /// both, by the second only (aborted) and by neither (missing). None
+    /// when no record was sent in a transaction.
+    pub async fn read_transactions(&self) -> Option<TxnReport> {
+        let in_txn = lock(&self.in_txn).clone();
+        if in_txn.is_empty() {
+            return None;
+        }
+        let ends_told = lock(&self.txn_ends).clone();
+        let starts = lock(&self.starts).clone();
+        let topics: Vec<String> = lock(&self.watched).iter().cloned().collect();
+        let (connection, prefix) = (self.connection.clone(), format!("{}-", self.run));
+        let report = tokio::task::spawn_blocking(move || {
+            let ends = ends(&connection, &topics);
+            let spans: Vec<((String, i32), i64, i64)> = ends
+                .iter()
+                .map(|(tp, end)| (tp.clone(), starts.get(tp).copied().unwrap_or(0), *end))
+                .collect();
+            let committed = read_once(&connection, "read_committed", &spans, &prefix);
+            let uncommitted = read_once(&connection, "read_uncommitted", &spans, &prefix);
+            txn_report(&in_txn, &ends_told, &committed, &uncommitted, &spans)
+        })
+        .await
+        .ok()?;
+        let _ = self.events.send(Event::TxnReadBack(report.clone()));
+        Some(report)
     }
 
     /// The header value for record `id`.
@@ -117,6 +176,7 @@ impl Verifier {
             tx: self.tx.clone(),
             events: self.events.clone(),
             stop: self.stop.clone(),
+            starts: self.starts.clone(),
         };
         std::thread::spawn(move || reader.run(ready_tx));
         let _ = ready_rx.await;
@@ -204,7 +264,174 @@ fn latest(
 }
 
 fn consumer(connection: &Connection) -> rdkafka::error::KafkaResult<BaseConsumer> {
-    connection.verifier_config().create()
+    let mut cfg = connection.verifier_config();
+    // A transactional run's aborted records are read too, so that they are
+    // not counted missing; the transactions' read-back tells them apart.
+    if connection.settings().transactional_id().is_some() {
+        cfg.set("isolation.level", "read_uncommitted");
+    }
+    cfg.create()
+}
+
+/// What one reader returned of this run: its records' ids, and per
+/// partition the offsets of every record (this run's or not).
+struct Read {
+    ids: HashSet<u64>,
+    offsets: HashMap<(String, i32), Vec<i64>>,
+}
+
+/// Reads every span (partition, from, to) once under `isolation`, to its
+/// end: a read_committed reader stops at the last stable offset, which is
+/// the end once no transaction is open.
+fn read_once(
+    connection: &Connection,
+    isolation: &str,
+    spans: &[((String, i32), i64, i64)],
+    prefix: &str,
+) -> Read {
+    let mut read = Read {
+        ids: HashSet::new(),
+        offsets: HashMap::new(),
+    };
+    let topics: BTreeSet<&String> = spans.iter().map(|((t, _), ..)| t).collect();
+    // One consumer a topic: an end-of-partition event names only the
+    // partition's number.
+    for topic in topics {
+        let mine: Vec<(i32, i64, i64)> = spans
+            .iter()
+            .filter(|((t, _), from, to)| t == topic && from < to)
+            .map(|((_, p), from, to)| (*p, *from, *to))
+            .collect();
+        read_topic(connection, isolation, topic, &mine, prefix, &mut read);
+    }
+    read
+}
+
+fn read_topic(
+    connection: &Connection,
+    isolation: &str,
+    topic: &str,
+    spans: &[(i32, i64, i64)],
+    prefix: &str,
+    read: &mut Read,
+) {
+    let mut cfg = connection.verifier_config();
+    cfg.set("isolation.level", isolation)
+        .set("enable.partition.eof", "true");
+    let Ok(consumer) = cfg.create::<BaseConsumer>() else {
+        return;
+    };
+    let mut tpl = TopicPartitionList::new();
+    for (partition, from, _) in spans {
+        let _ = tpl.add_partition_offset(topic, *partition, Offset::Offset(*from));
+    }
+    let mut open: HashSet<i32> = spans.iter().map(|s| s.0).collect();
+    if open.is_empty() || consumer.assign(&tpl).is_err() {
+        return;
+    }
+    let deadline = std::time::Instant::now() + CATCH_UP;
+    while !open.is_empty() && std::time::Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                let tp = (topic.to_string(), m.partition());
+                read.offsets.entry(tp).or_default().push(m.offset());
+                if let Some(id) = record_id(&m, prefix) {
+                    read.ids.insert(id);
+                }
+                let end = spans
+                    .iter()
+                    .find(|s| s.0 == m.partition())
+                    .map_or(0, |s| s.2);
+                if m.offset() + 1 >= end {
+                    open.remove(&m.partition());
+                }
+            }
+            // At the end a reader of this isolation level can reach.
+            Some(Err(rdkafka::error::KafkaError::PartitionEOF(p))) => {
+                open.remove(&p);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// This run's number in a record's id header, if it carries one.
+fn record_id(m: &rdkafka::message::BorrowedMessage<'_>, prefix: &str) -> Option<u64> {
+    m.headers().and_then(|hs| {
+        hs.iter()
+            .filter(|h| h.key == ID_HEADER)
+            .filter_map(|h| h.value)
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .filter_map(|v| v.strip_prefix(prefix))
+            .find_map(|n| n.parse().ok())
+    })
+}
+
+/// Most marker offsets a report lists (it counts them all).
+const MARKERS_LISTED: usize = 32;
+
+fn txn_report(
+    in_txn: &HashMap<u64, u64>,
+    ends: &BTreeMap<u64, TxnEnd>,
+    committed: &Read,
+    uncommitted: &Read,
+    spans: &[((String, i32), i64, i64)],
+) -> TxnReport {
+    let mut counts: BTreeMap<u64, TxnCounts> = ends
+        .iter()
+        .map(|(n, end)| {
+            (
+                *n,
+                TxnCounts {
+                    number: *n,
+                    end: *end,
+                    records: 0,
+                    committed: 0,
+                    aborted: 0,
+                    missing: 0,
+                },
+            )
+        })
+        .collect();
+    for (id, n) in in_txn {
+        let Some(c) = counts.get_mut(n) else { continue };
+        c.records += 1;
+        if committed.ids.contains(id) {
+            c.committed += 1;
+        } else if uncommitted.ids.contains(id) {
+            c.aborted += 1;
+        } else {
+            c.missing += 1;
+        }
+    }
+    // An offset in a span that no read_uncommitted reader returned holds a
+    // control record: a commit or abort marker.
+    let mut markers = 0;
+    let mut marker_offsets = Vec::new();
+    let mut sorted: Vec<_> = spans.to_vec();
+    sorted.sort();
+    for ((topic, partition), from, to) in &sorted {
+        let seen: HashSet<i64> = uncommitted
+            .offsets
+            .get(&(topic.clone(), *partition))
+            .map(|o| o.iter().copied().collect())
+            .unwrap_or_default();
+        for o in *from..*to {
+            if !seen.contains(&o) {
+                markers += 1;
+                if marker_offsets.len() < MARKERS_LISTED {
+                    marker_offsets.push((topic.clone(), *partition, o));
+                }
+            }
+        }
+    }
+    TxnReport {
+        transactions: counts.into_values().collect(),
+        read_committed: committed.ids.len() as u64,
+        read_uncommitted: uncommitted.ids.len() as u64,
+        markers,
+        marker_offsets,
+    }
 }
 
 /// Reads one topic on its own thread and passes what it reads to the state.
@@ -215,6 +442,7 @@ struct Reader {
     tx: UnboundedSender<Msg>,
     events: UnboundedSender<Event>,
     stop: Arc<AtomicBool>,
+    starts: Arc<Mutex<HashMap<(String, i32), i64>>>,
 }
 
 impl Reader {
@@ -253,6 +481,7 @@ impl Reader {
         };
         let mut tpl = TopicPartitionList::new();
         for (partition, offset) in &starts {
+            lock(&self.starts).insert((self.topic.clone(), *partition), *offset);
             let _ = tpl.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset));
             let _ = self.tx.send(Msg::Start {
                 topic: self.topic.clone(),
@@ -292,7 +521,19 @@ impl Reader {
                     });
                 }
                 Some(Err(e)) => self.tell(format!("verifier: reading '{}': {e}", self.topic)),
-                None => {}
+                None => {
+                    if let Ok(at) = consumer.position() {
+                        for e in at.elements() {
+                            if let Offset::Offset(offset) = e.offset() {
+                                let _ = self.tx.send(Msg::Position {
+                                    topic: self.topic.clone(),
+                                    partition: e.partition(),
+                                    offset,
+                                });
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -539,6 +780,15 @@ impl State {
                 }
             }
             Msg::Finish { .. } => {}
+            Msg::Position {
+                topic,
+                partition,
+                offset,
+            } => {
+                let tp = self.intern(topic, partition);
+                let p = self.progress.entry(tp).or_insert(offset);
+                *p = (*p).max(offset);
+            }
             Msg::Reset { from } => {
                 // Where the readers are is kept: they read on from there.
                 *self = State {

@@ -12,6 +12,7 @@ mod msg;
 mod profiles;
 mod prompt;
 mod rules;
+mod txn;
 mod update;
 
 pub use burst::{BatchStat, Comparison, Flow};
@@ -23,4 +24,5 @@ pub use msg::Msg;
 pub use profiles::{form, parse_form, PROFILE_FORM};
 pub use prompt::{check_prompt, new_topic};
 pub use rules::default_rules_path;
+pub use txn::{Phase, TxnStatus};
 pub use update::update;

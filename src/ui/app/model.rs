@@ -137,6 +137,9 @@ pub struct App {
     pub headers: TextArea<'static>,
     pub partition: TextArea<'static>,
     pub topic: String,
+    /// Further topics each record sent goes to as well (a payment and its
+    /// order, in one transaction).
+    pub also: Vec<String>,
     /// `None` until the cluster has answered.
     pub topics: Option<Vec<TopicInfo>>,
     /// Broker ids the cluster reported.
@@ -178,6 +181,8 @@ pub struct App {
     pub(super) held_back: u64,
     /// The verifier's latest counts; `None` until it has some.
     pub verification: Option<crate::engine::verify::Summary>,
+    /// Where the producer's transaction stands.
+    pub txn: super::TxnStatus,
     /// The latest message for the status bar.
     pub flash: Option<(Level, String)>,
     /// Ctrl-C was pressed once: flushing before quitting.
@@ -210,6 +215,7 @@ impl App {
             headers,
             partition,
             topic: topic.to_string(),
+            also: Vec::new(),
             topics: None,
             brokers: Vec::new(),
             connection: None,
@@ -239,6 +245,7 @@ impl App {
             budget: (LINES_PER_SEC, now),
             held_back: 0,
             verification: None,
+            txn: Default::default(),
             flash: None,
             quitting: false,
             quit: false,
@@ -285,6 +292,9 @@ impl App {
                 if self.fatal.is_some() {
                     s.push(Scope::Fatal);
                 }
+                if self.applied.transactional_id().is_some() {
+                    s.push(Scope::Transactional);
+                }
                 s
             }
         }
@@ -325,6 +335,28 @@ impl App {
             partition: self.parsed_partition()?,
             timestamp: None,
         })
+    }
+
+    /// The composed record, once for each topic it goes to.
+    pub fn drafts(&self) -> Result<Vec<Draft>, String> {
+        let first = self.draft()?;
+        let mut out = Vec::with_capacity(1 + self.also.len());
+        for t in &self.also {
+            out.push(Draft {
+                topic: t.clone(),
+                ..first.clone()
+            });
+        }
+        out.insert(0, first);
+        Ok(out)
+    }
+
+    /// The topics the composer sends to, as the status bar names them.
+    pub fn targets(&self) -> String {
+        std::iter::once(self.topic.as_str())
+            .chain(self.also.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// Headers from the editor: `name: value` per line, a bare name is null.

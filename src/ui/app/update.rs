@@ -2,6 +2,7 @@
 //! in, effects out. Nothing here does I/O or reads the clock, so tests can
 //! drive it with any time they like.
 
+use crate::engine::event::TxnState;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -232,8 +233,8 @@ impl App {
             Action::FocusNext => self.focus = self.focus.step(1),
             Action::FocusPrev => self.focus = self.focus.step(-1),
             Action::Send => {
-                return match self.draft() {
-                    Ok(d) => vec![Command::Send(d)],
+                return match self.drafts() {
+                    Ok(ds) => ds.into_iter().map(Command::Send).collect(),
                     Err(e) => {
                         self.note(Level::Error, format!("not sent: {e}"));
                         Vec::new()
@@ -340,6 +341,29 @@ impl App {
             | Action::SaveProfile => {}
             Action::ThemePicker => self.popup = Some(Popup::Themes { selected: 0 }),
             Action::Rebuild => return vec![Command::Rebuild],
+            Action::Begin => return vec![Command::Begin],
+            Action::Commit => return vec![Command::Commit],
+            Action::Abort => return vec![Command::Abort],
+            Action::Fence => return vec![Command::Fence],
+            Action::AlsoTopic => {
+                if let Some(Popup::Topics { selected }) = &self.popup {
+                    let name = self
+                        .topics
+                        .as_ref()
+                        .and_then(|ts| ts.get(*selected))
+                        .map(|t| t.name.clone());
+                    if let Some(name) = name.filter(|n| *n != self.topic) {
+                        match self.also.iter().position(|t| *t == name) {
+                            Some(i) => {
+                                self.also.remove(i);
+                            }
+                            None => self.also.push(name),
+                        }
+                        let targets = self.targets();
+                        self.note(Level::Info, format!("records go to {targets}"));
+                    }
+                }
+            }
             Action::PauseFlow => {
                 let (totals, now) = (self.totals, self.now);
                 match &mut self.flow {
@@ -385,7 +409,14 @@ impl App {
         if let Some(f) = &mut self.flow {
             f.take(&event, now, now_ms);
         }
+        // Each ended transaction is read back under both isolation levels.
+        let ended = matches!(&event, Event::Transaction(t) if matches!(t.state, TxnState::Committed | TxnState::Aborted))
+            && self.connection.as_ref().is_some_and(|c| c.verify);
         self.on_event_inner(event);
+        let mut effects = Vec::new();
+        if ended {
+            effects.push(Effect::Engine(Command::ReadTransactions));
+        }
         if let Some(f) = &mut self.flow {
             if f.ended.is_none() && f.finished(&self.totals) {
                 f.ended = Some(self.now);
@@ -393,12 +424,12 @@ impl App {
             }
         }
         if held == 0 && self.held_back > 0 {
-            return vec![Effect::Timer {
+            effects.push(Effect::Timer {
                 at: self.now + Duration::from_secs(1),
                 msg: Msg::TellHeldBack,
-            }];
+            });
         }
-        Vec::new()
+        effects
     }
 
     fn on_event_inner(&mut self, event: Event) {
@@ -461,6 +492,9 @@ impl App {
             } => {
                 self.totals.sent += 1;
                 self.next_id = self.next_id.max(id + 1);
+                if self.txn.open() {
+                    self.txn.records += 1;
+                }
                 if !self.admit() {
                     return;
                 }
@@ -634,6 +668,9 @@ impl App {
             ),
             // Its notices told the user.
             Event::FaultAnswered { refused: None, .. } => {}
+            Event::TxnReady { .. } | Event::Transaction(_) | Event::TxnReadBack(_) => {
+                self.on_transaction(event)
+            }
             // The engine has stopped, asked to by a quit or by a signal:
             // the console has nothing left to show.
             Event::ShutdownComplete { .. } => self.quit = true,
@@ -739,7 +776,12 @@ impl App {
         self.sent = stats::Sent::default();
     }
 
-    fn push(&mut self, status: Status, text: String) {
+    pub(super) fn push(&mut self, status: Status, text: String) {
+        // A record's line carries its transaction: a group in the log.
+        let text = match (status, self.txn.tag()) {
+            (Status::Queued | Status::Acked | Status::Failed, Some(tag)) => tag + &text,
+            _ => text,
+        };
         self.log.push(status, text);
     }
 
@@ -810,6 +852,7 @@ impl App {
                     .cloned();
                 if let Some(t) = chosen {
                     if t.name != self.topic {
+                        self.also.retain(|a| *a != t.name);
                         self.topic = t.name;
                         self.chart_reset(t.partitions as usize);
                         self.note(
@@ -852,6 +895,12 @@ impl App {
                     .and_then(|d| d.filler().map(|_| d).map_err(words::error))
                 {
                     Ok(draft) => {
+                        if !self.also.is_empty() {
+                            self.note(
+                                Level::Warn,
+                                format!("the burst goes to '{}' only: a burst takes one topic; Ctrl-S sends a record to every topic named", self.topic),
+                            );
+                        }
                         self.flow = Some(Flow::new(count, rate, self.totals, self.now));
                         return vec![Command::Burst { draft, count, rate }];
                     }

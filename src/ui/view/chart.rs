@@ -93,6 +93,36 @@ fn bar(n: u64, max: u64, width: usize) -> String {
 /// Batches and compression over all partitions, from librdkafka's
 /// statistics: the lines under the bars.
 fn summary(app: &App) -> Vec<String> {
+    // Markers first: a short pane drops the last lines, and after a
+    // transaction its markers are what the lab is about.
+    let mut lines = markers(app);
+    lines.extend(summary_of_batches(app));
+    lines
+}
+
+/// The offsets transaction markers took, and why the log has gaps there.
+fn markers(app: &App) -> Vec<String> {
+    let Some(r) = &app.txn.report else {
+        return Vec::new();
+    };
+    if app.connection.as_ref().is_some_and(|c| c.embedded) {
+        return vec!["no marker offsets: the embedded cluster writes none; on a real broker each commit or abort takes one offset per partition".into()];
+    }
+    let listed: Vec<String> = r
+        .marker_offsets
+        .iter()
+        .filter(|(t, ..)| *t == app.topic)
+        .take(8)
+        .map(|(_, p, o)| format!("p{p}@{o}"))
+        .collect();
+    vec![format!(
+        "markers {}: {}: each commit or abort writes a control record that takes an offset, which no reader returns, so offsets skip there",
+        r.markers,
+        listed.join(" ")
+    )]
+}
+
+fn summary_of_batches(app: &App) -> Vec<String> {
     let sent = &app.sent;
     if sent.batches == 0 {
         let when = match app.applied.statistics_interval_ms() {

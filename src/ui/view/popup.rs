@@ -289,7 +289,13 @@ fn topics(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &The
                 .iter()
                 .any(|p| p.leader < 0 || p.isr.len() < p.replicas.len());
             let style = if hurt { theme.failed() } else { theme.text() };
+            let mark = match (t.name == app.topic, app.also.contains(&t.name)) {
+                (true, _) => "● ",
+                (_, true) => "+ ",
+                _ => "  ",
+            };
             ListItem::new(Line::from(vec![
+                Span::styled(mark, theme.muted()),
                 Span::styled(t.name.clone(), style),
                 Span::styled(format!(" ({})", t.partitions), theme.muted()),
             ]))

@@ -47,10 +47,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Some(s) => (s.maps_to(), s.default),
             None => (name.clone(), "-"),
         };
-        let mut cells = vec![
-            Cell::from(format!("{mark}{name}")),
-            Cell::from(Span::styled(shown(name, value).into_owned(), value_style)),
-        ];
+        // A value another setting overrides shows what is in force.
+        let value_cell = match app.pending.forced(name) {
+            Some((forced, _)) if forced != value => {
+                Span::styled(format!("{forced} (forced)"), theme.changed())
+            }
+            _ => Span::styled(shown(name, value).into_owned(), value_style),
+        };
+        let mut cells = vec![Cell::from(format!("{mark}{name}")), Cell::from(value_cell)];
         if wide {
             cells.push(Cell::from(Span::styled(lib.to_string(), theme.muted())));
             cells.push(Cell::from(Span::styled(default.to_string(), theme.muted())));
@@ -116,6 +120,12 @@ fn footer_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
                     format!("librdkafka: {} · default {}{from}", s.maps_to(), s.default),
                     theme.muted(),
                 )));
+                if let Some((value, why)) = app.pending.forced(name) {
+                    lines.push(Line::from(Span::styled(
+                        format!("in force: {value}, {why}"),
+                        theme.changed(),
+                    )));
+                }
                 lines.push(Line::from(Span::styled(s.help, theme.text())));
             }
             None => match crate::engine::security::becomes(name) {

@@ -27,9 +27,10 @@ pub fn lines<'a>(app: &App, width: u16, theme: &Theme) -> Vec<Line<'a>> {
     let verified = Line::from(verification(app, theme));
     let mut second = vec![
         Span::styled("topic ", theme.muted()),
-        Span::styled(app.topic.clone(), theme.text()),
+        Span::styled(app.targets(), theme.text()),
         Span::styled("  ", theme.muted()),
     ];
+    second.extend(transaction(app, theme));
     // Totals first; the broker list gets what room is left, at least one
     // address (enough for another client to bootstrap from).
     let used: usize = second.iter().map(|s| s.content.chars().count()).sum();
@@ -159,6 +160,46 @@ fn connection(app: &App, room: usize) -> String {
     }
 }
 
+/// Where the transaction stands: none, open (records, age), committing,
+/// aborting, fenced; nothing for a producer that is not transactional.
+fn transaction<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
+    use crate::ui::app::Phase;
+    if app.applied.transactional_id().is_none() {
+        return Vec::new();
+    }
+    let t = &app.txn;
+    let (text, style) = match t.phase {
+        Phase::None if t.ready.is_none() && app.fatal.is_none() => {
+            ("not ready".to_string(), theme.muted())
+        }
+        Phase::None => {
+            let last = t
+                .ended
+                .as_ref()
+                .map(|e| format!(" (last {e})"))
+                .unwrap_or_default();
+            (format!("none{last}"), theme.muted())
+        }
+        Phase::Open => {
+            let age = t
+                .since
+                .map_or(0, |s| app.now().saturating_duration_since(s).as_secs());
+            (
+                format!("OPEN T{} {} rec {age}s", t.number, t.records),
+                theme.level(crate::engine::Level::Warn),
+            )
+        }
+        Phase::Committing => (format!("COMMITTING T{}", t.number), theme.queued()),
+        Phase::Aborting => (format!("ABORTING T{}", t.number), theme.queued()),
+        Phase::Fenced => ("FENCED (Ctrl-B re-initialises)".to_string(), theme.failed()),
+    };
+    vec![
+        Span::styled("txn ", theme.muted()),
+        Span::styled(text, style),
+        Span::styled("  ", theme.muted()),
+    ]
+}
+
 /// A count that is red when it is not zero: something went wrong.
 fn count<'a>(label: &str, n: u64, theme: &Theme) -> Span<'a> {
     let style = if n == 0 {
@@ -210,8 +251,24 @@ fn verification<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     } else {
         Span::raw("")
     };
+    let txns = match &app.txn.report {
+        Some(r) => {
+            let (records, committed, aborted, missing) = r.totals();
+            let note = if embedded {
+                " (embedded: unfiltered)"
+            } else {
+                ""
+            };
+            Span::styled(
+                format!("txn read_committed {committed}/{records}, aborted {aborted}, missing {missing}{note}  "),
+                theme.muted(),
+            )
+        }
+        None => Span::raw(""),
+    };
     vec![
         Span::styled("verify: ", theme.muted()),
+        txns,
         count("missing", t.missing),
         count("dup", t.duplicated),
         count("reordered", t.reordered),
