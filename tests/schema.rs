@@ -35,6 +35,123 @@ fn registry_get(url: &str, path: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The Python of the confluent-kafka virtualenv tests/vectors/schema_vectors.sh
+/// makes (.ci/run makes it), or None outside CI when there is none.
+fn confluent_python(test: &str) -> Option<std::path::PathBuf> {
+    let venv = std::env::var_os("KPROD_CONFLUENT_VENV")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::Path::new(&h).join(".cache/kprod/confluent-venv"))
+        })?;
+    let python = venv.join("bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import confluent_kafka, grpc_tools"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test}: confluent-kafka's virtualenv is needed in CI ({})",
+            venv.display()
+        );
+        eprintln!("SKIPPED {test}: no confluent-kafka virtualenv at {} (bash tests/vectors/schema_vectors.sh makes it)", venv.display());
+        return None;
+    }
+    Some(python)
+}
+
+/// `records` decoded by confluent-kafka's deserializer for `format`.
+fn confluent_decoded(
+    python: &std::path::Path,
+    url: &str,
+    format: &str,
+    topic: &str,
+    records: &[Vec<u8>],
+) -> Vec<serde_json::Value> {
+    let hexed: Vec<String> = records
+        .iter()
+        .map(|r| r.iter().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    let out = std::process::Command::new(python)
+        .arg(format!(
+            "{}/tests/vectors/deserialize.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args([url, format, topic])
+        .args(&hexed)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn confluent_kafkas_deserializers_read_what_kprod_wrote() {
+    let test = "confluent_kafkas_deserializers_read_what_kprod_wrote";
+    let Some(python) = confluent_python(test) else {
+        return;
+    };
+    let Some(url) = common::apicurio::shared(test) else {
+        return;
+    };
+    let Some(kafka) = Cluster::shared(test) else {
+        return;
+    };
+    let cases = [
+        ("avro", "order.avsc", None, "avro"),
+        ("protobuf", "orders.proto", Some("Order"), "protobuf:Order"),
+        ("json-schema", "order.schema.json", None, "json-schema"),
+    ];
+    for (serializer, file, message, decoder) in cases {
+        let topic = format!("schema-confluent-{serializer}");
+        let schema = vectors(file);
+        let mut args = vec![
+            "-b",
+            &kafka.bootstrap,
+            "-t",
+            &topic,
+            "-q",
+            "--value-serializer",
+            serializer,
+            "--value-schema",
+            &schema,
+            "--schema-registry",
+            url,
+        ];
+        if let Some(m) = message {
+            args.extend(["--value-message", m]);
+        }
+        let (code, _, stderr) = common::produce(
+            &args,
+            "{\"id\":42,\"item\":\"book\"}\n{\"id\":-1,\"item\":\"café ✓\"}\n",
+        );
+        assert_eq!(code, 0, "{serializer}: {stderr}");
+        let mut values: Vec<Vec<u8>> = read_all(&kafka.bootstrap, &topic)
+            .into_iter()
+            .filter_map(|r| r.value)
+            .collect();
+        values.sort();
+        let mut decoded = confluent_decoded(&python, url, decoder, &topic, &values);
+        decoded.sort_by_key(|v| v["id"].as_i64());
+        assert_eq!(
+            decoded,
+            [
+                serde_json::json!({"id": -1, "item": "café ✓"}),
+                serde_json::json!({"id": 42, "item": "book"})
+            ],
+            "{serializer}"
+        );
+    }
+}
+
 fn sent(events: &[serde_json::Value]) -> u64 {
     events
         .iter()
