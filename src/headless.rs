@@ -9,6 +9,7 @@ use crate::cli::{ProduceArgs, SerializerArg};
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
+use crate::engine::schema::embedded::EmbeddedRegistry;
 use crate::engine::schema::registry::{self, Config, Registry, Source, Want};
 use crate::engine::schema::Encoder;
 use crate::engine::settings::{shown, SPECS};
@@ -41,7 +42,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let schemas = match Schemas::resolve(&config, &args).await {
+    let mut schemas = match Schemas::resolve(&config, &args).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kprod: {e}");
@@ -84,6 +85,20 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             settings: effective,
         },
     );
+    // Kept to the end of the run, not only while lines are read.
+    let embedded = schemas.embedded.take();
+    if let Some(e) = &embedded {
+        emit(
+            &mut out,
+            Output::Notice {
+                level: "info",
+                message: format!(
+                    "embedded schema registry at {} (Confluent's API, in memory, for this run only; it checks no compatibility, a real registry does)",
+                    e.url()
+                ),
+            },
+        );
+    }
     // Faults for the start are made (or refused) before the first record.
     let mut answered = 0;
     // A fault asked for and not made leaves the run short of what it was
@@ -463,6 +478,8 @@ fn performance(t: &Tally) -> Option<Output> {
 struct Schemas {
     key: Option<Encoder>,
     value: Option<Encoder>,
+    /// The registry kprod serves itself, for as long as the run lasts.
+    embedded: Option<EmbeddedRegistry>,
 }
 
 impl Schemas {
@@ -473,6 +490,20 @@ impl Schemas {
             Config::from_settings(config.settings.extras()).map_err(crate::words::error)?;
         if let Some(url) = &args.schema_registry {
             registry_config.url = Some(url.clone());
+        }
+        // On the embedded cluster with no registry named, kprod serves one,
+        // as it serves the cluster.
+        let framed = |s: SerializerArg| matches!(s, SerializerArg::Schema { raw: false, .. });
+        let mut embedded = None;
+        if registry_config.url.is_none()
+            && config.bootstrap.is_none()
+            && (framed(args.key_serializer) || framed(args.value_serializer))
+        {
+            let e = EmbeddedRegistry::start()
+                .await
+                .map_err(|e| format!("cannot start the embedded schema registry: {e}"))?;
+            registry_config.url = Some(e.url().to_string());
+            embedded = Some(e);
         }
         let registry = match &registry_config.url {
             Some(url) => Some(
@@ -485,6 +516,7 @@ impl Schemas {
         Ok(Schemas {
             key: side(args, &config.topic, registry, &registry_config, true).await?,
             value: side(args, &config.topic, registry, &registry_config, false).await?,
+            embedded,
         })
     }
 

@@ -347,6 +347,42 @@ async fn protobuf_and_json_schema_by_subject_and_id() {
 }
 
 #[test]
+fn the_embedded_cluster_gets_an_embedded_registry() {
+    let (code, events, stderr) = common::produce(
+        &[
+            "-t",
+            "t",
+            "--value-serializer",
+            "avro",
+            "--value-schema",
+            &vectors("order.avsc"),
+        ],
+        "{\"id\":42,\"item\":\"book\"}\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let notice = events
+        .iter()
+        .find(|e| {
+            e["name"] == "notice"
+                && e["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("embedded schema registry at http://127.0.0.1:")
+        })
+        .unwrap_or_else(|| panic!("no notice of the embedded registry: {events:?}"));
+    assert!(notice["message"]
+        .as_str()
+        .unwrap()
+        .contains("checks no compatibility"));
+    assert_eq!(sent(&events), 1);
+    let ok = events
+        .iter()
+        .find(|e| e["name"] == "producer_send_success")
+        .is_some();
+    assert!(ok, "{events:?}");
+}
+
+#[test]
 fn an_invalid_record_names_its_field_and_nothing_is_sent() {
     // Raw mode needs no registry; the embedded cluster takes what is sent.
     let schema = vectors("order.avsc");
@@ -400,9 +436,12 @@ fn an_unreachable_registry_is_named_and_nothing_is_sent() {
         "{stderr}"
     );
     assert!(events.is_empty(), "{events:?}");
-    // Without a registry the framed serializer says what it lacks.
+    // On a real cluster without a registry the framed serializer says what
+    // it lacks (before any connection is tried).
     let (code, _, stderr) = common::produce(
         &[
+            "-b",
+            "127.0.0.1:1",
             "-t",
             "t",
             "--value-serializer",

@@ -5,6 +5,7 @@
 //! registry. Where the schema comes from is registry.rs's part.
 
 pub mod avro;
+pub mod embedded;
 pub mod protobuf;
 pub mod registry;
 
