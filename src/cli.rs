@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::faults::Scheduled;
+use crate::engine::schema::Format;
 use crate::engine::serde::Serializer;
 use crate::engine::settings::Settings;
 use crate::profile::{self, Profile};
@@ -155,13 +156,40 @@ pub struct ProduceArgs {
     pub value: String,
 
     /// How keys are serialized: string, short, integer, long, double, hex,
-    /// base64, file, json, json-as-typed.
+    /// base64, file, json, json-as-typed; or avro, protobuf, json-schema
+    /// (JSON converted by --key-schema, in Confluent's wire format), and
+    /// avro-raw, protobuf-raw, json-schema-raw (the same without the
+    /// framing, no registry needed).
     #[arg(long, value_name = "TYPE", default_value = "string", value_parser = parse_serializer)]
-    pub key_serializer: Serializer,
+    pub key_serializer: SerializerArg,
 
     /// How values are serialized (as --key-serializer).
     #[arg(long, value_name = "TYPE", default_value = "string", value_parser = parse_serializer)]
-    pub value_serializer: Serializer,
+    pub value_serializer: SerializerArg,
+
+    /// The schema registry (Confluent's API), as schema.registry.url;
+    /// basic.auth.user.info (-X) gives its USER:PASSWORD.
+    #[arg(long, value_name = "URL")]
+    pub schema_registry: Option<String>,
+
+    /// The keys' schema: FILE (.avsc, .proto, JSON Schema; registered under
+    /// the subject strategy's name unless auto.register.schemas=false),
+    /// subject:NAME[:VERSION] (latest if no version) or id:N.
+    #[arg(long, value_name = "SOURCE")]
+    pub key_schema: Option<String>,
+
+    /// The values' schema (as --key-schema).
+    #[arg(long, value_name = "SOURCE")]
+    pub value_schema: Option<String>,
+
+    /// The Protobuf message keys are written as (the file's first if absent).
+    #[arg(long, value_name = "NAME")]
+    pub key_message: Option<String>,
+
+    /// The Protobuf message values are written as (the file's first if
+    /// absent).
+    #[arg(long, value_name = "NAME")]
+    pub value_message: Option<String>,
 
     /// A header for --count records, NAME:VALUE (repeatable).
     #[arg(long = "header", value_name = "NAME:VALUE", requires = "count")]
@@ -323,8 +351,41 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     crate::engine::pace::rate(text).map_err(words::error)
 }
 
-fn parse_serializer(name: &str) -> Result<Serializer, String> {
-    Ok(match name.to_ascii_lowercase().as_str() {
+/// A serializer named on the command line: one of the engine's plain ones,
+/// or a schema serializer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerializerArg {
+    Plain(Serializer),
+    Schema { format: Format, raw: bool },
+}
+
+impl SerializerArg {
+    /// What the engine is told: a schema serializer's bytes are made before
+    /// the record reaches it, and String passes bytes on as they are.
+    pub fn plain(self) -> Serializer {
+        match self {
+            SerializerArg::Plain(s) => s,
+            SerializerArg::Schema { .. } => Serializer::String,
+        }
+    }
+}
+
+fn parse_serializer(name: &str) -> Result<SerializerArg, String> {
+    let lower = name.to_ascii_lowercase();
+    let (base, raw) = match lower.strip_suffix("-raw") {
+        Some(b) => (b, true),
+        None => (lower.as_str(), false),
+    };
+    let format = match base {
+        "avro" => Some(Format::Avro),
+        "protobuf" => Some(Format::Protobuf),
+        "json-schema" => Some(Format::JsonSchema),
+        _ => None,
+    };
+    if let Some(format) = format {
+        return Ok(SerializerArg::Schema { format, raw });
+    }
+    Ok(SerializerArg::Plain(match lower.as_str() {
         "string" => Serializer::String,
         "short" => Serializer::Short,
         "integer" | "int" => Serializer::Integer,
@@ -337,10 +398,10 @@ fn parse_serializer(name: &str) -> Result<Serializer, String> {
         "json-as-typed" => Serializer::JsonAsTyped,
         _ => {
             return Err(format!(
-                "'{name}': one of string, short, integer, long, double, hex, base64, file, json, json-as-typed"
+                "'{name}': one of string, short, integer, long, double, hex, base64, file, json, json-as-typed, avro, protobuf, json-schema (each also -raw)"
             ))
         }
-    })
+    }))
 }
 
 /// Refuses a broker list librdkafka would misread (it takes `host:abc` as

@@ -5,11 +5,14 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use crate::cli::ProduceArgs;
+use crate::cli::{ProduceArgs, SerializerArg};
 use crate::engine::event::TxnState;
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
+use crate::engine::schema::embedded::EmbeddedRegistry;
+use crate::engine::schema::registry::{self, Config, Registry, Source, Want};
+use crate::engine::schema::Encoder;
 use crate::engine::settings::{shown, SPECS};
 use crate::engine::tally::Tally;
 use crate::engine::verify::Summary;
@@ -35,6 +38,13 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     };
     let template = match template(&config.topic, &args) {
         Ok(t) => t,
+        Err(e) => {
+            eprintln!("kprod: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut schemas = match Schemas::resolve(&config, &args).await {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("kprod: {e}");
             return ExitCode::from(2);
@@ -92,6 +102,20 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             settings: effective,
         },
     );
+    // Kept to the end of the run, not only while lines are read.
+    let embedded = schemas.embedded.take();
+    if let Some(e) = &embedded {
+        emit(
+            &mut out,
+            Output::Notice {
+                level: "info",
+                message: format!(
+                    "embedded schema registry at {} (Confluent's API, in memory, for this run only; it checks no compatibility, a real registry does)",
+                    e.url()
+                ),
+            },
+        );
+    }
     // Faults for the start are made (or refused) before the first record.
     let mut answered = 0;
     // A fault asked for and not made leaves the run short of what it was
@@ -159,13 +183,16 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                             break;
                         }
                     };
-                    match format.parse_owned(text, number) {
+                    match format
+                        .parse_owned(text, number)
+                        .and_then(|l| schemas.encode(l))
+                    {
                         Ok(l) => chunk.push(Draft {
                             topic: topic.clone(),
                             key: l.key,
                             value: l.value,
-                            key_serializer: args.key_serializer,
-                            value_serializer: args.value_serializer,
+                            key_serializer: args.key_serializer.plain(),
+                            value_serializer: args.value_serializer.plain(),
                             headers: l.headers,
                             partition: None,
                             timestamp: None,
@@ -482,6 +509,130 @@ fn performance(t: &Tally) -> Option<Output> {
     })
 }
 
+/// The schema serializers of the key and the value, when asked for.
+struct Schemas {
+    key: Option<Encoder>,
+    value: Option<Encoder>,
+    /// The registry kprod serves itself, for as long as the run lasts.
+    embedded: Option<EmbeddedRegistry>,
+}
+
+impl Schemas {
+    /// Each side's schema, from the registry or a file, before anything is
+    /// sent: a registry that refuses or cannot be reached ends the run here.
+    async fn resolve(config: &EngineConfig, args: &ProduceArgs) -> Result<Schemas, String> {
+        let mut registry_config =
+            Config::from_settings(config.settings.extras()).map_err(crate::words::error)?;
+        if let Some(url) = &args.schema_registry {
+            registry_config.url = Some(url.clone());
+        }
+        // On the embedded cluster with no registry named, kprod serves one,
+        // as it serves the cluster.
+        let framed = |s: SerializerArg| matches!(s, SerializerArg::Schema { raw: false, .. });
+        let mut embedded = None;
+        if registry_config.url.is_none()
+            && config.bootstrap.is_none()
+            && (framed(args.key_serializer) || framed(args.value_serializer))
+        {
+            let e = EmbeddedRegistry::start()
+                .await
+                .map_err(|e| format!("cannot start the embedded schema registry: {e}"))?;
+            registry_config.url = Some(e.url().to_string());
+            embedded = Some(e);
+        }
+        let registry = match &registry_config.url {
+            Some(url) => Some(
+                Registry::new(url, registry_config.user_info.as_deref())
+                    .map_err(crate::words::error)?,
+            ),
+            None => None,
+        };
+        let registry = registry.as_ref();
+        Ok(Schemas {
+            key: side(args, &config.topic, registry, &registry_config, true).await?,
+            value: side(args, &config.topic, registry, &registry_config, false).await?,
+            embedded,
+        })
+    }
+
+    /// A line's key and value as their schemas write them; a null (no key,
+    /// a tombstone) stays null, as the Java serializers leave it.
+    fn encode(&self, mut line: crate::lines::Line) -> Result<crate::lines::Line, String> {
+        let apply = |encoder: &Option<Encoder>, bytes: &mut Option<Vec<u8>>, what: &str| {
+            if let (Some(e), Some(b)) = (encoder, bytes.as_mut()) {
+                *b = e.encode(b).map_err(|err| {
+                    format!(
+                        "{what} does not fit the schema: {}",
+                        crate::words::error(err)
+                    )
+                })?;
+            }
+            Ok::<(), String>(())
+        };
+        apply(&self.key, &mut line.key, "the key")?;
+        apply(&self.value, &mut line.value, "the value")?;
+        Ok(line)
+    }
+}
+
+/// The key's (or value's) schema serializer, if one is asked for.
+async fn side(
+    args: &ProduceArgs,
+    topic: &str,
+    registry: Option<&Registry>,
+    registry_config: &Config,
+    is_key: bool,
+) -> Result<Option<Encoder>, String> {
+    let (flag, serializer, schema, message) = if is_key {
+        (
+            "--key",
+            args.key_serializer,
+            &args.key_schema,
+            &args.key_message,
+        )
+    } else {
+        (
+            "--value",
+            args.value_serializer,
+            &args.value_schema,
+            &args.value_message,
+        )
+    };
+    let SerializerArg::Schema { format, raw } = serializer else {
+        if schema.is_some() {
+            return Err(format!(
+                "{flag}-schema is for the avro, protobuf and json-schema serializers ({flag}-serializer)"
+            ));
+        }
+        return Ok(None);
+    };
+    if args.count.is_some() {
+        return Err(format!(
+            "{flag}-serializer {}: --count templates are not converted by schemas yet; give records as lines",
+            format.name()
+        ));
+    }
+    let text = schema.as_ref().ok_or_else(|| {
+        format!(
+            "{flag}-serializer {} needs {flag}-schema (FILE, subject:NAME[:VERSION] or id:N)",
+            format.name()
+        )
+    })?;
+    let source = Source::parse(text).map_err(crate::words::error)?;
+    let want = Want {
+        format,
+        raw,
+        source: &source,
+        topic,
+        is_key,
+        message: message.as_deref(),
+    };
+    registry::resolve(&want, registry, registry_config)
+        .await
+        .map(Some)
+        .map_err(|e| format!("{flag}-schema {text}: {}", crate::words::error(e)))
+}
+
 /// The record `--count` repeats, if asked for.
 fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
     if args.count.is_none() {
@@ -505,8 +656,8 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
         topic: topic.to_string(),
         key: args.key.as_ref().map(|k| k.as_bytes().to_vec()),
         value: Some(args.value.as_bytes().to_vec()),
-        key_serializer: args.key_serializer,
-        value_serializer: args.value_serializer,
+        key_serializer: args.key_serializer.plain(),
+        value_serializer: args.value_serializer.plain(),
         headers,
         partition: None,
         timestamp: None,

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod apicurio;
 pub mod console;
 pub mod kafka;
 pub mod readback;

@@ -16,6 +16,8 @@ use crate::partition::RulesError;
 use crate::producer::SerializationError;
 use crate::record::{FillerError, HeaderError};
 use crate::run::CreateTopicError;
+use crate::schema::registry::RegistryError;
+use crate::schema::SchemaError;
 use crate::security::SecurityError;
 use crate::serde::SerializeError;
 use crate::settings::{PartitionerError, SettingError};
@@ -71,4 +73,8 @@ pub enum Error {
     Metadata(#[from] MetadataError),
     #[error(transparent)]
     Mock(#[from] MockError),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
 }

@@ -27,6 +27,7 @@ pub mod proxy;
 pub mod record;
 pub mod requests;
 pub mod run;
+pub mod schema;
 pub mod security;
 pub mod serde;
 pub mod settings;

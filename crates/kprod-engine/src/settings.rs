@@ -215,7 +215,11 @@ const SECRETS: &[&str] = &["sasl.jaas.config", "sasl.oauthbearer.client.secret"]
 /// property whose name says password or secret.
 pub fn is_secret(name: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
-    SECRETS.contains(&name.as_str()) || name.contains("password") || name.contains("secret")
+    SECRETS.contains(&name.as_str())
+        || name.contains("password")
+        || name.contains("secret")
+        // basic.auth.user.info: the schema registry's USER:PASSWORD.
+        || name.ends_with("user.info")
 }
 
 /// What kprod shows of a property's value: the value itself, or a mask of
@@ -407,6 +411,19 @@ impl Settings {
         }
         if name.is_empty() {
             return Err(SettingError::Syntax(format!("={value}")));
+        }
+        // The schema serializers' settings are kprod's own, not librdkafka's:
+        // kept, read by schema::registry::Config, never given to a client.
+        if crate::schema::registry::is_setting(name) {
+            crate::schema::registry::Config::from_settings([(name, value)]).map_err(|e| {
+                SettingError::Invalid {
+                    name: name.into(),
+                    value: shown(name, value.trim()).into(),
+                    reason: e.to_string(),
+                }
+            })?;
+            self.extras.insert(name.into(), value.trim().into());
+            return Ok(());
         }
         // A Java security setting librdkafka would refuse as it stands: kept
         // under its Java name, and translated when a client is made.
@@ -695,10 +712,12 @@ impl Settings {
         Option<crate::security::SecurityError>,
     ) {
         let java = |k: &str| crate::security::is_java_name(k);
+        let ours = |k: &str| crate::schema::registry::is_setting(k);
+        let extras = self.extras.iter().filter(|(k, _)| !ours(k));
         match self.translated() {
             Ok(t) => (
-                self.extras
-                    .iter()
+                extras
+                    .clone()
                     .filter(|(k, _)| !java(k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .chain(
@@ -710,10 +729,7 @@ impl Settings {
                 None,
             ),
             Err(e) => (
-                self.extras
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                extras.map(|(k, v)| (k.clone(), v.clone())).collect(),
                 Some(e),
             ),
         }
