@@ -268,6 +268,19 @@ mod tests {
     }
 
     #[test]
+    fn reads_lines_without_the_thread_name() {
+        // kprod turns log.thread.name off unless the user turned it on: the
+        // lines read the same either way.
+        let bare = |line: &str| line.split_once("]: ").unwrap().1.to_string();
+        assert_eq!(parse_batch(&bare(SENT)), parse_batch(SENT));
+        assert_eq!(parse_batch(&bare(DONE)), parse_batch(DONE));
+        assert_eq!(parse_wire(&bare(SENT_LINE)), parse_wire(SENT_LINE));
+        assert_eq!(parse_wire(&bare(RECEIVED_LINE)), parse_wire(RECEIVED_LINE));
+        assert!(parse_batch(&bare(SENT)).is_some());
+        assert!(parse_wire(&bare(RECEIVED_LINE)).is_some());
+    }
+
+    #[test]
     fn reads_request_lines() {
         assert_eq!(
             parse_wire(SENT_LINE),

@@ -411,6 +411,13 @@ impl Producer {
             }
         }
         config.set("debug", debug.join(","));
+        // Each line librdkafka writes would start with its thread's name, a
+        // second formatting call for every one of the five lines a batch
+        // brings; kprod reads the broker from the line itself and shows no
+        // librdkafka line, so it asks for none unless the user did.
+        if config.get("log.thread.name").is_none() {
+            config.set("log.thread.name", "false");
+        }
         // Batches per topic and bytes sent come from librdkafka's statistics.
         config.set(
             "statistics.interval.ms",
