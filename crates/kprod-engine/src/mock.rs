@@ -1,5 +1,5 @@
 //! librdkafka's mock cluster through its C API, which rdkafka does not wrap:
-//! the engine's only unsafe code, behind safe methods. What the embedded
+//! unsafe code behind safe methods (produce.rs has the only other). What the embedded
 //! cluster makes of it (brokers, topics, faults) is in cluster.rs.
 
 use std::ffi::{c_int, CStr, CString};

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Header, Headers, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, Producer as _, ProducerContext, ThreadedProducer};
+use rdkafka::message::{DeliveryResult, Headers};
+use rdkafka::producer::{Producer as _, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientContext, Message, Timestamp};
 use thiserror::Error;
 use tokio::sync::mpsc::UnboundedSender;
@@ -22,6 +22,7 @@ use crate::debuglog::{self, Debug};
 use crate::event::{Ack, Event, Level, Stamp, Told, TxnError, TxnErrorKind, TxnState};
 use crate::metadata::{self, Counts};
 use crate::partition::{self, Choice, Partitioner};
+use crate::produce::{self, Record, Topics};
 use crate::record::Draft;
 use crate::requests;
 use crate::serde::{SerializeError, Serializer};
@@ -379,6 +380,8 @@ fn hurry_producer_id(producer: &ThreadedProducer<Ctx>) {
 
 /// The producer, shared by the engine loop and the tasks that send bursts.
 pub struct Producer {
+    /// Where records are sent, a topic handle kept for each topic.
+    topics: Topics<Ctx>,
     inner: Arc<ThreadedProducer<Ctx>>,
     partitioner: Partitioner,
     /// Partition counts for kprod's own partitioners, by topic.
@@ -432,6 +435,13 @@ impl Producer {
             }
         }
         config.set("debug", debug.join(","));
+        // Each line librdkafka writes would start with its thread's name, a
+        // second formatting call for every one of the five lines a batch
+        // brings; kprod reads the broker from the line itself and shows no
+        // librdkafka line, so it asks for none unless the user did.
+        if config.get("log.thread.name").is_none() {
+            config.set("log.thread.name", "false");
+        }
         // Batches per topic and bytes sent come from librdkafka's statistics.
         config.set(
             "statistics.interval.ms",
@@ -455,6 +465,7 @@ impl Producer {
             (!t.layout.is_empty()).then_some(t.partitions)
         }));
         Ok(Producer {
+            topics: Topics::new(inner.clone()),
             inner,
             partitioner,
             counts,
@@ -669,58 +680,47 @@ impl Producer {
         // Stamped here, as the Java client stamps in send(), so the ack can
         // be compared with the time the record was made.
         let created = draft.timestamp.unwrap_or_else(now_ms);
-        let mut record = BaseRecord::with_opaque_to(
-            &draft.topic,
-            Box::new(InFlight {
-                id,
-                sent_at,
-                created,
-            }),
-        )
-        .timestamp(created);
-        if let Some(k) = &key {
-            record = record.key(k.as_ref());
-        }
-        if let Some(v) = &value {
-            record = record.payload(v.as_ref());
-        }
-        if let Some(p) = partition {
-            record = record.partition(p);
-        }
+        let record = Record {
+            topic: &draft.topic,
+            partition: partition.unwrap_or(-1),
+            key: key.as_deref(),
+            value: value.as_deref(),
+            timestamp: created,
+        };
+        let mut opaque = Box::new(InFlight {
+            id,
+            sent_at,
+            created,
+        });
+        let mut headers = None;
         if !draft.headers.is_empty() || tag.is_some() {
-            let mut headers = OwnedHeaders::new_with_capacity(draft.headers.len() + 1);
+            let mut hs = produce::Headers::with_capacity(draft.headers.len() + 1);
             for h in &draft.headers {
-                headers = headers.insert(Header {
-                    key: &h.name,
-                    value: h.value.as_deref(),
-                });
+                hs.add(&h.name, h.value.as_deref());
             }
             if let Some(tag) = &tag {
-                headers = headers.insert(Header {
-                    key: ID_HEADER,
-                    value: Some(tag.as_str()),
-                });
+                hs.add(ID_HEADER, Some(tag.as_bytes()));
             }
-            record = record.headers(headers);
+            headers = Some(hs);
         }
         loop {
-            match self.inner.send(record) {
+            match self.topics.send(&record, opaque, headers) {
                 Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    record = back;
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), o, h)) => {
+                    (opaque, headers) = (o, h);
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
-                Err((err, back)) => {
+                Err((err, back, _)) => {
                     ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
                     let _ = ctx.events.send(Event::Failed {
-                        id: back.delivery_opaque.id,
+                        id: back.id,
                         topic: draft.topic.clone(),
                         key: draft.key.clone(),
                         value: draft.value.clone(),
                         partition: draft.partition,
                         code: error_name(&err),
                         message: err.to_string(),
-                        latency: back.delivery_opaque.sent_at.elapsed(),
+                        latency: back.sent_at.elapsed(),
                     });
                     return true;
                 }
