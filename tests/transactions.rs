@@ -332,3 +332,76 @@ async fn an_init_that_times_out_says_why_beside_the_timeout() {
     assert!(e.message.contains("the client's last error"), "{e:?}");
     assert!(e.message.contains("Connection refused"), "{e:?}");
 }
+
+/// `kprod produce -t A,B`: each record of a burst goes to both topics, a
+/// transaction of 5 holds 5 records to each (10 in all), and the aborted
+/// ones are hidden from read_committed in both topics.
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_produce_sends_every_record_of_a_burst_to_each_topic_named() {
+    let Some(cluster) = Cluster::shared("transactions") else {
+        return;
+    };
+    let _turn = one_at_a_time().await;
+    let (code, events, stderr) = common::produce(
+        &[
+            "-b",
+            &cluster.bootstrap,
+            "-t",
+            "txn-two-payment,txn-two-order",
+            "-X",
+            "transactional.id=kprod-test-two-topics",
+            "--count",
+            "20",
+            "--value",
+            "pay-{seq}",
+            "--transaction-size",
+            "5",
+            "--abort-every",
+            "2",
+            "--quiet",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let ends: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["name"] == "transaction")
+        .filter(|e| e["outcome"] == "committed" || e["outcome"] == "aborted")
+        .collect();
+    assert_eq!(ends.len(), 4, "{ends:?}");
+    for end in &ends {
+        assert_eq!(end["records"], 10, "{end}");
+        assert_eq!(
+            end["topics"],
+            serde_json::json!(["txn-two-order", "txn-two-payment"]),
+            "{end}"
+        );
+    }
+    let report = events
+        .iter()
+        .find(|e| e["name"] == "transaction_verification")
+        .expect("a transaction verification");
+    assert_eq!(report["read_committed"], 20, "{report}");
+    assert_eq!(report["read_uncommitted"], 40, "{report}");
+    assert_eq!(report["as_promised"], true, "{report}");
+    let java = java_read_back(
+        &cluster.bootstrap,
+        &["txn-two-payment".to_string(), "txn-two-order".to_string()],
+        Some("read_committed"),
+    );
+    // Transactions 1 and 3 committed: pay-0..4 and pay-10..14, in each topic.
+    for topic in ["txn-two-payment", "txn-two-order"] {
+        let mut values: Vec<String> = java
+            .iter()
+            .filter(|r| r.0 == topic)
+            .filter_map(|r| {
+                r.4.as_ref()
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+            })
+            .collect();
+        values.sort();
+        let mut expected: Vec<String> = (0..5).chain(10..15).map(|i| format!("pay-{i}")).collect();
+        expected.sort();
+        assert_eq!(values, expected, "{topic}");
+    }
+}
