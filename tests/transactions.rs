@@ -3,7 +3,8 @@
 //! --abort-every 7` leaves exactly the committed records to read_committed
 //! (kprod's verifier and Kafka's Java consumer agree); a second producer
 //! with the same transactional.id fences the first, and a re-initialised
-//! producer commits again. On a real broker, and on the embedded cluster
+//! producer commits again, also when the second is another `kprod produce`.
+//! On a real broker, and on the embedded cluster
 //! where it can show the flow (its fencing is an injected error).
 
 mod common;
@@ -404,4 +405,94 @@ async fn real_kafka_produce_sends_every_record_of_a_burst_to_each_topic_named() 
         expected.sort();
         assert_eq!(values, expected, "{topic}");
     }
+}
+
+/// Two `kprod produce` runs on one transactional.id: the first holds a
+/// transaction open (one record in, its stdin still open) while the
+/// second starts, initialises (which fences the first) and commits; the
+/// first then reports the fence and exits 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_a_second_kprod_on_the_same_id_fences_the_first_which_says_so() {
+    use std::io::{BufRead, Write};
+    let Some(cluster) = Cluster::shared("transactions") else {
+        return;
+    };
+    let _turn = one_at_a_time().await;
+    let args = |topic: &'static str| {
+        vec![
+            "produce".to_string(),
+            "-b".into(),
+            cluster.bootstrap.clone(),
+            "-t".into(),
+            topic.into(),
+            "-X".into(),
+            "transactional.id=kprod-test-two-kprods".into(),
+            "--transaction-size".into(),
+            "1000".into(),
+            "--quiet".into(),
+        ]
+    };
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args(args("txn-fence-kprods"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    writeln!(stdin, "first-1").unwrap();
+    stdin.flush().unwrap();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // The first transaction is open with the record in it.
+    loop {
+        let line = lines.next().expect("the first kprod ended early").unwrap();
+        let e: serde_json::Value = serde_json::from_str(&line).unwrap();
+        seen.push(e.clone());
+        if e["name"] == "transaction" && e["outcome"] == "begun" {
+            break;
+        }
+    }
+    let (code, second, stderr) = common::produce(
+        &args("txn-fence-kprods")[1..]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "second-1\n",
+    );
+    assert_eq!(code, 0, "the second kprod: {stderr}");
+    assert!(
+        second
+            .iter()
+            .any(|e| e["name"] == "transaction" && e["outcome"] == "committed"),
+        "{second:?}"
+    );
+    // The first sends one more and ends: its transaction cannot commit.
+    let _ = writeln!(stdin, "first-2");
+    drop(stdin);
+    seen.extend(lines.map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap()));
+    let status = first.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut first.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let fenced = seen
+        .iter()
+        .find(|e| e["name"] == "transaction" && e["outcome"] == "fenced")
+        .unwrap_or_else(|| panic!("no fenced transaction: {seen:?}"));
+    let message = fenced["error"].to_string();
+    assert!(message.contains("fenced"), "{fenced}");
+    assert!(
+        !seen
+            .iter()
+            .any(|e| e["name"] == "transaction" && e["outcome"] == "committed"),
+        "{seen:?}"
+    );
+    // Only the second's record is there for a read_committed reader.
+    let java = java_read_back(
+        &cluster.bootstrap,
+        &["txn-fence-kprods".to_string()],
+        Some("read_committed"),
+    );
+    let values: Vec<Vec<u8>> = java.into_iter().filter_map(|r| r.4).collect();
+    assert_eq!(values, [b"second-1".to_vec()]);
 }
