@@ -291,7 +291,17 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 Event::Fatal { .. } => fatal = true,
                 // A transaction that did not end as asked leaves the run short.
                 Event::Transaction(t) if matches!(t.state, TxnState::Failed { .. }) => {
-                    txn_failed = true
+                    txn_failed = true;
+                    // The exit code's reason, for a reader of stderr: a
+                    // fenced producer can send nothing more.
+                    if let TxnState::Failed { error, .. } = &t.state {
+                        if t.state.name() == "fenced" {
+                            eprintln!(
+                                "kprod: transaction {} fenced: another producer with this transactional.id initialised, so this one can send no more ({}: {})",
+                                t.number, error.code, error.message
+                            );
+                        }
+                    }
                 }
                 Event::TxnReady { error: Some(_), .. } => txn_failed = true,
                 Event::TxnReadBack(r) if !r.as_promised() && !embedded => txn_failed = true,

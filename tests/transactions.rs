@@ -2,10 +2,11 @@
 //! reader, an abort is not; `kprod produce --transaction-size 10
 //! --abort-every 7` leaves exactly the committed records to read_committed
 //! (kprod's verifier and Kafka's Java consumer agree); a second producer
-//! with the same transactional.id fences the first, and a re-initialised
-//! producer commits again, also when the second is another `kprod produce`.
-//! On a real broker, and on the embedded cluster
-//! where it can show the flow (its fencing is an injected error).
+//! with the same transactional.id fences the first (inside one kprod, and
+//! as a second `kprod produce`), and a re-initialised producer commits
+//! again; `kprod produce -t A,B` sends each record to both. On a real
+//! broker, and on the embedded cluster where it can show the flow (its
+//! fencing is an injected error).
 
 mod common;
 
@@ -475,6 +476,10 @@ async fn real_kafka_a_second_kprod_on_the_same_id_fences_the_first_which_says_so
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut first.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("fenced: another producer with this transactional.id"),
+        "{stderr}"
+    );
     let fenced = seen
         .iter()
         .find(|e| e["name"] == "transaction" && e["outcome"] == "fenced")
