@@ -325,7 +325,7 @@ async fn run(
             } => match &producer {
                 Some(p) if p.fatal().is_some() => notice(
                     Level::Error,
-                    format!("burst not started: {}", dead(p, count as usize)),
+                    format!("burst not started: {}", dead(p, count as usize * (1 + also.len()))),
                 ),
                 // Two bursts at once would share one Pause and Stop, and
                 // their figures would mix.
