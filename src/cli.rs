@@ -66,9 +66,10 @@ pub struct Common {
     )]
     pub bootstrap_servers: Option<String>,
 
-    /// The topic records go to (the profile's, or demo, if not given). In
-    /// the console, several comma-separated (payment,order): each record
-    /// goes to all of them, as one transaction's payment and order do.
+    /// The topic records go to (the profile's, or demo, if not given).
+    /// Several comma-separated (payment,order): each record, and each of a
+    /// burst's, goes to all of them, as one transaction's payment and order
+    /// do.
     #[arg(short = 't', long)]
     pub topic: Option<String>,
 

@@ -28,7 +28,15 @@ const DRAIN_MAX: usize = 256;
 
 /// Runs to the end of the input and returns the exit code: 0 when every
 /// record was acked and the verifier found nothing lost, 1 otherwise.
-pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
+pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
+    // `-t payment,order`: every record goes to each topic named, the first
+    // one as the record, the others as its copies.
+    let named = config.topic.clone();
+    let mut also: Vec<String> = named.split(',').map(str::to_string).collect();
+    config.topic = also.remove(0);
+    let mut seen = std::collections::HashSet::from([config.topic.clone()]);
+    also.retain(|t| seen.insert(t.clone()));
+    let topics = 1 + also.len() as u64;
     let format = match LineFormat::from_properties(&args.property) {
         Ok(f) => f,
         Err(e) => {
@@ -43,6 +51,16 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A framed record carries the schema id of one subject, and the subject
+    // names the topic (TopicNameStrategy): copies to other topics would carry
+    // an id their subject may not have.
+    let framed = |s: &SerializerArg| matches!(s, SerializerArg::Schema { raw: false, .. });
+    if !also.is_empty() && (framed(&args.key_serializer) || framed(&args.value_serializer)) {
+        eprintln!(
+            "kprod: a schema serializer writes the schema id of one topic's subject; name one topic in -t (or use a -raw serializer)"
+        );
+        return ExitCode::from(2);
+    }
     let mut schemas = match Schemas::resolve(&config, &args).await {
         Ok(s) => s,
         Err(e) => {
@@ -60,10 +78,6 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
         },
         None => Box::new(std::io::stdin()),
     };
-    if config.topic.contains(',') {
-        eprintln!("kprod: -t names one topic for kprod produce (several, comma-separated, are for the console)");
-        return ExitCode::from(2);
-    }
     if args.transaction_size.is_some() && config.settings.transactional_id().is_none() {
         eprintln!(
             "kprod: --transaction-size needs a transactional producer: add -X transactional.id=ID"
@@ -74,6 +88,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let verify = config.verify;
     let quiet = args.quiet;
     let topic = config.topic.clone();
+    let named_topics = std::iter::once(topic.clone())
+        .chain(also.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(",");
     // In the order the settings pane lists them, then the rest.
     let mut effective = serde_json::Map::new();
     for s in SPECS {
@@ -86,8 +104,10 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let (engine, events) = Engine::start(config);
     let mut events = engine.inbox(events);
     if let Some(size) = args.transaction_size {
+        // The engine counts records: N input records are N per topic, so a
+        // record and its copies always share a transaction.
         engine.send(Command::AutoTransactions {
-            size,
+            size: size * topics,
             abort_every: args.abort_every,
         });
     }
@@ -98,7 +118,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
     emit(
         &mut out,
         Output::StartupComplete {
-            topic: topic.clone(),
+            topic: named_topics,
             settings: effective,
         },
     );
@@ -151,6 +171,7 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 draft,
                 count,
                 rate: args.rate,
+                also,
             }),
             _ => {
                 // Lines go to the engine in chunks: as many as are already
@@ -187,16 +208,26 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                         .parse_owned(text, number)
                         .and_then(|l| schemas.encode(l))
                     {
-                        Ok(l) => chunk.push(Draft {
-                            topic: topic.clone(),
-                            key: l.key,
-                            value: l.value,
-                            key_serializer: args.key_serializer.plain(),
-                            value_serializer: args.value_serializer.plain(),
-                            headers: l.headers,
-                            partition: None,
-                            timestamp: None,
-                        }),
+                        Ok(l) => {
+                            let draft = Draft {
+                                topic: topic.clone(),
+                                key: l.key,
+                                value: l.value,
+                                key_serializer: args.key_serializer.plain(),
+                                value_serializer: args.value_serializer.plain(),
+                                headers: l.headers,
+                                partition: None,
+                                timestamp: None,
+                            };
+                            for t in &also {
+                                chunk.push(Draft {
+                                    topic: t.clone(),
+                                    ..draft.clone()
+                                });
+                            }
+                            // The record goes first, then its copies.
+                            chunk.insert(chunk.len() - also.len(), draft);
+                        }
                         // As kafka-console-producer does, the first bad line
                         // ends the input; the lines before it are sent.
                         Err(message) => {
@@ -297,7 +328,17 @@ pub async fn run(config: EngineConfig, args: ProduceArgs) -> ExitCode {
                 Event::Fatal { .. } => fatal = true,
                 // A transaction that did not end as asked leaves the run short.
                 Event::Transaction(t) if matches!(t.state, TxnState::Failed { .. }) => {
-                    txn_failed = true
+                    txn_failed = true;
+                    // The exit code's reason, for a reader of stderr: a
+                    // fenced producer can send nothing more.
+                    if let TxnState::Failed { error, .. } = &t.state {
+                        if t.state.name() == "fenced" {
+                            eprintln!(
+                                "kprod: transaction {} fenced: another producer with this transactional.id initialised, so this one can send no more ({}: {})",
+                                t.number, error.code, error.message
+                            );
+                        }
+                    }
                 }
                 Event::TxnReady { error: Some(_), .. } => txn_failed = true,
                 Event::TxnReadBack(r) if !r.as_promised() && !embedded => txn_failed = true,

@@ -66,6 +66,7 @@ async fn a_second_burst_while_one_runs_is_refused_and_the_first_stays_stoppable(
         draft,
         count: 1000,
         rate: None,
+        also: Vec::new(),
     });
     c.pump_until(
         |e| matches!(e, Event::Notice { text, .. } if text.contains("burst of 1000 not started")),

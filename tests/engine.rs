@@ -118,6 +118,7 @@ async fn null_and_empty_are_different_and_burst_numbers_records() {
         },
         count: 5,
         rate: None,
+        also: Vec::new(),
     });
     let events = common::until_reported(&mut rx, 6).await;
     let lens: Vec<(Option<usize>, Option<usize>)> = events
@@ -145,6 +146,7 @@ async fn apply_rebuilds_the_producer_after_in_flight_records_and_says_what_chang
         draft: draft.clone(),
         count: 200,
         rate: None,
+        also: Vec::new(),
     });
     let mut next = Settings::default();
     next.set("linger.ms", "20").unwrap();
@@ -216,6 +218,7 @@ async fn every_compression_codec_is_acked() {
             },
             count: 50,
             rate: None,
+            also: Vec::new(),
         });
         let events = common::until_reported(&mut rx, 50).await;
         let acked = events
@@ -237,6 +240,7 @@ async fn shutdown_reports_what_was_sent() {
         },
         count: 100,
         rate: None,
+        also: Vec::new(),
     });
     common::until_reported(&mut rx, 100).await;
     engine.send(Command::Shutdown);
@@ -306,6 +310,7 @@ async fn records_that_create_their_topic_are_all_read_back() {
         },
         count: 200,
         rate: None,
+        also: Vec::new(),
     });
     let events = common::until_reported(&mut rx, 200).await;
     assert_eq!(
@@ -346,6 +351,7 @@ async fn a_front_end_that_falls_behind_holds_records_back_and_loses_none() {
         },
         count: n,
         rate: None,
+        also: Vec::new(),
     });
     // The front end looks away for a while: records wait for it instead
     // of their events piling up.

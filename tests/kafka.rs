@@ -356,6 +356,7 @@ async fn acks_all_fails_when_the_isr_shrinks_below_min_insync_and_acks_1_goes_on
             },
             count: n,
             rate: None,
+            also: Vec::new(),
         })
     };
     send(30);
@@ -475,6 +476,7 @@ async fn a_broker_restarted_mid_run_loses_nothing_acked() {
         },
         count: n,
         rate: None,
+        also: Vec::new(),
     });
     let mut acked = 0u64;
     let mut failed = 0u64;
@@ -586,6 +588,7 @@ async fn real_kafka_each_codec_round_trips_and_the_java_consumer_reads_it_intact
             },
             count: 3000,
             rate: None,
+            also: Vec::new(),
         });
         let (mut raw, mut wire, mut compressed) = (0, 0, 0);
         let mut n = 0;

@@ -53,6 +53,7 @@ async fn round_robin_spreads_evenly_and_every_record_is_in_a_reported_batch() {
         draft: keyless("demo"),
         count: 601,
         rate: None,
+        also: Vec::new(),
     });
     let events = common::until_reported(&mut rx, 601).await;
     let (per, _, _) = tally(&events);
@@ -80,6 +81,7 @@ async fn placed(s: Settings, draft: Draft) -> (usize, std::collections::BTreeSet
         draft,
         count: 1000,
         rate: None,
+        also: Vec::new(),
     });
     let events = common::until_reported(&mut rx, 1000).await;
     let mut placed: Vec<(u64, i32)> = events

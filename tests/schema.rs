@@ -543,3 +543,22 @@ fn the_registrys_refusals_keep_its_words() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_framed_serializer_to_two_topics_is_refused_before_anything_is_sent() {
+    // The schema id framed into a record belongs to one topic's subject.
+    let (code, events, stderr) = common::produce(
+        &[
+            "-t",
+            "payment,order",
+            "--value-serializer",
+            "avro",
+            "--value-schema",
+            &vectors("order.avsc"),
+        ],
+        "{\"id\":1,\"item\":\"x\"}\n",
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("name one topic in -t"), "{stderr}");
+    assert!(events.is_empty(), "{events:?}");
+}

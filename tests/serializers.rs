@@ -164,6 +164,7 @@ async fn a_burst_serializes_each_numbered_record_and_refuses_those_that_do_not_f
         },
         count: 10,
         rate: None,
+        also: Vec::new(),
     });
     let events = common::until_reported(&mut rx, 10).await;
     let mut keys: Vec<Vec<u8>> = Vec::new();

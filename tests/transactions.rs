@@ -2,9 +2,11 @@
 //! reader, an abort is not; `kprod produce --transaction-size 10
 //! --abort-every 7` leaves exactly the committed records to read_committed
 //! (kprod's verifier and Kafka's Java consumer agree); a second producer
-//! with the same transactional.id fences the first, and a re-initialised
-//! producer commits again. On a real broker, and on the embedded cluster
-//! where it can show the flow (its fencing is an injected error).
+//! with the same transactional.id fences the first (inside one kprod, and
+//! as a second `kprod produce`), and a re-initialised producer commits
+//! again; `kprod produce -t A,B` sends each record to both. On a real
+//! broker, and on the embedded cluster where it can show the flow (its
+//! fencing is an injected error).
 
 mod common;
 
@@ -331,4 +333,171 @@ async fn an_init_that_times_out_says_why_beside_the_timeout() {
     assert!(e.code.contains("TIMED_OUT"), "{e:?}");
     assert!(e.message.contains("the client's last error"), "{e:?}");
     assert!(e.message.contains("Connection refused"), "{e:?}");
+}
+
+/// `kprod produce -t A,B`: each record of a burst goes to both topics, a
+/// transaction of 5 holds 5 records to each (10 in all), and the aborted
+/// ones are hidden from read_committed in both topics.
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_produce_sends_every_record_of_a_burst_to_each_topic_named() {
+    let Some(cluster) = Cluster::shared("transactions") else {
+        return;
+    };
+    let _turn = one_at_a_time().await;
+    let (code, events, stderr) = common::produce(
+        &[
+            "-b",
+            &cluster.bootstrap,
+            "-t",
+            "txn-two-payment,txn-two-order",
+            "-X",
+            "transactional.id=kprod-test-two-topics",
+            "--count",
+            "20",
+            "--value",
+            "pay-{seq}",
+            "--transaction-size",
+            "5",
+            "--abort-every",
+            "2",
+            "--quiet",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let ends: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["name"] == "transaction")
+        .filter(|e| e["outcome"] == "committed" || e["outcome"] == "aborted")
+        .collect();
+    assert_eq!(ends.len(), 4, "{ends:?}");
+    for end in &ends {
+        assert_eq!(end["records"], 10, "{end}");
+        assert_eq!(
+            end["topics"],
+            serde_json::json!(["txn-two-order", "txn-two-payment"]),
+            "{end}"
+        );
+    }
+    let report = events
+        .iter()
+        .find(|e| e["name"] == "transaction_verification")
+        .expect("a transaction verification");
+    assert_eq!(report["read_committed"], 20, "{report}");
+    assert_eq!(report["read_uncommitted"], 40, "{report}");
+    assert_eq!(report["as_promised"], true, "{report}");
+    let java = java_read_back(
+        &cluster.bootstrap,
+        &["txn-two-payment".to_string(), "txn-two-order".to_string()],
+        Some("read_committed"),
+    );
+    // Transactions 1 and 3 committed: pay-0..4 and pay-10..14, in each topic.
+    for topic in ["txn-two-payment", "txn-two-order"] {
+        let mut values: Vec<String> = java
+            .iter()
+            .filter(|r| r.0 == topic)
+            .filter_map(|r| {
+                r.4.as_ref()
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+            })
+            .collect();
+        values.sort();
+        let mut expected: Vec<String> = (0..5).chain(10..15).map(|i| format!("pay-{i}")).collect();
+        expected.sort();
+        assert_eq!(values, expected, "{topic}");
+    }
+}
+
+/// Two `kprod produce` runs on one transactional.id: the first holds a
+/// transaction open (one record in, its stdin still open) while the
+/// second starts, initialises (which fences the first) and commits; the
+/// first then reports the fence and exits 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn real_kafka_a_second_kprod_on_the_same_id_fences_the_first_which_says_so() {
+    use std::io::{BufRead, Write};
+    let Some(cluster) = Cluster::shared("transactions") else {
+        return;
+    };
+    let _turn = one_at_a_time().await;
+    let args = |topic: &'static str| {
+        vec![
+            "produce".to_string(),
+            "-b".into(),
+            cluster.bootstrap.clone(),
+            "-t".into(),
+            topic.into(),
+            "-X".into(),
+            "transactional.id=kprod-test-two-kprods".into(),
+            "--transaction-size".into(),
+            "1000".into(),
+            "--quiet".into(),
+        ]
+    };
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_kprod"))
+        .args(args("txn-fence-kprods"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    writeln!(stdin, "first-1").unwrap();
+    stdin.flush().unwrap();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // The first transaction is open with the record in it.
+    loop {
+        let line = lines.next().expect("the first kprod ended early").unwrap();
+        let e: serde_json::Value = serde_json::from_str(&line).unwrap();
+        seen.push(e.clone());
+        if e["name"] == "transaction" && e["outcome"] == "begun" {
+            break;
+        }
+    }
+    let (code, second, stderr) = common::produce(
+        &args("txn-fence-kprods")[1..]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "second-1\n",
+    );
+    assert_eq!(code, 0, "the second kprod: {stderr}");
+    assert!(
+        second
+            .iter()
+            .any(|e| e["name"] == "transaction" && e["outcome"] == "committed"),
+        "{second:?}"
+    );
+    // The first sends one more and ends: its transaction cannot commit.
+    let _ = writeln!(stdin, "first-2");
+    drop(stdin);
+    seen.extend(lines.map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap()));
+    let status = first.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut first.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("fenced: another producer with this transactional.id"),
+        "{stderr}"
+    );
+    let fenced = seen
+        .iter()
+        .find(|e| e["name"] == "transaction" && e["outcome"] == "fenced")
+        .unwrap_or_else(|| panic!("no fenced transaction: {seen:?}"));
+    let message = fenced["error"].to_string();
+    assert!(message.contains("fenced"), "{fenced}");
+    assert!(
+        !seen
+            .iter()
+            .any(|e| e["name"] == "transaction" && e["outcome"] == "committed"),
+        "{seen:?}"
+    );
+    // Only the second's record is there for a read_committed reader.
+    let java = java_read_back(
+        &cluster.bootstrap,
+        &["txn-fence-kprods".to_string()],
+        Some("read_committed"),
+    );
+    let values: Vec<Vec<u8>> = java.into_iter().filter_map(|r| r.4).collect();
+    assert_eq!(values, [b"second-1".to_vec()]);
 }

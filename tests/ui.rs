@@ -1535,3 +1535,82 @@ fn the_settings_pane_says_where_each_value_came_from() {
     let _ = app.update(kprod::ui::action::Action::Apply);
     assert_eq!(app.origins["linger.ms"], "the settings pane");
 }
+
+/// A burst inside a transaction, with a second topic added in the topic
+/// picker (Space): every record goes to both topics, and the counters, the
+/// burst's bar, the transaction and its read-back count them all (the chart
+/// its own topic's).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_in_a_transaction_goes_to_every_topic_picked() {
+    let mut settings = Settings::default();
+    settings.set("transactional.id", "ui-burst-two").unwrap();
+    let mut c = Console::start_with(120, 40, settings).await;
+    if c.app.txn.ready.is_none() {
+        c.pump_until(|e| matches!(e, Event::TxnReady { .. })).await;
+    }
+    assert!(c.app.txn.ready.is_some(), "init_transactions failed");
+    c.engine.send(kprod::engine::Command::CreateTopic(
+        kprod::engine::NewTopic {
+            name: "order".into(),
+            partitions: 2,
+            replication: 1,
+            min_insync_replicas: None,
+        },
+    ));
+    c.pump_until(|e| matches!(e, Event::Topics(c) if c.topics.iter().any(|t| t.name == "order")))
+        .await;
+    c.ctrl('t');
+    for _ in 0..4 {
+        let on_order = match &c.app.popup {
+            Some(Popup::Topics { selected }) => c
+                .app
+                .topics
+                .as_ref()
+                .and_then(|ts| ts.get(*selected))
+                .is_some_and(|t| t.name == "order"),
+            _ => panic!("the topic picker is not open"),
+        };
+        if on_order {
+            break;
+        }
+        c.press(KeyCode::Down);
+    }
+    c.press(KeyCode::Char(' '));
+    c.press(KeyCode::Esc);
+    assert_eq!(c.app.also, ["order"]);
+    c.press(KeyCode::F(5));
+    c.pump_until(|e| matches!(e, Event::Transaction(t) if t.number == 1))
+        .await;
+    c.type_text("pay-{seq}");
+    c.burst("5", 10).await;
+    let screen = c.screen();
+    assert!(!screen.contains("goes to 'demo' only"), "{screen}");
+    assert!(
+        screen.contains("burst done: 10 of 10"),
+        "the burst counts both topics: {screen}"
+    );
+    assert_eq!(c.app.totals.acked, 10);
+    // The chart is the panes' topic's: its five; order's are in the totals.
+    assert_eq!(c.app.chart.iter().sum::<u64>(), 5);
+    assert_eq!(c.app.txn.records, 10);
+    c.press(KeyCode::F(6));
+    c.pump_until(|e| {
+        matches!(e, Event::Transaction(t) if t.state == kprod::engine::event::TxnState::Committed)
+    })
+    .await;
+    // What the app asks of the engine once a transaction ends (Console
+    // feeds events only, not the effects they give).
+    c.engine.send(kprod::engine::Command::ReadTransactions);
+    c.pump_until(|e| matches!(e, Event::TxnReadBack(_))).await;
+    let report = c.app.txn.report.as_ref().expect("a read-back");
+    assert_eq!(report.totals().0, 10, "{report:?}");
+    assert_eq!(report.read_committed, 10, "{report:?}");
+    assert!(
+        c.app
+            .log
+            .lines
+            .iter()
+            .any(|l| l.text.contains("T1 committed: 10 records to demo, order")),
+        "the log's transaction line"
+    );
+}

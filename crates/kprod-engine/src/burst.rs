@@ -81,10 +81,13 @@ pub enum Ended {
 }
 
 /// Sends `count` copies of `draft` filled by `filler` (`{seq}` 0..count),
-/// at most `rate` a second when given, as `flow` allows.
+/// at most `rate` a second when given, as `flow` allows. Each copy goes to
+/// the topics in `also` too, filled once, so every topic gets the same
+/// record (a payment event in payment and in order).
 pub async fn send(
     producer: &Producer,
     draft: &Draft,
+    also: &[String],
     filler: &Filler,
     count: u64,
     rate: Option<f64>,
@@ -105,10 +108,18 @@ pub async fn send(
                 _ = changes.changed() => {}
             }
         }
-        if !producer.enqueue(&filler.fill(draft, seq)).await {
-            return Ended::Dead {
-                unsent: count - seq,
-            };
+        let record = filler.fill(draft, seq);
+        let topics = 1 + also.len() as u64;
+        let copies = also.iter().map(|topic| Draft {
+            topic: topic.clone(),
+            ..record.clone()
+        });
+        for (i, r) in std::iter::once(record.clone()).chain(copies).enumerate() {
+            if !producer.enqueue(&r).await {
+                return Ended::Dead {
+                    unsent: (count - seq) * topics - i as u64,
+                };
+            }
         }
         // An enqueue that never waits never yields: give the front end's
         // task its turn on this thread.
@@ -122,11 +133,15 @@ pub async fn send(
 pub async fn run(
     producer: Arc<Producer>,
     draft: Draft,
+    also: Vec<String>,
     count: u64,
     rate: Option<f64>,
     flow: Arc<Flow>,
 ) {
     producer.ready(&draft.topic).await;
+    for topic in &also {
+        producer.ready(topic).await;
+    }
     let notice = |text: String| {
         let _ = producer.events().send(Event::Notice {
             level: crate::event::Level::Error,
@@ -137,7 +152,10 @@ pub async fn run(
         Ok(f) => f,
         Err(e) => return notice(format!("burst not sent: {e}")),
     };
-    if let Ended::Dead { unsent } = send(&producer, &draft, &filler, count, rate, &flow).await {
+    if let Ended::Dead { unsent } =
+        send(&producer, &draft, &also, &filler, count, rate, &flow).await
+    {
+        let count = count * (1 + also.len() as u64);
         notice(format!(
             "burst ended by the producer's fatal error: {unsent} of its {count} record(s) not sent"
         ));
@@ -192,7 +210,16 @@ pub async fn compare(
     });
     let filler = draft.filler()?;
     let start = Instant::now();
-    send(&producer, draft, &filler, count, rate, &Flow::default()).await;
+    send(
+        &producer,
+        draft,
+        &[],
+        &filler,
+        count,
+        rate,
+        &Flow::default(),
+    )
+    .await;
     settle(&producer).await;
     // Dropping the producer ends its event stream once the last report is in.
     tokio::task::spawn_blocking(move || drop(producer))

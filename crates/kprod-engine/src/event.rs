@@ -58,11 +58,14 @@ pub enum Command {
         taken: std::sync::mpsc::SyncSender<()>,
     },
     /// Send `count` copies with their generators filled in (`{seq}` is
-    /// 0..count); at most `rate` records a second when given.
+    /// 0..count); at most `rate` copies a second when given. Each copy goes
+    /// to the topics in `also` too, so `count` copies are `count` records
+    /// per topic.
     Burst {
         draft: Draft,
         count: u64,
         rate: Option<f64>,
+        also: Vec<String>,
     },
     /// Send the same burst under each variant, one after the other, each
     /// by a producer of its own; a `Compared` event for each.

@@ -317,10 +317,15 @@ async fn run(
             Command::Pause => flow.set(State::Paused),
             Command::Resume => flow.set(State::Running),
             Command::Stop => flow.set(State::Stopped),
-            Command::Burst { draft, count, rate } => match &producer {
+            Command::Burst {
+                draft,
+                count,
+                rate,
+                also,
+            } => match &producer {
                 Some(p) if p.fatal().is_some() => notice(
                     Level::Error,
-                    format!("burst not started: {}", dead(p, count as usize)),
+                    format!("burst not started: {}", dead(p, count as usize * (1 + also.len()))),
                 ),
                 // Two bursts at once would share one Pause and Stop, and
                 // their figures would mix.
@@ -335,6 +340,7 @@ async fn run(
                     bursts.push(tokio::spawn(burst::run(
                         p.clone(),
                         draft,
+                        also,
                         count,
                         rate,
                         flow.clone(),

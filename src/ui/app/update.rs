@@ -895,14 +895,22 @@ impl App {
                     .and_then(|d| d.filler().map(|_| d).map_err(words::error))
                 {
                     Ok(draft) => {
-                        if !self.also.is_empty() {
-                            self.note(
-                                Level::Warn,
-                                format!("the burst goes to '{}' only: a burst takes one topic; Ctrl-S sends a record to every topic named", self.topic),
-                            );
-                        }
-                        self.flow = Some(Flow::new(count, rate, self.totals, self.now));
-                        return vec![Command::Burst { draft, count, rate }];
+                        // Each copy goes to every topic named: the bar
+                        // counts records, and so does the rate it aims at.
+                        let topics = 1 + self.also.len() as u64;
+                        let target_rate = rate.map(|r| r * topics as f64);
+                        self.flow = Some(Flow::new(
+                            count * topics,
+                            target_rate,
+                            self.totals,
+                            self.now,
+                        ));
+                        return vec![Command::Burst {
+                            draft,
+                            count,
+                            rate,
+                            also: self.also.clone(),
+                        }];
                     }
                     Err(e) => self.note(Level::Error, format!("not sent: {e}")),
                 }
