@@ -576,3 +576,41 @@ fn a_transaction_across_two_topics_is_committed_and_verified_at_120x40() {
 fn a_transaction_across_two_topics_is_committed_and_verified_at_80x24() {
     a_transaction_across_two_topics(80, 24);
 }
+
+/// On a real broker a commit writes a control record: the partition lab
+/// lists the offset it took and says why offsets skip there.
+#[test]
+fn a_commit_on_a_real_broker_shows_its_marker_offset_in_the_partition_lab() {
+    let test = "a_commit_on_a_real_broker_shows_its_marker_offset_in_the_partition_lab";
+    let Some(kafka) = common::kafka::Cluster::shared(test) else {
+        return;
+    };
+    let args = format!(
+        "-b {} --producer.config {}/assets/payments.properties -X transactional.id=tui-markers -t tui-markers",
+        kafka.bootstrap,
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Some(t) = Tmux::start("txn-markers", 120, 40, &args) else {
+        return;
+    };
+    t.wait_for("txn none");
+    t.wait_for("Topic tui-markers ");
+    t.keys(&["Tab"]);
+    t.text("paid-1");
+    t.keys(&["F5"]);
+    t.wait_for("OPEN T1");
+    t.keys(&["C-s"]);
+    t.wait_for("T1 #0 acked");
+    t.keys(&["F6"]);
+    t.wait_for("read_committed 1/1");
+    // The record took offset 0 of its partition, and its commit marker 1.
+    let screen = t.wait_for("markers 1: p");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("markers 1: p"))
+        .unwrap_or_default();
+    assert!(line.contains("@1"), "{screen}");
+    assert!(screen.contains("offsets skip there"), "{screen}");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}

@@ -99,10 +99,7 @@ fn confluent_kafkas_deserializers_read_what_kprod_wrote() {
     let Some(python) = confluent_python(test) else {
         return;
     };
-    let Some(url) = common::apicurio::shared(test) else {
-        return;
-    };
-    let Some(kafka) = Cluster::shared(test) else {
+    let Some((url, kafka)) = registry_and_broker(test) else {
         return;
     };
     let cases = [
@@ -152,6 +149,13 @@ fn confluent_kafkas_deserializers_read_what_kprod_wrote() {
     }
 }
 
+/// The registry and the broker this test process shares, or None (the
+/// test is skipped, and says why) where either is missing outside CI.
+fn registry_and_broker(test: &str) -> Option<(&'static str, &'static Cluster)> {
+    let url = common::apicurio::shared(test)?;
+    Some((url, Cluster::shared(test)?))
+}
+
 fn sent(events: &[serde_json::Value]) -> u64 {
     events
         .iter()
@@ -163,10 +167,7 @@ fn sent(events: &[serde_json::Value]) -> u64 {
 #[tokio::test]
 async fn avro_through_apicurio_is_read_back_and_decoded_by_another_library() {
     let test = "avro_through_apicurio_is_read_back_and_decoded_by_another_library";
-    let Some(url) = common::apicurio::shared(test) else {
-        return;
-    };
-    let Some(kafka) = Cluster::shared(test) else {
+    let Some((url, kafka)) = registry_and_broker(test) else {
         return;
     };
     let topic = "schema-avro-readback";
@@ -248,10 +249,7 @@ async fn avro_through_apicurio_is_read_back_and_decoded_by_another_library() {
 #[tokio::test]
 async fn protobuf_and_json_schema_by_subject_and_id() {
     let test = "protobuf_and_json_schema_by_subject_and_id";
-    let Some(url) = common::apicurio::shared(test) else {
-        return;
-    };
-    let Some(kafka) = Cluster::shared(test) else {
+    let Some((url, kafka)) = registry_and_broker(test) else {
         return;
     };
     // A nested message from a local file, registered on first use...

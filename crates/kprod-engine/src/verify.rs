@@ -28,6 +28,8 @@ pub const ID_HEADER: &str = "kprod.id";
 
 /// How long the final verification waits for the readers to reach the end.
 const CATCH_UP: Duration = Duration::from_secs(30);
+/// How long the transactions' read-back waits for their markers.
+const MARKERS_WRITTEN: Duration = Duration::from_secs(10);
 /// How often a changed summary is reported while records flow.
 const SUMMARY_EVERY: Duration = Duration::from_millis(500);
 
@@ -139,7 +141,7 @@ impl Verifier {
         let topics: Vec<String> = lock(&self.watched).iter().cloned().collect();
         let (connection, prefix) = (self.connection.clone(), format!("{}-", self.run));
         let report = tokio::task::spawn_blocking(move || {
-            let ends = ends(&connection, &topics);
+            let ends = settled_ends(&connection, &topics);
             let spans: Vec<((String, i32), i64, i64)> = ends
                 .iter()
                 .map(|(tp, end)| (tp.clone(), starts.get(tp).copied().unwrap_or(0), *end))
@@ -237,6 +239,33 @@ fn ends(connection: &Connection, topics: &[String]) -> HashMap<(String, i32), i6
         }
     }
     latest(&consumer, &wanted).unwrap_or_default()
+}
+
+/// The ends of `topics` once the transactions' markers are written. A
+/// commit returns when the coordinator has decided, and it writes the
+/// markers after that: until then a partition's last stable offset (what a
+/// read_committed ListOffsets answers) is below its high watermark, and a
+/// marker read as the end would be missed. Bounded, since another
+/// producer's open transaction holds the last stable offset back as long
+/// as it stays open.
+fn settled_ends(connection: &Connection, topics: &[String]) -> HashMap<(String, i32), i64> {
+    let deadline = std::time::Instant::now() + MARKERS_WRITTEN;
+    let mut cfg = connection.verifier_config();
+    cfg.set("isolation.level", "read_committed");
+    let stable: Option<BaseConsumer> = cfg.create().ok();
+    loop {
+        let ends = ends(connection, topics);
+        let Some(stable) = &stable else { return ends };
+        let wanted: Vec<(String, i32)> = ends.keys().cloned().collect();
+        let lso = latest(stable, &wanted).unwrap_or_default();
+        let settled = ends
+            .iter()
+            .all(|(tp, hw)| lso.get(tp).is_none_or(|l| l >= hw));
+        if settled || std::time::Instant::now() >= deadline {
+            return ends;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The latest offset of each partition, asked in one ListOffsets request
