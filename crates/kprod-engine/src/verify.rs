@@ -261,7 +261,20 @@ fn settled_ends(connection: &Connection, topics: &[String]) -> HashMap<(String, 
         let settled = ends
             .iter()
             .all(|(tp, hw)| lso.get(tp).is_none_or(|l| l >= hw));
-        if settled || std::time::Instant::now() >= deadline {
+        if settled {
+            // The two answers are not one snapshot: a marker written
+            // between them leaves the high watermark read first behind
+            // the stable offset read after, so the later, larger one is
+            // the end.
+            return ends
+                .into_iter()
+                .map(|(tp, hw)| {
+                    let end = lso.get(&tp).map_or(hw, |l| hw.max(*l));
+                    (tp, end)
+                })
+                .collect();
+        }
+        if std::time::Instant::now() >= deadline {
             return ends;
         }
         std::thread::sleep(Duration::from_millis(50));
