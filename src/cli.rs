@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::faults::Scheduled;
+use crate::engine::schema::session::Ask;
 use crate::engine::schema::Format;
 use crate::engine::serde::Serializer;
 use crate::engine::settings::Settings;
@@ -22,6 +23,9 @@ use crate::words;
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
+
+    #[command(flatten)]
+    pub serde: SerdeArgs,
 
     /// A built-in theme (default, light, high-contrast), a theme of yours
     /// in the config directory's themes/ by name, or a theme file (TOML)
@@ -156,6 +160,37 @@ pub struct ProduceArgs {
     )]
     pub value: String,
 
+    #[command(flatten)]
+    pub serde: SerdeArgs,
+
+    /// A header for --count records, NAME:VALUE (repeatable).
+    #[arg(long = "header", value_name = "NAME:VALUE", requires = "count")]
+    pub header: Vec<String>,
+
+    /// Make the network misbehave: FAULT at the start, `@N FAULT` once N
+    /// records were acked or failed, `@5s FAULT` five seconds in
+    /// (repeatable). FAULT as at the console's Ctrl-F: down B, up B, slow B
+    /// MS, lose-acks N [B], fail N ERROR, leader TOPIC P B, clear. On a real
+    /// cluster it goes through kprod's proxy (--proxy is implied).
+    #[arg(long, value_name = "[@WHEN] FAULT", value_parser = parse_fault)]
+    pub fault: Vec<Scheduled>,
+
+    /// Send the records in transactions of N, each committed once full
+    /// (what is left at the end is one more). Needs -X transactional.id=ID.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub transaction_size: Option<u64>,
+
+    /// Abort the K-th, 2K-th, ... transaction instead of committing it, to
+    /// show what a read_committed reader does not see.
+    #[arg(long, value_name = "K", requires = "transaction_size", value_parser = clap::value_parser!(u64).range(1..))]
+    pub abort_every: Option<u64>,
+}
+
+/// How keys and values are serialized, and where their schemas are: the
+/// console's composer starts with them, and `kprod produce` writes every
+/// record with them.
+#[derive(Debug, Args, Clone)]
+pub struct SerdeArgs {
     /// How keys are serialized: string, short, integer, long, double, hex,
     /// base64, file, json, json-as-typed; or avro, protobuf, json-schema
     /// (JSON converted by --key-schema, in Confluent's wire format), and
@@ -191,28 +226,65 @@ pub struct ProduceArgs {
     /// absent).
     #[arg(long, value_name = "NAME")]
     pub value_message: Option<String>,
+}
 
-    /// A header for --count records, NAME:VALUE (repeatable).
-    #[arg(long = "header", value_name = "NAME:VALUE", requires = "count")]
-    pub header: Vec<String>,
+impl SerdeArgs {
+    /// --schema-registry, as the schema.registry.url setting it stands for.
+    pub fn registry_into(&self, settings: &mut Settings) -> Result<(), String> {
+        match &self.schema_registry {
+            Some(url) => settings
+                .set("schema.registry.url", url)
+                .map_err(|e| format!("--schema-registry {url}: {}", words::error(e))),
+            None => Ok(()),
+        }
+    }
 
-    /// Make the network misbehave: FAULT at the start, `@N FAULT` once N
-    /// records were acked or failed, `@5s FAULT` five seconds in
-    /// (repeatable). FAULT as at the console's Ctrl-F: down B, up B, slow B
-    /// MS, lose-acks N [B], fail N ERROR, leader TOPIC P B, clear. On a real
-    /// cluster it goes through kprod's proxy (--proxy is implied).
-    #[arg(long, value_name = "[@WHEN] FAULT", value_parser = parse_fault)]
-    pub fault: Vec<Scheduled>,
-
-    /// Send the records in transactions of N, each committed once full
-    /// (what is left at the end is one more). Needs -X transactional.id=ID.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub transaction_size: Option<u64>,
-
-    /// Abort the K-th, 2K-th, ... transaction instead of committing it, to
-    /// show what a read_committed reader does not see.
-    #[arg(long, value_name = "K", requires = "transaction_size", value_parser = clap::value_parser!(u64).range(1..))]
-    pub abort_every: Option<u64>,
+    /// The schema serializers asked for, key's then value's, each with
+    /// the flag that asked.
+    pub fn asks(&self) -> Result<[(&'static str, Option<Ask>); 2], String> {
+        let side = |flag: &'static str,
+                    serializer: SerializerArg,
+                    schema: &Option<String>,
+                    message: &Option<String>| {
+            let ask = match serializer {
+                SerializerArg::Schema { format, raw } => {
+                    let source = schema.clone().ok_or_else(|| {
+                        format!(
+                            "{flag}-serializer {} needs {flag}-schema (FILE, subject:NAME[:VERSION] or id:N)",
+                            format.name()
+                        )
+                    })?;
+                    Some(Ask {
+                        format,
+                        raw,
+                        source,
+                        message: message.clone(),
+                    })
+                }
+                SerializerArg::Plain(_) if schema.is_some() => {
+                    return Err(format!(
+                        "{flag}-schema is for the avro, protobuf and json-schema serializers ({flag}-serializer)"
+                    ))
+                }
+                SerializerArg::Plain(_) => None,
+            };
+            Ok((flag, ask))
+        };
+        Ok([
+            side(
+                "--key",
+                self.key_serializer,
+                &self.key_schema,
+                &self.key_message,
+            )?,
+            side(
+                "--value",
+                self.value_serializer,
+                &self.value_schema,
+                &self.value_message,
+            )?,
+        ])
+    }
 }
 
 fn parse_fault(text: &str) -> Result<Scheduled, String> {
@@ -373,17 +445,7 @@ impl SerializerArg {
 
 fn parse_serializer(name: &str) -> Result<SerializerArg, String> {
     let lower = name.to_ascii_lowercase();
-    let (base, raw) = match lower.strip_suffix("-raw") {
-        Some(b) => (b, true),
-        None => (lower.as_str(), false),
-    };
-    let format = match base {
-        "avro" => Some(Format::Avro),
-        "protobuf" => Some(Format::Protobuf),
-        "json-schema" => Some(Format::JsonSchema),
-        _ => None,
-    };
-    if let Some(format) = format {
+    if let Some((format, raw)) = Format::parse_serializer(&lower) {
         return Ok(SerializerArg::Schema { format, raw });
     }
     Ok(SerializerArg::Plain(match lower.as_str() {

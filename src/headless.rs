@@ -10,8 +10,7 @@ use crate::engine::event::TxnState;
 use crate::engine::faults::{Scheduled, When};
 use crate::engine::record::{parse_headers, Draft, HeaderSyntax};
 use crate::engine::requests::Outcome;
-use crate::engine::schema::embedded::EmbeddedRegistry;
-use crate::engine::schema::registry::{self, Config, Registry, Source, Want};
+use crate::engine::schema::session::Schemas as Session;
 use crate::engine::schema::Encoder;
 use crate::engine::settings::{shown, SPECS};
 use crate::engine::tally::Tally;
@@ -44,18 +43,13 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let template = match template(&config.topic, &args) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("kprod: {e}");
-            return ExitCode::from(2);
-        }
-    };
     // A framed record carries the schema id of one subject, and the subject
     // names the topic (TopicNameStrategy): copies to other topics would carry
     // an id their subject may not have.
     let framed = |s: &SerializerArg| matches!(s, SerializerArg::Schema { raw: false, .. });
-    if !also.is_empty() && (framed(&args.key_serializer) || framed(&args.value_serializer)) {
+    if !also.is_empty()
+        && (framed(&args.serde.key_serializer) || framed(&args.serde.value_serializer))
+    {
         eprintln!(
             "kprod: a schema serializer writes the schema id of one topic's subject; name one topic in -t (or use a -raw serializer)"
         );
@@ -63,6 +57,15 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
     }
     let mut schemas = match Schemas::resolve(&config, &args).await {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("kprod: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Kept to the end of the run, not only while lines are read.
+    let _registry = schemas.session.take();
+    let template = match template(&config.topic, &args, &schemas) {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("kprod: {e}");
             return ExitCode::from(2);
@@ -122,17 +125,12 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
             settings: effective,
         },
     );
-    // Kept to the end of the run, not only while lines are read.
-    let embedded = schemas.embedded.take();
-    if let Some(e) = &embedded {
+    if let Some(message) = schemas.started.take() {
         emit(
             &mut out,
             Output::Notice {
                 level: "info",
-                message: format!(
-                    "embedded schema registry at {} (Confluent's API, in memory, for this run only; it checks no compatibility, a real registry does)",
-                    e.url()
-                ),
+                message,
             },
         );
     }
@@ -213,11 +211,13 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
                                 topic: topic.clone(),
                                 key: l.key,
                                 value: l.value,
-                                key_serializer: args.key_serializer.plain(),
-                                value_serializer: args.value_serializer.plain(),
+                                key_serializer: args.serde.key_serializer.plain(),
+                                value_serializer: args.serde.value_serializer.plain(),
                                 headers: l.headers,
                                 partition: None,
                                 timestamp: None,
+                                key_schema: None,
+                                value_schema: None,
                             };
                             for t in &also {
                                 chunk.push(Draft {
@@ -554,45 +554,40 @@ fn performance(t: &Tally) -> Option<Output> {
 struct Schemas {
     key: Option<Encoder>,
     value: Option<Encoder>,
-    /// The registry kprod serves itself, for as long as the run lasts.
-    embedded: Option<EmbeddedRegistry>,
+    /// The registry kprod serves itself, kept for as long as the run lasts,
+    /// and the notice of its start.
+    session: Option<Session>,
+    started: Option<String>,
 }
 
 impl Schemas {
     /// Each side's schema, from the registry or a file, before anything is
     /// sent: a registry that refuses or cannot be reached ends the run here.
     async fn resolve(config: &EngineConfig, args: &ProduceArgs) -> Result<Schemas, String> {
-        let mut registry_config =
-            Config::from_settings(config.settings.extras()).map_err(crate::words::error)?;
-        if let Some(url) = &args.schema_registry {
-            registry_config.url = Some(url.clone());
-        }
-        // On the embedded cluster with no registry named, kprod serves one,
-        // as it serves the cluster.
-        let framed = |s: SerializerArg| matches!(s, SerializerArg::Schema { raw: false, .. });
-        let mut embedded = None;
-        if registry_config.url.is_none()
-            && config.bootstrap.is_none()
-            && (framed(args.key_serializer) || framed(args.value_serializer))
-        {
-            let e = EmbeddedRegistry::start()
+        let mut session = Session::new(
+            config.settings.extras(),
+            args.serde.schema_registry.as_deref(),
+            config.bootstrap.is_none(),
+        )
+        .map_err(crate::words::error)?;
+        let mut started = None;
+        let asks = args.serde.asks()?;
+        let mut found = [None, None];
+        for (i, (flag, ask)) in asks.into_iter().enumerate() {
+            let Some(ask) = ask else { continue };
+            let (encoder, notice) = session
+                .resolve(&ask, &config.topic, i == 0)
                 .await
-                .map_err(|e| format!("cannot start the embedded schema registry: {e}"))?;
-            registry_config.url = Some(e.url().to_string());
-            embedded = Some(e);
+                .map_err(|e| format!("{flag}-schema {}: {}", ask.source, crate::words::error(e)))?;
+            started = started.or(notice);
+            found[i] = Some(encoder);
         }
-        let registry = match &registry_config.url {
-            Some(url) => Some(
-                Registry::new(url, registry_config.user_info.as_deref())
-                    .map_err(crate::words::error)?,
-            ),
-            None => None,
-        };
-        let registry = registry.as_ref();
+        let [key, value] = found;
         Ok(Schemas {
-            key: side(args, &config.topic, registry, &registry_config, true).await?,
-            value: side(args, &config.topic, registry, &registry_config, false).await?,
-            embedded,
+            key,
+            value,
+            session: Some(session),
+            started,
         })
     }
 
@@ -616,66 +611,8 @@ impl Schemas {
     }
 }
 
-/// The key's (or value's) schema serializer, if one is asked for.
-async fn side(
-    args: &ProduceArgs,
-    topic: &str,
-    registry: Option<&Registry>,
-    registry_config: &Config,
-    is_key: bool,
-) -> Result<Option<Encoder>, String> {
-    let (flag, serializer, schema, message) = if is_key {
-        (
-            "--key",
-            args.key_serializer,
-            &args.key_schema,
-            &args.key_message,
-        )
-    } else {
-        (
-            "--value",
-            args.value_serializer,
-            &args.value_schema,
-            &args.value_message,
-        )
-    };
-    let SerializerArg::Schema { format, raw } = serializer else {
-        if schema.is_some() {
-            return Err(format!(
-                "{flag}-schema is for the avro, protobuf and json-schema serializers ({flag}-serializer)"
-            ));
-        }
-        return Ok(None);
-    };
-    if args.count.is_some() {
-        return Err(format!(
-            "{flag}-serializer {}: --count templates are not converted by schemas yet; give records as lines",
-            format.name()
-        ));
-    }
-    let text = schema.as_ref().ok_or_else(|| {
-        format!(
-            "{flag}-serializer {} needs {flag}-schema (FILE, subject:NAME[:VERSION] or id:N)",
-            format.name()
-        )
-    })?;
-    let source = Source::parse(text).map_err(crate::words::error)?;
-    let want = Want {
-        format,
-        raw,
-        source: &source,
-        topic,
-        is_key,
-        message: message.as_deref(),
-    };
-    registry::resolve(&want, registry, registry_config)
-        .await
-        .map(Some)
-        .map_err(|e| format!("{flag}-schema {text}: {}", crate::words::error(e)))
-}
-
 /// The record `--count` repeats, if asked for.
-fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
+fn template(topic: &str, args: &ProduceArgs, schemas: &Schemas) -> Result<Option<Draft>, String> {
     if args.count.is_none() {
         return Ok(None);
     }
@@ -697,11 +634,13 @@ fn template(topic: &str, args: &ProduceArgs) -> Result<Option<Draft>, String> {
         topic: topic.to_string(),
         key: args.key.as_ref().map(|k| k.as_bytes().to_vec()),
         value: Some(args.value.as_bytes().to_vec()),
-        key_serializer: args.key_serializer.plain(),
-        value_serializer: args.value_serializer.plain(),
+        key_serializer: args.serde.key_serializer.plain(),
+        value_serializer: args.serde.value_serializer.plain(),
         headers,
         partition: None,
         timestamp: None,
+        key_schema: schemas.key.clone(),
+        value_schema: schemas.value.clone(),
     };
     draft.filler().map_err(crate::words::error)?;
     Ok(Some(draft))

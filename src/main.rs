@@ -41,13 +41,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (settings, origins) = match common.layered(profile.as_ref()) {
+    let (mut settings, origins) = match common.layered(profile.as_ref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kprod: {e}");
             return ExitCode::from(2);
         }
     };
+    // The console's composer: its schemas are asked for once it runs, and
+    // --schema-registry is the serializers' schema.registry.url.
+    if cli.command.is_none() {
+        if let Err(e) = cli
+            .serde
+            .asks()
+            .and_then(|_| cli.serde.registry_into(&mut settings))
+        {
+            eprintln!("kprod: {e}");
+            return ExitCode::from(2);
+        }
+    }
     // Kept until kprod exits: dropping it stops the brokers.
     let local = match common.local_kafka {
         Some(nodes) => {
@@ -119,7 +131,8 @@ fn main() -> ExitCode {
                 let mut common = common.clone();
                 common.profile = Some(name.to_string());
                 let profile = common.profile()?;
-                let (settings, origins) = common.layered(profile.as_ref())?;
+                let (mut settings, origins) = common.layered(profile.as_ref())?;
+                cli.serde.registry_into(&mut settings)?;
                 let p = profile.as_ref().map(|(p, _)| p);
                 let config = EngineConfig {
                     bootstrap: local_bootstrap.clone().or_else(|| common.bootstrap(p)),
@@ -136,6 +149,7 @@ fn main() -> ExitCode {
                 theme,
                 cli.stats.as_deref(),
                 origins,
+                &cli.serde,
                 &reconnect,
             )) {
                 Ok(None) => ExitCode::SUCCESS,

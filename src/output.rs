@@ -493,9 +493,11 @@ impl Output {
                 Level::Error,
                 format!("fault not made: {fault}: {}", crate::words::error(e)),
             ),
+            // `kprod produce` finds its schemas before the engine starts.
             Event::Verification(_)
             | Event::Topics(_)
             | Event::Compared { .. }
+            | Event::SchemaResolved { .. }
             | Event::FaultAnswered { refused: None, .. } => return None,
         })
     }

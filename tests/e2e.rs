@@ -614,3 +614,122 @@ fn a_commit_on_a_real_broker_shows_its_marker_offset_in_the_partition_lab() {
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
+
+/// The embedded cluster's first broker and the embedded registry's URL, as
+/// the screen shows them.
+fn embedded_addresses(screen: &str) -> (String, String) {
+    let after = |marker: &str| {
+        let at = screen
+            .find(marker)
+            .unwrap_or_else(|| panic!("no '{marker}' on screen:\n{screen}"))
+            + marker.len();
+        screen[at..]
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    (after("embedded 127.0.0.1:"), after("schema registry at "))
+}
+
+/// A schema from the command line: the composer names its subject and id
+/// and marks the framing in the wire bytes, refuses a record the schema
+/// does not take before anything is sent, and fills in a random valid
+/// record with Ctrl-O; `{schema}` bursts draw one a record. confluent-kafka's
+/// deserializer reads every record back through kprod's embedded registry.
+#[test]
+fn the_composer_writes_avro_that_confluent_kafka_reads_through_the_embedded_registry() {
+    let test = "the_composer_writes_avro_that_confluent_kafka_reads_through_the_embedded_registry";
+    let Some(python) = common::confluent::confluent_python(test) else {
+        return;
+    };
+    let args = format!(
+        "-t tui-avro --value-serializer avro --value-schema {}/tests/vectors/schemas/order.avsc",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Some(t) = Tmux::start("avro", 120, 40, &args) else {
+        return;
+    };
+    t.wait_for("subject tui-avro-value, schema id 1");
+    let screen = t.wait_for("Value avro · tui-avro-value id 1");
+    let (port, registry) = embedded_addresses(&screen);
+    let bootstrap = format!("127.0.0.1:{port}");
+    t.keys(&["Tab"]);
+    t.text("{\"id\": 1}");
+    t.wait_for("$.item: required field missing");
+    t.keys(&["C-s"]);
+    t.wait_for("not sent: value as avro: $.item: required field missing");
+    t.keys(&["C-u", "C-o"]);
+    let screen = t.wait_for("magic 00 │ id 00 00 00 01 │");
+    // The record drawn, as the composer lays it out.
+    let field = |name: &str| {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(&format!("\"{name}\": ")))
+            .unwrap_or_else(|| panic!("no {name} drawn:\n{screen}"));
+        let value = line.split(&format!("\"{name}\": ")).nth(1).unwrap();
+        let value = value
+            .split('│')
+            .next()
+            .unwrap()
+            .trim()
+            .trim_end_matches(',');
+        serde_json::from_str::<serde_json::Value>(value).unwrap()
+    };
+    let drawn = serde_json::json!({"id": field("id"), "item": field("item")});
+    t.keys(&["C-s"]);
+    t.wait_for("#0 acked");
+    t.keys(&["C-u"]);
+    t.text("{schema}");
+    t.keys(&["C-r"]);
+    t.text("20");
+    t.keys(&["Enter"]);
+    t.wait_for("read back 21/21");
+
+    let values: Vec<Vec<u8>> = common::readback::read_all(&bootstrap, "tui-avro")
+        .into_iter()
+        .filter_map(|r| r.value)
+        .collect();
+    assert_eq!(values.len(), 21);
+    let decoded =
+        common::confluent::confluent_decoded(&python, &registry, "avro", "tui-avro", &values);
+    assert_eq!(decoded.len(), 21);
+    assert!(decoded.contains(&drawn), "{drawn} not in {decoded:?}");
+    for d in &decoded {
+        assert!(d["id"].is_i64() && d["item"].is_string(), "{d}");
+    }
+    let distinct: std::collections::HashSet<String> =
+        decoded.iter().map(|d| d.to_string()).collect();
+    assert!(distinct.len() > 10, "bursts draw anew: {decoded:?}");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}
+
+/// Ctrl-G gives the value a schema in the console: a Protobuf message
+/// other than the file's first, framed with its message indexes, at the
+/// smallest screen; Ctrl-E goes back to the plain serializers.
+#[test]
+fn ctrl_g_gives_the_value_a_protobuf_schema_at_80x24() {
+    let Some(t) = Tmux::start("protobuf", 80, 24, "") else {
+        return;
+    };
+    t.wait_for("Topic demo (6");
+    t.keys(&["Tab", "C-g"]);
+    t.wait_for(" Value schema ");
+    t.text(&format!(
+        "protobuf {}/tests/vectors/schemas/orders.proto Shipment",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("Value protobuf · demo-value id 1");
+    t.text("{\"parcels\": [{\"label\": \"box\"}]}");
+    // Shipment is the file's second message: indexes [1], as 02 02; too
+    // narrow for the labels, the parts stand apart by separators.
+    t.wait_for("└ 00 │ 00000001 │ 0202 │ 12 05 0a 03");
+    t.keys(&["C-s"]);
+    t.wait_for("#0 acked");
+    t.keys(&["C-e"]);
+    t.wait_for("Value String · ");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::confluent::{confluent_decoded, confluent_python};
 use common::kafka::Cluster;
 use common::readback::read_all;
 
@@ -33,64 +34,6 @@ fn registry_get(url: &str, path: &str) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The Python of the confluent-kafka virtualenv tests/vectors/schema_vectors.sh
-/// makes (.ci/run makes it), or None outside CI when there is none.
-fn confluent_python(test: &str) -> Option<std::path::PathBuf> {
-    let venv = std::env::var_os("KPROD_CONFLUENT_VENV")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|h| std::path::Path::new(&h).join(".cache/kprod/confluent-venv"))
-        })?;
-    let python = venv.join("bin/python");
-    let ok = std::process::Command::new(&python)
-        .args(["-c", "import confluent_kafka, grpc_tools"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: confluent-kafka's virtualenv is needed in CI ({})",
-            venv.display()
-        );
-        eprintln!("SKIPPED {test}: no confluent-kafka virtualenv at {} (bash tests/vectors/schema_vectors.sh makes it)", venv.display());
-        return None;
-    }
-    Some(python)
-}
-
-/// `records` decoded by confluent-kafka's deserializer for `format`.
-fn confluent_decoded(
-    python: &std::path::Path,
-    url: &str,
-    format: &str,
-    topic: &str,
-    records: &[Vec<u8>],
-) -> Vec<serde_json::Value> {
-    let hexed: Vec<String> = records
-        .iter()
-        .map(|r| r.iter().map(|b| format!("{b:02x}")).collect())
-        .collect();
-    let out = std::process::Command::new(python)
-        .arg(format!(
-            "{}/tests/vectors/deserialize.py",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .args([url, format, topic])
-        .args(&hexed)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]
@@ -559,4 +502,72 @@ fn a_framed_serializer_to_two_topics_is_refused_before_anything_is_sent() {
     assert_eq!(code, 2);
     assert!(stderr.contains("name one topic in -t"), "{stderr}");
     assert!(events.is_empty(), "{events:?}");
+}
+
+/// `--count` with a schema: `{schema}` draws a valid record each time, and
+/// a template's generators fill JSON the schema then writes; confluent-kafka
+/// reads every record back through the registry.
+#[test]
+fn count_templates_and_random_records_go_through_the_schema() {
+    let test = "count_templates_and_random_records_go_through_the_schema";
+    let Some(python) = confluent_python(test) else {
+        return;
+    };
+    let Some((url, kafka)) = registry_and_broker(test) else {
+        return;
+    };
+    let schema = vectors("order.avsc");
+    for (topic, template) in [
+        ("schema-count-random", "{schema}"),
+        (
+            "schema-count-template",
+            "{\"id\":{seq},\"item\":\"{choice:book|lamp}\"}",
+        ),
+    ] {
+        let (code, events, stderr) = common::produce(
+            &[
+                "-b",
+                &kafka.bootstrap,
+                "-t",
+                topic,
+                "-q",
+                "--count",
+                "200",
+                "--value",
+                template,
+                "--value-serializer",
+                "avro",
+                "--value-schema",
+                &schema,
+                "--schema-registry",
+                url,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{template}: {stderr}");
+        assert_eq!(sent(&events), 200, "{events:?}");
+        let values: Vec<Vec<u8>> = read_all(&kafka.bootstrap, topic)
+            .into_iter()
+            .filter_map(|r| r.value)
+            .collect();
+        assert_eq!(values.len(), 200);
+        let decoded = confluent_decoded(&python, url, "avro", topic, &values);
+        assert_eq!(decoded.len(), 200);
+        for d in &decoded {
+            assert!(d["id"].is_i64() && d["item"].is_string(), "{d}");
+        }
+        if template != "{schema}" {
+            let mut ids: Vec<i64> = decoded.iter().map(|d| d["id"].as_i64().unwrap()).collect();
+            ids.sort();
+            assert_eq!(ids, (0..200).collect::<Vec<i64>>());
+        } else {
+            let distinct: std::collections::HashSet<String> =
+                decoded.iter().map(|d| d.to_string()).collect();
+            assert!(
+                distinct.len() > 100,
+                "records drawn anew: {}",
+                distinct.len()
+            );
+        }
+    }
 }

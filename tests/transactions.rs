@@ -64,11 +64,7 @@ fn draft(topic: &str, value: &str) -> Draft {
         topic: topic.into(),
         key: None,
         value: Some(value.as_bytes().to_vec()),
-        key_serializer: Default::default(),
-        value_serializer: Default::default(),
-        headers: Vec::new(),
-        partition: None,
-        timestamp: None,
+        ..Default::default()
     }
 }
 

@@ -59,4 +59,11 @@ pub enum Action {
     Fence,
     /// In the topic picker: the composer also sends to this topic.
     AlsoTopic,
+    /// The text of the field or prompt being typed in, gone.
+    ClearField,
+    /// The focused key or value gets a schema serializer.
+    Schema,
+    /// The focused key or value is filled with a random record valid for
+    /// its schema.
+    RandomRecord,
 }

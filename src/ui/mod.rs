@@ -52,6 +52,7 @@ pub async fn run(
     mut theme: Theme,
     stats: Option<&std::path::Path>,
     origins: crate::cli::Origins,
+    serde: &crate::cli::SerdeArgs,
     reconnect: Reconnect<'_>,
 ) -> std::io::Result<Option<i32>> {
     // `-t payment,order`: records go to every topic named, the first the
@@ -68,8 +69,17 @@ pub async fn run(
     app.also = also.clone();
     app.origins = origins;
     app.themes = theme::names();
+    // The composer starts with the serializers the command line gave.
+    app.key.serializer = serde.key_serializer.plain();
+    app.value.serializer = serde.value_serializer.plain();
+    let asks = serde.asks().unwrap_or_default();
     let embedded = config.bootstrap.is_none();
     let (engine, events) = Engine::start(config);
+    for (i, (_, ask)) in asks.into_iter().enumerate() {
+        if let Some(ask) = ask {
+            engine.send(app.ask_schema(i == 0, ask));
+        }
+    }
     // The embedded cluster has only the topic it started with; a real
     // cluster creates a topic on its first record, or has it.
     if embedded {
@@ -174,8 +184,21 @@ pub async fn run(
         next.themes = std::mem::take(&mut app.themes);
         next.profiles = std::mem::take(&mut app.profiles);
         next.log = std::mem::replace(&mut app.log, next.log);
+        next.key.serializer = app.key.serializer;
+        next.value.serializer = app.value.serializer;
+        // The schemas are found again: the new connection may have another
+        // registry.
+        let asks = [
+            app.key.schema.take().map(|s| s.ask),
+            app.value.schema.take().map(|s| s.ask),
+        ];
         app = next;
         let (engine, fresh) = Engine::start(config);
+        for (i, ask) in asks.into_iter().enumerate() {
+            if let Some(ask) = ask {
+                engine.send(app.ask_schema(i == 0, ask));
+            }
+        }
         events = engine.inbox(fresh);
         *lock(&current) = engine;
     };

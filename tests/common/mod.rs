@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod apicurio;
+pub mod confluent;
 pub mod console;
 pub mod kafka;
 pub mod readback;

@@ -130,6 +130,14 @@ pub enum Command {
     /// Read what the run's transactions wrote back under both isolation
     /// levels now (a TxnReadBack event), without waiting for the end.
     ReadTransactions,
+    /// Find the schema for `topic`'s key or value (from its file or the
+    /// registry, registering it as the Java serializers would): a
+    /// SchemaResolved event answers.
+    ResolveSchema {
+        topic: String,
+        is_key: bool,
+        ask: crate::schema::session::Ask,
+    },
 }
 
 /// Why a transaction call failed, as librdkafka classifies it: what the
@@ -376,6 +384,15 @@ pub enum Event {
     /// What each transaction's records look like read back under both
     /// isolation levels (the final verification, transactional producers).
     TxnReadBack(crate::verdict::TxnReport),
+    /// The answer to ResolveSchema: the encoder, or the registry's or the
+    /// file's refusal; and the registry in use (its URL, and whether kprod
+    /// serves it).
+    SchemaResolved {
+        is_key: bool,
+        ask: crate::schema::session::Ask,
+        result: Result<crate::schema::Encoder, crate::schema::registry::RegistryError>,
+        registry: Option<(String, bool)>,
+    },
     ShutdownComplete {
         sent: u64,
         acked: u64,

@@ -25,6 +25,7 @@ use crate::partition::{self, Choice, Partitioner};
 use crate::produce::{self, Record, Topics};
 use crate::record::Draft;
 use crate::requests;
+use crate::schema::Encoder;
 use crate::serde::{SerializeError, Serializer};
 use crate::stats;
 use crate::sync::lock;
@@ -306,30 +307,40 @@ impl ProducerContext for Ctx {
 
 /// Why a record's key or value could not be serialized.
 #[derive(Debug, Clone, Error)]
-#[error("{field} as {}: {source}", .serializer.name())]
+#[error("{field} as {serializer}: {source}")]
 pub struct SerializationError {
     /// "key" or "value".
     pub field: &'static str,
-    pub serializer: Serializer,
+    /// The serializer's name (String, avro, ...).
+    pub serializer: &'static str,
     #[source]
     pub source: SerializeError,
 }
 
-/// A key or value as its serializer puts it on the wire.
+/// A key or value as its serializer, or its schema's, puts it on the wire.
 fn serialize<'a>(
     field: &'static str,
     serializer: Serializer,
+    schema: Option<&Encoder>,
     typed: Option<&'a [u8]>,
 ) -> Result<Option<Cow<'a, [u8]>>, SerializationError> {
     typed
-        .map(|t| {
-            serializer
+        .map(|t| match schema {
+            Some(e) => e
+                .encode(t)
+                .map(Cow::Owned)
+                .map_err(|source| SerializationError {
+                    field,
+                    serializer: e.format.name(),
+                    source: source.into(),
+                }),
+            None => serializer
                 .serialize(t)
                 .map_err(|source| SerializationError {
                     field,
-                    serializer,
+                    serializer: serializer.name(),
                     source,
-                })
+                }),
         })
         .transpose()
 }
@@ -594,8 +605,18 @@ impl Producer {
         // a first wait for the topic's partition count included.
         let sent_at = Instant::now();
         let id = ctx.counters.next_id();
-        let key = serialize("key", draft.key_serializer, draft.key.as_deref());
-        let value = serialize("value", draft.value_serializer, draft.value.as_deref());
+        let key = serialize(
+            "key",
+            draft.key_serializer,
+            draft.key_schema.as_ref(),
+            draft.key.as_deref(),
+        );
+        let value = serialize(
+            "value",
+            draft.value_serializer,
+            draft.value_schema.as_ref(),
+            draft.value.as_deref(),
+        );
         let size = |b: &Result<Option<Cow<[u8]>>, SerializationError>| {
             b.as_ref().ok().and_then(|b| b.as_ref().map(|b| b.len()))
         };

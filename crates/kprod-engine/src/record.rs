@@ -124,8 +124,14 @@ pub struct Draft {
     pub partition: Option<i32>,
     /// Milliseconds since the epoch; `None` lets the producer stamp it.
     pub timestamp: Option<i64>,
+    /// The key's schema serializer, when the key is JSON for a schema: it
+    /// writes each record once a burst has filled it in.
+    pub key_schema: Option<Encoder>,
+    /// The value's, as the key's.
+    pub value_schema: Option<Encoder>,
 }
 
+use super::schema::Encoder;
 use super::serde::Serializer;
 use super::template::{Template, TemplateError};
 
@@ -139,25 +145,76 @@ pub struct FillerError {
     pub source: TemplateError,
 }
 
+/// What a burst puts in a record's key or value.
+#[derive(Debug, Clone)]
+enum Fill {
+    Template(Template),
+    /// `{schema}`, alone: a new record drawn at random from the schema,
+    /// and a first draw, for a draw that fails.
+    Random(Encoder, Vec<u8>),
+}
+
+/// The placeholder for a record drawn from the field's schema.
+pub const RANDOM: &str = "{schema}";
+
 /// A draft's key and value as templates, parsed once for a whole burst.
 #[derive(Debug, Clone)]
 pub struct Filler {
-    key: Option<Template>,
-    value: Option<Template>,
+    key: Option<Fill>,
+    value: Option<Fill>,
+}
+
+impl Fill {
+    fn new(
+        field: &'static str,
+        text: &[u8],
+        schema: &Option<Encoder>,
+    ) -> Result<Fill, FillerError> {
+        if let Some(e) = schema {
+            if text.trim_ascii() == RANDOM.as_bytes() {
+                let first = e
+                    .random(&mut fastrand::Rng::new())
+                    .map_err(|_| FillerError {
+                        field,
+                        source: super::template::TemplateError {
+                            generator: "schema".into(),
+                            problem: super::template::Problem::NoDraw,
+                        },
+                    })?;
+                return Ok(Fill::Random(e.clone(), first.to_string().into_bytes()));
+            }
+        }
+        Template::parse(text)
+            .map(Fill::Template)
+            .map_err(|source| FillerError { field, source })
+    }
+
+    /// Record `seq`'s bytes.
+    fn render(&self, seq: u64) -> Vec<u8> {
+        match self {
+            Fill::Template(t) => t.rendered(seq),
+            Fill::Random(e, first) => match e.random(&mut fastrand::Rng::new()) {
+                Ok(v) => v.to_string().into_bytes(),
+                Err(_) => first.clone(),
+            },
+        }
+    }
 }
 
 impl Draft {
     /// The key and value templates, or why one does not parse.
     pub fn filler(&self) -> Result<Filler, FillerError> {
-        let parse = |field: &'static str, b: &Option<Vec<u8>>| {
-            b.as_deref()
-                .map(Template::parse)
-                .transpose()
-                .map_err(|source| FillerError { field, source })
-        };
         Ok(Filler {
-            key: parse("key", &self.key)?,
-            value: parse("value", &self.value)?,
+            key: self
+                .key
+                .as_deref()
+                .map(|t| Fill::new("key", t, &self.key_schema))
+                .transpose()?,
+            value: self
+                .value
+                .as_deref()
+                .map(|t| Fill::new("value", t, &self.value_schema))
+                .transpose()?,
         })
     }
 
@@ -178,13 +235,15 @@ impl Filler {
         // for every record.
         Draft {
             topic: draft.topic.clone(),
-            key: self.key.as_ref().map(|t| t.rendered(seq)),
-            value: self.value.as_ref().map(|t| t.rendered(seq)),
+            key: self.key.as_ref().map(|t| t.render(seq)),
+            value: self.value.as_ref().map(|t| t.render(seq)),
             key_serializer: draft.key_serializer,
             value_serializer: draft.value_serializer,
             headers: draft.headers.clone(),
             partition: draft.partition,
             timestamp: draft.timestamp,
+            key_schema: draft.key_schema.clone(),
+            value_schema: draft.value_schema.clone(),
         }
     }
 }

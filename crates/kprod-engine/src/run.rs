@@ -21,6 +21,8 @@ use crate::faults::{Fault, FaultError, Injector};
 use crate::metadata;
 use crate::producer::{self, upper_snake, Counters, Producer};
 use crate::proxy;
+use crate::schema::registry;
+use crate::schema::session::Schemas;
 use crate::settings::Settings;
 use crate::transaction::Auto;
 use crate::verify::Verifier;
@@ -263,6 +265,10 @@ async fn run(
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut bursts: Vec<JoinHandle<()>> = Vec::new();
     let flow = Arc::new(Flow::default());
+    // The schema registry, once a schema serializer is asked for, with the
+    // settings it was made from.
+    type Shared = Arc<tokio::sync::Mutex<Schemas>>;
+    let mut schemas: Option<(registry::Config, Shared)> = None;
 
     loop {
         let command = tokio::select! {
@@ -456,6 +462,46 @@ async fn run(
                     "verification is off (no id header): nothing to read back".into(),
                 ),
             },
+            Command::ResolveSchema { topic, is_key, ask } => {
+                // The registry the settings name now; made again when they
+                // name another, kept (with what it registered) while not.
+                let wanted = registry::Config::from_settings(settings.extras());
+                let same = matches!((&wanted, &schemas), (Ok(w), Some((c, _))) if w == c);
+                if !same {
+                    schemas = match wanted {
+                        Ok(c) => match Schemas::new(settings.extras(), None, embedded.is_some()) {
+                            Ok(s) => Some((c, Arc::new(tokio::sync::Mutex::new(s)))),
+                            Err(e) => {
+                                let _ = events.send(Event::SchemaResolved { is_key, ask, result: Err(e), registry: None });
+                                continue;
+                            }
+                        },
+                        Err(e) => {
+                            let _ = events.send(Event::SchemaResolved { is_key, ask, result: Err(e), registry: None });
+                            continue;
+                        }
+                    };
+                }
+                if let Some((_, s)) = &schemas {
+                    let (s, events) = (s.clone(), events.clone());
+                    // A registry far away must not hold the other commands.
+                    tokio::spawn(async move {
+                        let mut s = s.lock().await;
+                        let result = s.resolve(&ask, &topic, is_key).await;
+                        let result = match result {
+                            Ok((encoder, started)) => {
+                                if let Some(text) = started {
+                                    let _ = events.send(Event::Notice { level: Level::Info, text });
+                                }
+                                Ok(encoder)
+                            }
+                            Err(e) => Err(e),
+                        };
+                        let registry = s.registry().map(|(u, e)| (u.to_string(), e));
+                        let _ = events.send(Event::SchemaResolved { is_key, ask, result, registry });
+                    });
+                }
+            }
             Command::Fence => match &producer {
                 Some(p) if p.transactional() => {
                     fencer = None;

@@ -44,6 +44,8 @@ pub enum SerializeError {
     },
     #[error("invalid JSON: {0}")]
     Json(#[source] Arc<serde_json::Error>),
+    #[error(transparent)]
+    Schema(#[from] crate::schema::SchemaError),
 }
 
 /// How a key or value is turned into bytes.

@@ -60,6 +60,8 @@ pub enum Problem {
     StrLen,
     #[error("needs arguments: {GENERATORS}")]
     NoArguments,
+    #[error("no record drawn at random fits the schema (its patterns or combinations refuse every draw); type one")]
+    NoDraw,
 }
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -1,14 +1,26 @@
-//! A key or value as composed: the text, whether it is null, its serializer,
-//! and the wire bytes of its first record, worked out when the field changes
-//! so that drawing never renders templates. The Bytes (file) serializer's
-//! file is read by the runner when asked for, and handed back.
+//! A key or value as composed: the text, whether it is null, its serializer
+//! (or its schema's), and the wire bytes of its first record, worked out
+//! when the field changes so that drawing never renders templates. The
+//! Bytes (file) serializer's file is read by the runner when asked for, and
+//! handed back; a schema is found by the engine, and handed back.
 
 use base64::Engine as _;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_textarea::TextArea;
 
+use crate::engine::record::RANDOM;
+use crate::engine::schema::session::Ask;
+use crate::engine::schema::Encoder;
 use crate::engine::serde::Serializer;
 use crate::engine::template::Template;
+
+/// A schema serializer for the field: what was asked, and the encoder the
+/// engine found, once it has.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub ask: Ask,
+    pub encoder: Option<Encoder>,
+}
 
 /// A text field that can also be null, with the serializer that turns
 /// what is typed into wire bytes.
@@ -24,7 +36,15 @@ pub struct Field {
     file: Option<(String, Result<Vec<u8>, String>)>,
     /// The file asked for and not yet read.
     asked: Option<String>,
+    /// The schema serializer, which stands in for `serializer` while set.
+    pub schema: Option<Schema>,
+    /// Where `{schema}` and Ctrl-O draw random records from: held here, so
+    /// `update` stays a function of the state.
+    rng: fastrand::Rng,
 }
+
+/// What the engine is given for a key or value.
+pub type ForEngine = (Option<Vec<u8>>, Serializer, Option<Encoder>);
 
 impl Field {
     pub fn new(multi_line: bool, null: bool) -> Field {
@@ -36,6 +56,8 @@ impl Field {
             wire: Ok(None),
             file: None,
             asked: None,
+            schema: None,
+            rng: fastrand::Rng::new(),
         };
         f.refresh();
         f
@@ -57,9 +79,20 @@ impl Field {
     /// applies to each record. A file goes as its bytes in base64, read
     /// here once: the engine would read it again for every record, and no
     /// template touches base64's letters.
-    pub fn for_engine(&self) -> Result<(Option<Vec<u8>>, Serializer), String> {
+    pub fn for_engine(&self) -> Result<ForEngine, String> {
+        if let Err(e) = &self.wire {
+            return Err(e.clone());
+        }
+        if let Some(schema) = &self.schema {
+            // The JSON as typed: the engine fills in a burst's generators,
+            // then the schema writes each record.
+            let encoder = schema
+                .encoder
+                .clone()
+                .ok_or("the schema is not found yet")?;
+            return Ok((self.typed(), Serializer::String, Some(encoder)));
+        }
         match (&self.wire, self.serializer) {
-            (Err(e), _) => Err(e.clone()),
             (Ok(Some(bytes)), Serializer::File) => Ok((
                 Some(
                     base64::engine::general_purpose::STANDARD
@@ -67,9 +100,71 @@ impl Field {
                         .into_bytes(),
                 ),
                 Serializer::Base64,
+                None,
             )),
-            (Ok(_), s) => Ok((self.typed(), s)),
+            (_, s) => Ok((self.typed(), s, None)),
         }
+    }
+
+    /// The serializer's name as the pane shows it.
+    pub fn serializer_name(&self) -> String {
+        match &self.schema {
+            Some(s) => s.ask.serializer(),
+            None => self.serializer.name().to_string(),
+        }
+    }
+
+    /// A schema asked for: the field waits for the engine's answer.
+    pub fn ask_schema(&mut self, ask: Ask) {
+        self.schema = Some(Schema { ask, encoder: None });
+        self.refresh();
+    }
+
+    /// The engine's answer for `ask`; one for a schema no longer asked for
+    /// changes nothing. Whether it was taken.
+    pub fn schema_found(&mut self, ask: &Ask, encoder: Encoder) -> bool {
+        match &mut self.schema {
+            Some(s) if s.ask == *ask => {
+                s.encoder = Some(encoder);
+                self.refresh();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Back to the plain serializers, as before the schema.
+    pub fn drop_schema(&mut self) {
+        self.schema = None;
+        self.refresh();
+    }
+
+    /// The field's text replaced by a record drawn at random from its
+    /// schema, laid out over lines; or why there is none.
+    pub fn fill_random(&mut self) -> Result<(), String> {
+        let encoder =
+            match &self.schema {
+                Some(Schema {
+                    encoder: Some(e), ..
+                }) => e.clone(),
+                Some(_) => return Err("the schema is not found yet".into()),
+                None => return Err(
+                    "no schema: Ctrl-G gives the field an avro, protobuf or json-schema serializer"
+                        .into(),
+                ),
+            };
+        let drawn = encoder.random(&mut self.rng)?;
+        let text = if self.multi_line {
+            serde_json::to_string_pretty(&drawn)
+        } else {
+            serde_json::to_string(&drawn)
+        }
+        .map_err(|e| e.to_string())?;
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        self.text = TextArea::new(lines);
+        self.null = false;
+        self.refresh();
+        Ok(())
     }
 
     /// A key press for the text; returns whether the text changed. What is
@@ -93,12 +188,25 @@ impl Field {
         self.refresh();
     }
 
+    /// Ctrl-U: the text gone, at once (a null field stays null).
+    pub fn clear(&mut self) {
+        self.text = TextArea::default();
+        self.refresh();
+    }
+
     pub fn toggle_null(&mut self) {
         self.null = !self.null;
         self.refresh();
     }
 
     pub fn cycle_serializer(&mut self) {
+        // Out of a schema, the plain serializers start over.
+        if self.schema.take().is_some() {
+            self.serializer = Serializer::String;
+            self.file = None;
+            self.refresh();
+            return;
+        }
         self.serializer = self.serializer.next();
         // Chosen again, the file is read again: it may have changed.
         self.file = None;
@@ -144,10 +252,29 @@ impl Field {
         self.wire = self.compute();
     }
 
-    fn compute(&self) -> Result<Option<Vec<u8>>, String> {
+    fn compute(&mut self) -> Result<Option<Vec<u8>>, String> {
         let Some(typed) = self.typed() else {
             return Ok(None);
         };
+        if let Some(schema) = &self.schema {
+            let name = schema.ask.serializer();
+            let Some(encoder) = &schema.encoder else {
+                return Err(format!("{name}: finding the schema {}", schema.ask.source));
+            };
+            // `{schema}` alone: one record of the burst, drawn now.
+            let record = if typed.trim_ascii() == RANDOM.as_bytes() {
+                let drawn = encoder.random(&mut self.rng)?;
+                drawn.to_string().into_bytes()
+            } else {
+                Template::parse(&typed)
+                    .map_err(|e| format!("template: {e}"))?
+                    .rendered(0)
+            };
+            return encoder
+                .encode(&record)
+                .map(Some)
+                .map_err(|e| format!("{name}: {e}"));
+        }
         let first = Template::parse(&typed)
             .map_err(|e| format!("template: {e}"))?
             .rendered(0);

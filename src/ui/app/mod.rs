@@ -12,6 +12,7 @@ mod msg;
 mod profiles;
 mod prompt;
 mod rules;
+mod schema;
 mod txn;
 mod update;
 
@@ -24,5 +25,6 @@ pub use msg::Msg;
 pub use profiles::{form, parse_form, PROFILE_FORM};
 pub use prompt::{check_prompt, new_topic};
 pub use rules::default_rules_path;
+pub use schema::{ask_text, parse_schema, SCHEMA_SYNTAX};
 pub use txn::{Phase, TxnStatus};
 pub use update::update;

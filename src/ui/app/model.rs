@@ -63,6 +63,8 @@ pub enum Ask {
     Compare,
     /// faults::FAULT_SYNTAX
     Fault,
+    /// The key's or value's schema serializer (schema::SCHEMA_SYNTAX).
+    Schema(Focus),
 }
 
 /// A popup over the panes, if any.
@@ -183,6 +185,9 @@ pub struct App {
     pub verification: Option<crate::engine::verify::Summary>,
     /// Where the producer's transaction stands.
     pub txn: super::TxnStatus,
+    /// The schema registry in use, once a schema was asked for: its URL,
+    /// and whether kprod serves it.
+    pub registry: Option<(String, bool)>,
     /// The latest message for the status bar.
     pub flash: Option<(Level, String)>,
     /// Ctrl-C was pressed once: flushing before quitting.
@@ -196,12 +201,23 @@ pub struct App {
     epoch: (Instant, i64),
 }
 
+/// The partition field, empty: auto.
+pub(super) fn partition_area() -> TextArea<'static> {
+    let mut partition = TextArea::default();
+    partition.set_placeholder_text("auto");
+    partition
+}
+
+/// The headers box, empty.
+pub(super) fn headers_area() -> TextArea<'static> {
+    let mut headers = TextArea::default();
+    headers.set_placeholder_text("name: value   (one per line; a name alone is a null value)");
+    headers
+}
+
 impl App {
     pub fn new(topic: &str, settings: Settings) -> App {
-        let mut partition = TextArea::default();
-        partition.set_placeholder_text("auto");
-        let mut headers = TextArea::default();
-        headers.set_placeholder_text("name: value   (one per line; a name alone is a null value)");
+        let (partition, headers) = (partition_area(), headers_area());
         let now = Instant::now();
         App {
             focus: Focus::Key,
@@ -246,6 +262,7 @@ impl App {
             held_back: 0,
             verification: None,
             txn: Default::default(),
+            registry: None,
             flash: None,
             quitting: false,
             quit: false,
@@ -320,11 +337,22 @@ impl App {
 
     /// The record as composed, or why it cannot be sent.
     pub fn draft(&self) -> Result<Draft, String> {
-        let (key, key_serializer) = self.key.for_engine().map_err(|e| format!("key as {e}"))?;
-        let (value, value_serializer) = self
+        let (key, key_serializer, key_schema) =
+            self.key.for_engine().map_err(|e| format!("key as {e}"))?;
+        let (value, value_serializer, value_schema) = self
             .value
             .for_engine()
             .map_err(|e| format!("value as {e}"))?;
+        // A framed record carries the id of one topic's subject.
+        let framed = |e: &Option<crate::engine::schema::Encoder>| {
+            e.as_ref().is_some_and(|e| e.origin.id.is_some())
+        };
+        if !self.also.is_empty() && (framed(&key_schema) || framed(&value_schema)) {
+            return Err(format!(
+                "a schema serializer writes the id of {}'s subject: send to one topic, or use a -raw serializer",
+                self.topic
+            ));
+        }
         Ok(Draft {
             topic: self.topic.clone(),
             key,
@@ -334,6 +362,8 @@ impl App {
             headers: self.parsed_headers()?,
             partition: self.parsed_partition()?,
             timestamp: None,
+            key_schema,
+            value_schema,
         })
     }
 

@@ -31,6 +31,7 @@ pub fn check_prompt(
             .map(|_| ())
             .map_err(words::error),
         Ask::Fault => faults::parse(text).map(|_| ()).map_err(words::error),
+        Ask::Schema(_) => super::parse_schema(text).map(|_| ()),
     }
 }
 

@@ -269,6 +269,33 @@ impl App {
                 Focus::Value => self.value.cycle_serializer(),
                 _ => {}
             },
+            Action::Schema => {
+                let focus = self.focus;
+                let field = match focus {
+                    Focus::Key => &self.key,
+                    Focus::Value => &self.value,
+                    _ => return Vec::new(),
+                };
+                let initial = field
+                    .schema
+                    .as_ref()
+                    .map(|s| super::ask_text(&s.ask))
+                    .unwrap_or_default();
+                self.prompt(Ask::Schema(focus), &initial);
+            }
+            Action::RandomRecord => self.random_record(),
+            Action::ClearField => match (&mut self.popup, self.focus) {
+                (Some(Popup::Prompt { input, error, .. }), _) => {
+                    **input = TextArea::default();
+                    *error = None;
+                }
+                (Some(_), _) => {}
+                (None, Focus::Key) => self.key.clear(),
+                (None, Focus::Value) => self.value.clear(),
+                (None, Focus::Headers) => self.headers = super::model::headers_area(),
+                (None, Focus::Partition) => self.partition = super::model::partition_area(),
+                (None, _) => {}
+            },
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -607,6 +634,12 @@ impl App {
                 // A new producer gets a new id, or none without idempotence.
                 self.requests.pid = None;
             }
+            Event::SchemaResolved {
+                is_key,
+                ask,
+                result,
+                registry,
+            } => self.schema_resolved(is_key, ask, result.map_err(words::error), registry),
             Event::Notice { level, text } => {
                 // librdkafka repeats connection errors on every retry.
                 let repeat = self.log.lines.back().is_some_and(|l| l.text == text);
@@ -862,6 +895,7 @@ impl App {
                                 self.topic, t.partitions
                             ),
                         );
+                        return self.schemas_for_topic();
                     }
                 }
             }
@@ -945,6 +979,7 @@ impl App {
                 }
                 (Err(e), _) | (_, Err(e)) => self.note(Level::Error, format!("not compared: {e}")),
             },
+            Ask::Schema(focus) => return self.schema_chosen(focus, text),
             Ask::Property => {
                 let _ = self.pending.set_pair(text);
                 let names = self.setting_names();

@@ -8,6 +8,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::pane;
+use crate::engine::schema::Format;
 use crate::engine::serde::{hex_preview, Serializer};
 use crate::ui::app::{App, Field, Focus};
 use crate::ui::theme::Theme;
@@ -90,26 +91,40 @@ fn draw_field(
         Ok(None) => Span::styled("null", theme.null()),
         Err(_) => Span::styled("not sendable", theme.failed()),
     };
-    let title = Line::from(vec![
+    let mut title = vec![
         Span::styled(format!(" {name} "), theme.title(focused)),
-        Span::styled(format!("{} · ", field.serializer.name()), theme.muted()),
-        size,
-        Span::raw(" "),
-    ]);
+        Span::styled(format!("{} · ", field.serializer_name()), theme.muted()),
+    ];
+    // Where the schema came from: what a deserializer will look up.
+    if let Some(encoder) = field.schema.as_ref().and_then(|s| s.encoder.as_ref()) {
+        let o = &encoder.origin;
+        let mut from = String::new();
+        if let Some(s) = &o.subject {
+            from += s;
+        }
+        if let Some(v) = o.version {
+            from += &format!(" v{v}");
+        }
+        if let Some(id) = o.id {
+            from += &format!(" id {id}");
+        }
+        if !from.is_empty() {
+            title.push(Span::styled(format!("{} · ", from.trim()), theme.muted()));
+        }
+    }
+    title.extend([size, Span::raw(" ")]);
     // What goes on the wire, or why nothing can.
     let bottom = match &wire {
-        Ok(Some(b)) if field.serializer != Serializer::String || !b.is_ascii() => Some(
-            Span::styled(format!(" {} ", hex_preview(b, 16)), theme.muted()),
-        ),
-        Err(e) => Some(Span::styled(format!(" {e} "), theme.failed())),
+        Ok(Some(b)) => wire_line(field, b, area.width.saturating_sub(2) as usize, theme),
+        Err(e) => Some(Line::from(Span::styled(format!(" {e} "), theme.failed()))),
         _ => None,
     };
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
-        .title(title);
+        .title(Line::from(title));
     if let Some(b) = bottom {
-        block = block.title_bottom(Line::from(b));
+        block = block.title_bottom(b);
     }
     if field.null {
         let hint = if field.text.is_empty() {
@@ -125,6 +140,79 @@ fn draw_field(
     style_input(&mut text, focused, theme);
     text.set_block(block);
     frame.render_widget(&text, area);
+}
+
+/// The wire bytes under a field, when they are not the text as typed: a
+/// framed record's magic byte and schema id (and Protobuf's message
+/// indexes) marked off from the payload, as a deserializer reads them.
+/// Where the labels do not fit in `room`, the parts are told apart by
+/// colour and separators alone.
+fn wire_line(field: &Field, bytes: &[u8], room: usize, theme: &Theme) -> Option<Line<'static>> {
+    let framed = field
+        .schema
+        .as_ref()
+        .and_then(|s| s.encoder.as_ref())
+        .filter(|e| e.origin.id.is_some());
+    let Some(encoder) = framed else {
+        let plain = field.serializer == Serializer::String && field.schema.is_none();
+        return (!plain || !bytes.is_ascii()).then(|| {
+            Line::from(Span::styled(
+                format!(" {} ", hex_preview(bytes, 16)),
+                theme.muted(),
+            ))
+        });
+    };
+    let indexes = match encoder.format {
+        Format::Protobuf => encoder.indexes_len(),
+        _ => 0,
+    };
+    let (head, rest) = bytes.split_at(bytes.len().min(5 + indexes));
+    let (magic, id, msg) = (
+        &head[..head.len().min(1)],
+        head.get(1..5).unwrap_or_default(),
+        head.get(5..).unwrap_or_default(),
+    );
+    let labelled = |labels: bool, shown: usize| {
+        let sep = if labels { " " } else { "" };
+        let hex = |b: &[u8]| {
+            b.iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let label = |l: &str| {
+            if labels {
+                format!("{l} ")
+            } else {
+                String::new()
+            }
+        };
+        let mut spans = vec![
+            Span::styled(format!(" {}", label("magic")), theme.muted()),
+            Span::styled(hex(magic), theme.key_hint()),
+            Span::styled(format!(" │ {}", label("id")), theme.muted()),
+            Span::styled(hex(id), theme.changed()),
+        ];
+        if indexes > 0 {
+            spans.push(Span::styled(format!(" │ {}", label("msg")), theme.muted()));
+            spans.push(Span::styled(hex(msg), theme.changed()));
+        }
+        spans.push(Span::styled(
+            format!(" │ {} ", hex_preview(rest, shown)),
+            theme.muted(),
+        ));
+        Line::from(spans)
+    };
+    // The labels, with as much of the payload as fits beside them (its
+    // tail told as "… (+N B)"); else no labels.
+    // (With none shown, the tail's "… (+N B)" is in the width already.)
+    let fixed = labelled(true, 0).width() + 1;
+    let shown = room.saturating_sub(fixed) / 3;
+    Some(if shown >= 4 || fixed + 3 * rest.len() <= room {
+        labelled(true, shown.max(4))
+    } else {
+        labelled(false, 12)
+    })
 }
 
 fn draw_headers(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {

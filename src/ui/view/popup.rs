@@ -14,7 +14,7 @@ use super::chart::bytes;
 use crate::engine::compare::Outcome;
 use crate::engine::partition::RULES_SYNTAX;
 use crate::engine::Level;
-use crate::ui::app::{App, Ask, Popup, PROFILE_FORM};
+use crate::ui::app::{App, Ask, Focus, Popup, PROFILE_FORM};
 use crate::ui::keymap::{self, Scope, BINDINGS};
 use crate::ui::theme::Theme;
 
@@ -398,6 +398,8 @@ fn prompt_title(ask: &Ask) -> String {
         Ask::Property => " Add a librdkafka property: name=value ".into(),
         Ask::Compare => " Compare: COUNT SETTINGS vs SETTINGS ".into(),
         Ask::Fault => " Fault ".into(),
+        Ask::Schema(Focus::Key) => " Key schema ".into(),
+        Ask::Schema(_) => " Value schema ".into(),
     }
 }
 
@@ -415,6 +417,11 @@ fn prompt_hint(ask: &Ask) -> String {
         Ask::Fault => format!(
             "{}. Brokers 1-3 on the embedded cluster. Lost acks: the broker appends, the answer comes after request.timeout.ms. Enter makes it happen.",
             crate::engine::faults::FAULT_SYNTAX
+        ),
+        Ask::Schema(_) => format!(
+            "{}. JSON typed in the field is written by the schema; {} alone in a burst draws a random valid record each time. Enter finds it, Esc cancels.",
+            crate::ui::app::SCHEMA_SYNTAX,
+            crate::engine::record::RANDOM
         ),
         Ask::Compare => {
             "The composed record as a burst under each side. e.g. 1000 linger.ms=0 vs linger.ms=50 · 2000 codecs (all five) · 500@100 paces 100/s · current: as applied. Enter runs.".into()

@@ -146,17 +146,28 @@ fn connection(app: &App, room: usize) -> String {
     };
     let kind = if c.embedded { "embedded " } else { "brokers " };
     let via = if c.proxy.is_some() { " via proxy" } else { "" };
-    let full = format!("{kind}{}{via}", c.bootstrap);
+    // The registry a deserializer must be pointed at, once one is in use.
+    let registry = match &app.registry {
+        Some((url, true)) => format!("  registry {url} (embedded)"),
+        Some((url, false)) => format!("  registry {url}"),
+        None => String::new(),
+    };
+    let full = format!("{kind}{}{via}{registry}", c.bootstrap);
     if full.chars().count() <= room {
         return full;
     }
     let mut servers = c.bootstrap.split(',');
     let first = servers.next().unwrap_or("");
     let rest = servers.count();
-    if rest == 0 {
+    let short = if rest == 0 {
         format!("{kind}{first}{via}")
     } else {
         format!("{kind}{first} (+{rest}){via}")
+    };
+    if (short.chars().count() + registry.chars().count()) <= room {
+        short + &registry
+    } else {
+        short
     }
 }
 

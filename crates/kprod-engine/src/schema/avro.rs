@@ -12,8 +12,8 @@ use super::SchemaError;
 
 /// An Avro schema with the named types it defines, for its references.
 pub struct Avro {
-    schema: Schema,
-    names: HashMap<Name, Schema>,
+    pub(super) schema: Schema,
+    pub(super) names: HashMap<Name, Schema>,
 }
 
 impl Avro {

@@ -7,7 +7,9 @@
 pub mod avro;
 pub mod embedded;
 pub mod protobuf;
+pub mod random;
 pub mod registry;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -58,6 +60,22 @@ impl Format {
         }
     }
 
+    /// A schema serializer's name (avro, protobuf-raw, ...): the format,
+    /// and whether it is the unframed one.
+    pub fn parse_serializer(name: &str) -> Option<(Format, bool)> {
+        let (base, raw) = match name.strip_suffix("-raw") {
+            Some(b) => (b, true),
+            None => (name, false),
+        };
+        let format = match base {
+            "avro" => Format::Avro,
+            "protobuf" => Format::Protobuf,
+            "json-schema" => Format::JsonSchema,
+            _ => return None,
+        };
+        Some((format, raw))
+    }
+
     /// What users call it (the serializer's name on the command line).
     pub fn name(self) -> &'static str {
         match self {
@@ -72,7 +90,9 @@ impl Format {
 enum Parsed {
     Avro(avro::Avro),
     Protobuf(protobuf::Protobuf),
-    Json(jsonschema::Validator),
+    /// The validator, and the schema it was made from (random records
+    /// are drawn from the schema).
+    Json(jsonschema::Validator, serde_json::Value),
 }
 
 /// Where a schema came from, as the composer and events show it.
@@ -101,7 +121,44 @@ impl std::fmt::Debug for Encoder {
     }
 }
 
+/// Two encoders are one when they share the parsed schema and frame alike:
+/// a draft compares equal to its copies.
+impl PartialEq for Encoder {
+    fn eq(&self, other: &Encoder) -> bool {
+        Arc::ptr_eq(&self.parsed, &other.parsed)
+            && self.format == other.format
+            && self.origin == other.origin
+    }
+}
+
+impl Eq for Encoder {}
+
+/// How many draws a schema gets to give a record its encoder takes: a JSON
+/// Schema's pattern or combination may refuse a draw.
+const DRAWS: usize = 20;
+
 impl Encoder {
+    /// A random record valid for the schema, as JSON the encoder takes, or
+    /// why none could be drawn.
+    pub fn random(&self, rng: &mut fastrand::Rng) -> Result<serde_json::Value, String> {
+        let mut last = String::new();
+        for _ in 0..DRAWS {
+            let drawn = match &*self.parsed {
+                Parsed::Avro(a) => random::avro(a, rng)?,
+                Parsed::Protobuf(p) => random::protobuf(p.message(), rng)?,
+                Parsed::Json(_, schema) => random::json_schema(schema, rng),
+            };
+            let text = serde_json::to_vec(&drawn).map_err(|e| e.to_string())?;
+            match self.encode(&text) {
+                Ok(_) => return Ok(drawn),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(format!(
+            "no record drawn at random fits the schema ({last}); type one"
+        ))
+    }
+
     /// An encoder for `text` in `format`, unframed until given an id.
     /// `references` are the files a Protobuf schema imports (import name,
     /// text); `message` picks a Protobuf message (the file's first if none).
@@ -123,7 +180,10 @@ impl Encoder {
                 };
                 let schema: serde_json::Value =
                     serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-                Parsed::Json(jsonschema::validator_for(&schema).map_err(|e| bad(e.to_string()))?)
+                Parsed::Json(
+                    jsonschema::validator_for(&schema).map_err(|e| bad(e.to_string()))?,
+                    schema,
+                )
             }
         };
         Ok(Encoder {
@@ -138,13 +198,22 @@ impl Encoder {
         self
     }
 
+    /// How many bytes the Protobuf message indexes take in the framing
+    /// (none for the other formats, or unframed).
+    pub fn indexes_len(&self) -> usize {
+        match (&*self.parsed, self.origin.id) {
+            (Parsed::Protobuf(p), Some(_)) => p.indexes_bytes().len(),
+            _ => 0,
+        }
+    }
+
     /// The record's full name, for the RecordName and TopicRecordName
     /// subject strategies (a JSON Schema's title).
     pub fn record_name(&self, text: &str) -> Option<String> {
         match &*self.parsed {
             Parsed::Avro(a) => a.record_name(),
             Parsed::Protobuf(p) => Some(p.record_name()),
-            Parsed::Json(_) => serde_json::from_str::<serde_json::Value>(text)
+            Parsed::Json(..) => serde_json::from_str::<serde_json::Value>(text)
                 .ok()?
                 .get("title")?
                 .as_str()
@@ -172,7 +241,7 @@ impl Encoder {
                 }
                 out.extend(p.encode(input)?);
             }
-            Parsed::Json(v) => {
+            Parsed::Json(v, _) => {
                 let value: serde_json::Value = serde_json::from_slice(input).map_err(json)?;
                 if let Some(e) = v.iter_errors(&value).next() {
                     let path = e.instance_path().to_string();
@@ -330,6 +399,82 @@ mod tests {
             error(Format::JsonSchema, "order.schema.json", None, r#"{"id":1}"#).contains("item")
         );
         assert!(error(Format::Avro, "order.avsc", None, "{not json").starts_with("invalid JSON"));
+    }
+
+    /// Records drawn at random fit their schema (the encoder takes every
+    /// one) and differ from each other, for every kind of schema kprod
+    /// reads: logical types, unions, recursion, well-known types, refs.
+    #[test]
+    fn random_records_fit_their_schemas() {
+        let recursive = r#"{"type":"record","name":"Node","fields":[
+            {"name":"label","type":"string"},
+            {"name":"kids","type":{"type":"array","items":"Node"}},
+            {"name":"next","type":["null","Node"]},
+            {"name":"id","type":{"type":"string","logicalType":"uuid"}},
+            {"name":"cost","type":{"type":"fixed","name":"Cost","size":4,"logicalType":"decimal","precision":6,"scale":2}},
+            {"name":"props","type":{"type":"map","values":"long"}}]}"#;
+        let wkt = r#"syntax = "proto3";
+            import "google/protobuf/timestamp.proto";
+            import "google/protobuf/wrappers.proto";
+            import "google/protobuf/struct.proto";
+            message Event {
+              google.protobuf.Timestamp at = 1;
+              google.protobuf.StringValue note = 2;
+              google.protobuf.Struct extra = 3;
+              map<string, int64> counts = 4;
+              repeated Event children = 5;
+              oneof target { string user = 6; int32 group = 7; }
+              enum Kind { KIND_UNSPECIFIED = 0; CLICK = 1; VIEW = 2; }
+              Kind kind = 8;
+              bytes blob = 9;
+              optional uint64 seen = 10;
+            }"#;
+        let json_schema = r##"{"$defs":{"tag":{"type":"string","minLength":3,"maxLength":5}},
+            "type":"object","required":["n","tags","when","mode"],
+            "properties":{"n":{"type":"integer","minimum":5,"maximum":9},
+              "tags":{"type":"array","items":{"$ref":"#/$defs/tag"},"minItems":1},
+              "when":{"type":"string","format":"date-time"},
+              "mode":{"enum":["a","b"]},
+              "maybe":{"type":["null","number"]}},
+            "additionalProperties":false}"##;
+        let cases = [
+            (Format::Avro, schema_file("order.avsc"), None),
+            (Format::Avro, schema_file("payment.avsc"), None),
+            (Format::Avro, recursive.to_string(), None),
+            (
+                Format::Protobuf,
+                schema_file("orders.proto"),
+                Some("Shipment"),
+            ),
+            (Format::Protobuf, wkt.to_string(), None),
+            (Format::JsonSchema, schema_file("order.schema.json"), None),
+            (Format::JsonSchema, json_schema.to_string(), None),
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (format, text, message) in cases {
+            let e = Encoder::new(format, &text, &[], message).unwrap();
+            let drawn: Vec<serde_json::Value> =
+                (0..40).map(|_| e.random(&mut rng).unwrap()).collect();
+            for d in &drawn {
+                e.encode(d.to_string().as_bytes())
+                    .unwrap_or_else(|err| panic!("{format:?} {d}: {err}"));
+            }
+            let first = &drawn[0];
+            assert!(drawn.iter().any(|d| d != first), "{format:?}: all alike");
+        }
+    }
+
+    #[test]
+    fn a_schema_no_draw_can_fit_says_so() {
+        let e = Encoder::new(
+            Format::JsonSchema,
+            r#"{"type":"string","pattern":"^[0-9]{12}$"}"#,
+            &[],
+            None,
+        )
+        .unwrap();
+        let err = e.random(&mut fastrand::Rng::with_seed(1)).unwrap_err();
+        assert!(err.contains("type one"), "{err}");
     }
 
     #[test]

@@ -120,6 +120,10 @@ impl Protobuf {
         })
     }
 
+    pub(super) fn message(&self) -> &MessageDescriptor {
+        &self.message
+    }
+
     pub fn record_name(&self) -> String {
         self.message.full_name().into()
     }

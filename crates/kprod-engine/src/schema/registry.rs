@@ -66,6 +66,8 @@ pub enum RegistryError {
     BadId(String),
     #[error("{strategy} needs a record name, and the schema has none")]
     NoRecordName { strategy: &'static str },
+    #[error("cannot start the embedded schema registry: {0}")]
+    Embedded(String),
     #[error(transparent)]
     Schema(#[from] SchemaError),
 }
