@@ -93,13 +93,33 @@ start() {
     fetch >/dev/null
     java=$(find_java)
     need python3 "it picks free ports"
+    need openssl "OpenSSL makes the certificate of its HTTPS port"
     port=$(free_port)
     mport=$(free_port)
+    sport=$(free_port)
     url="http://127.0.0.1:$port/apis/ccompat/v7"
+    # The same API over HTTPS too, for clients' TLS settings: a CA of its
+    # own, and a certificate for 127.0.0.1 and localhost. DIR/tls.env names
+    # the URL and the CA.
+    (
+        cd "$dir"
+        ossl() { openssl "$@" >/dev/null 2>&1 || die "openssl $1 failed"; }
+        ossl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+            -subj "/CN=kprod test registry CA"
+        ossl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+        ossl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -out server.pem -days 2 -extfile server.ext
+        printf 'HTTPS_URL=https://127.0.0.1:%s/apis/ccompat/v7\nCA=%s/ca.pem\n' \
+            "$sport" "$dir" >tls.env
+    )
     (
         cd "$dir"
         setsid "$java" -Xms64m -Xmx512m -XX:+UseSerialGC \
             -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
+            -Dquarkus.http.ssl-port="$sport" \
+            -Dquarkus.http.ssl.certificate.files="$dir/server.pem" \
+            -Dquarkus.http.ssl.certificate.key-files="$dir/server.key" \
             -Dquarkus.management.port="$mport" -Dquarkus.management.host=127.0.0.1 \
             -jar "$APP/quarkus-run.jar" >>"$dir/apicurio.log" 2>&1 </dev/null &
         echo $! >"$dir/pid"

@@ -571,3 +571,132 @@ fn count_templates_and_random_records_go_through_the_schema() {
         }
     }
 }
+
+/// The registry over HTTPS, its CA given as the Java serializers take it
+/// (schema.registry.ssl.truststore.*, in a properties file as it stands):
+/// records are framed with the id the registry gave. Without the CA the
+/// run stops before anything is sent, naming the certificate problem.
+#[test]
+fn the_registry_over_tls_with_the_java_serializers_truststore_settings() {
+    let test = "the_registry_over_tls_with_the_java_serializers_truststore_settings";
+    let Some((https, ca)) = common::apicurio::shared_tls(test) else {
+        return;
+    };
+    let Some((url, kafka)) = registry_and_broker(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let props = dir.path().join("client.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "schema.registry.url={https}\nschema.registry.ssl.truststore.location={ca}\nschema.registry.ssl.truststore.type=PEM\n"
+        ),
+    )
+    .unwrap();
+    let topic = "schema-over-tls";
+    let (code, _, stderr) = common::produce(
+        &[
+            "-b",
+            &kafka.bootstrap,
+            "-t",
+            topic,
+            "--producer.config",
+            props.to_str().unwrap(),
+            "--value-serializer",
+            "avro",
+            "--value-schema",
+            &vectors("order.avsc"),
+        ],
+        "{\"id\":42,\"item\":\"book\"}\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let values: Vec<Vec<u8>> = read_all(&kafka.bootstrap, topic)
+        .into_iter()
+        .filter_map(|r| r.value)
+        .collect();
+    assert_eq!(values.len(), 1);
+    let latest = registry_get(url, &format!("/subjects/{topic}-value/versions/latest"));
+    assert_eq!(framed_id(&values[0]) as u64, latest["id"].as_u64().unwrap());
+
+    // The system's CAs do not know the registry's.
+    let (code, events, stderr) = common::produce(
+        &[
+            "-b",
+            &kafka.bootstrap,
+            "-t",
+            topic,
+            "--schema-registry",
+            &https,
+            "--value-serializer",
+            "avro",
+            "--value-schema",
+            &vectors("order.avsc"),
+        ],
+        "{\"id\":42,\"item\":\"book\"}\n",
+    );
+    assert_eq!(code, 2);
+    assert!(events.is_empty(), "{events:?}");
+    assert!(
+        stderr.contains("cannot be reached") && stderr.to_lowercase().contains("certificate"),
+        "{stderr}"
+    );
+}
+
+/// A registry that refuses the credentials (HTTP 401, as Confluent's
+/// answers a wrong basic.auth.user.info) is told in its own words, and
+/// nothing is sent.
+#[test]
+fn a_registry_that_refuses_the_credentials_is_named_and_nothing_is_sent() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = [0u8; 8192];
+            let n = s.read(&mut buf).unwrap_or(0);
+            kept.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+            let body = r#"{"error_code":401,"message":"Unauthorized"}"#;
+            let _ = write!(
+                s,
+                "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/vnd.schemaregistry.v1+json\r\nWWW-Authenticate: Basic realm=\"registry\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let (code, events, stderr) = common::produce(
+        &[
+            "-t",
+            "schema-unauthorized",
+            "--schema-registry",
+            &format!("http://127.0.0.1:{port}"),
+            "-X",
+            "basic.auth.user.info=alice:wrong",
+            "--value-serializer",
+            "avro",
+            "--value-schema",
+            &vectors("order.avsc"),
+        ],
+        "{\"id\":42,\"item\":\"book\"}\n",
+    );
+    assert_eq!(code, 2);
+    assert!(events.is_empty(), "{events:?}");
+    assert!(
+        stderr.contains("the schema registry refused the credentials (HTTP 401): Unauthorized"),
+        "{stderr}"
+    );
+    // The credentials went as basic auth: alice:wrong.
+    assert!(
+        seen.lock()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("authorization: basic ywxpy2u6d3jvbmc="),
+        "{}",
+        seen.lock().unwrap()
+    );
+}

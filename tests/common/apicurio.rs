@@ -51,3 +51,19 @@ pub fn shared(test: &str) -> Option<&'static str> {
         Err(e) => panic!("{test}: {e}"),
     }
 }
+
+/// The shared registry's HTTPS URL and the PEM of the CA that signed its
+/// certificate, as scripts/apicurio.sh wrote them in DIR/tls.env.
+pub fn shared_tls(test: &str) -> Option<(String, String)> {
+    shared(test)?;
+    let dir = std::env::temp_dir().join(format!("kprod-apicurio-{}", std::process::id()));
+    let env = std::fs::read_to_string(dir.join("tls.env"))
+        .unwrap_or_else(|e| panic!("{test}: no tls.env beside the registry: {e}"));
+    let get = |key: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("{test}: tls.env has no {key}"))
+            .to_string()
+    };
+    Some((get("HTTPS_URL"), get("CA")))
+}

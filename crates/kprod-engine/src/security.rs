@@ -546,6 +546,100 @@ pub fn translate<'a>(
     Ok(out)
 }
 
+/// TLS for an HTTP client (the schema registry's), from the same Java
+/// settings a Kafka client takes: the CAs to trust, the client's own
+/// certificate and key, whether host names are checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpTls {
+    /// PEM certificates; none: the system's.
+    pub roots: Option<Vec<u8>>,
+    /// The certificate chain and its unencrypted key, as PEM.
+    pub identity: Option<Vec<u8>>,
+    pub check_host: bool,
+}
+
+/// `translate`'s work for an HTTP client, which takes PEM only: PKCS12
+/// stores and encrypted keys are opened here.
+pub fn http_tls<'a>(
+    settings: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<HttpTls, SecurityError> {
+    let t = translate(settings)?;
+    let get = |to: &str| {
+        t.properties
+            .iter()
+            .find(|m| m.to == to)
+            .map(|m| m.value.as_str())
+    };
+    let read = |name: &'static str, path: &str| read_store(name, path);
+    let mut out = HttpTls {
+        check_host: get("ssl.endpoint.identification.algorithm") != Some("none"),
+        ..HttpTls::default()
+    };
+    if let Some(pem) = get("ssl.ca.pem") {
+        out.roots = Some(pem.as_bytes().to_vec());
+    } else if let Some(path) = get("ssl.ca.location") {
+        out.roots = Some(read("ssl.truststore.location", path)?);
+    }
+    let key_password = get("ssl.key.password");
+    let unlocked = |name: &'static str, path: &str, pem: &[u8]| -> Result<Vec<u8>, SecurityError> {
+        let Some(password) = key_password else {
+            return Ok(pem.to_vec());
+        };
+        // The key in the PEM opened with ssl.key.password, the
+        // certificates kept as they are.
+        let bad = |why: String| SecurityError::BadStorePassword {
+            name,
+            kind: "key",
+            path: path.to_string(),
+            why,
+        };
+        let key = openssl::pkey::PKey::private_key_from_pem_passphrase(pem, password.as_bytes())
+            .map_err(|e| bad(e.to_string()))?;
+        let mut out = key
+            .private_key_to_pem_pkcs8()
+            .map_err(|e| bad(e.to_string()))?;
+        for cert in openssl::x509::X509::stack_from_pem(pem).map_err(|e| bad(e.to_string()))? {
+            out.extend(cert.to_pem().map_err(|e| bad(e.to_string()))?);
+        }
+        Ok(out)
+    };
+    if let (Some(key), Some(chain)) = (get("ssl.key.pem"), get("ssl.certificate.pem")) {
+        let both = format!("{chain}\n{key}");
+        out.identity = Some(unlocked("ssl.keystore.key", "(inline)", both.as_bytes())?);
+    } else if let Some(path) = get("ssl.keystore.location") {
+        let name = "ssl.keystore.location";
+        let bytes = read(name, path)?;
+        let password = get("ssl.keystore.password").unwrap_or("");
+        out.identity = Some(keystore_pem(&bytes, password).map_err(|why| {
+            SecurityError::BadStorePassword {
+                name,
+                kind: "keystore",
+                path: path.to_string(),
+                why,
+            }
+        })?);
+    } else if let Some(path) = get("ssl.certificate.location") {
+        let name = "ssl.keystore.location";
+        out.identity = Some(unlocked(name, path, &read(name, path)?)?);
+    }
+    Ok(out)
+}
+
+/// A PKCS12 keystore's key and certificates, as PEM.
+fn keystore_pem(der: &[u8], password: &str) -> Result<Vec<u8>, String> {
+    let p12 = openssl::pkcs12::Pkcs12::from_der(der).map_err(|e| e.to_string())?;
+    let parsed = p12.parse2(password).map_err(|e| e.to_string())?;
+    let (Some(key), Some(cert)) = (parsed.pkey, parsed.cert) else {
+        return Err("it holds no private key with its certificate".into());
+    };
+    let mut out = key.private_key_to_pem_pkcs8().map_err(|e| e.to_string())?;
+    out.extend(cert.to_pem().map_err(|e| e.to_string())?);
+    for c in parsed.ca.into_iter().flatten() {
+        out.extend(c.to_pem().map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}
+
 /// The certificates a PKCS12 truststore holds, as PEM, and how many.
 fn truststore_pem(der: &[u8], password: &str) -> Result<(String, usize), String> {
     let p12 = openssl::pkcs12::Pkcs12::from_der(der).map_err(|e| e.to_string())?;

@@ -66,6 +66,8 @@ pub enum RegistryError {
     BadId(String),
     #[error("{strategy} needs a record name, and the schema has none")]
     NoRecordName { strategy: &'static str },
+    #[error("the schema registry's TLS (schema.registry.ssl.*): {0}")]
+    Tls(String),
     #[error("cannot start the embedded schema registry: {0}")]
     Embedded(String),
     #[error(transparent)]
@@ -85,8 +87,12 @@ pub const SETTINGS: &[&str] = &[
     "value.subject.name.strategy",
 ];
 
+/// The Java serializers' TLS settings for the registry: Kafka's ssl.*
+/// names under this prefix.
+pub const TLS_PREFIX: &str = "schema.registry.ssl.";
+
 pub fn is_setting(name: &str) -> bool {
-    SETTINGS.contains(&name)
+    SETTINGS.contains(&name) || name.starts_with(TLS_PREFIX)
 }
 
 /// How a subject is named from the topic and the record.
@@ -148,6 +154,8 @@ pub struct Config {
     pub use_latest: bool,
     pub key_strategy: Strategy,
     pub value_strategy: Strategy,
+    /// schema.registry.ssl.* as the ssl.* settings they stand for.
+    pub tls: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -160,6 +168,7 @@ impl Default for Config {
             use_latest: false,
             key_strategy: Strategy::TopicName,
             value_strategy: Strategy::TopicName,
+            tls: Vec::new(),
         }
     }
 }
@@ -203,9 +212,19 @@ impl Config {
                         c.value_strategy = s;
                     }
                 }
-                _ => {}
+                _ => {
+                    if let Some(ssl) = name.strip_prefix("schema.registry.") {
+                        if name.starts_with(TLS_PREFIX) {
+                            c.tls.push((ssl.to_string(), value.to_string()));
+                        }
+                    }
+                }
             }
         }
+        // Read now, so that a store that does not open is told before
+        // anything is sent.
+        crate::security::http_tls(c.tls.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| RegistryError::Tls(e.to_string()))?;
         Ok(c)
     }
 }
@@ -292,6 +311,16 @@ impl Registry {
     /// A client of the registry at `url`, with basic auth from `user_info`
     /// (USER:PASSWORD) or the URL's own user.
     pub fn new(url: &str, user_info: Option<&str>) -> Result<Registry, RegistryError> {
+        Registry::with_tls(url, user_info, &[])
+    }
+
+    /// As `new`, over TLS set by `tls` (Kafka's ssl.* names: truststore,
+    /// keystore, host-name check), as the Java serializers take them.
+    pub fn with_tls(
+        url: &str,
+        user_info: Option<&str>,
+        tls: &[(String, String)],
+    ) -> Result<Registry, RegistryError> {
         let parsed =
             reqwest::Url::parse(url.trim()).map_err(|_| RegistryError::BadUrl(url.into()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -313,14 +342,30 @@ impl Registry {
         // reqwest is built without a crypto provider of its own; ring's is
         // the process's (a second install is refused, harmlessly).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let tls = crate::security::http_tls(tls.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| RegistryError::Tls(e.to_string()))?;
+        let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| RegistryError::Unreachable {
-                url: url.into(),
-                reason: e.to_string(),
-            })?;
+            .connect_timeout(Duration::from_secs(10));
+        let bad = |what: &str, e: reqwest::Error| RegistryError::Tls(format!("{what}: {e}"));
+        if let Some(pem) = &tls.roots {
+            // A truststore replaces the system's CAs, as in Java.
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| bad("the truststore's certificates", e))?;
+            builder = builder.tls_certs_only(certs);
+        }
+        if let Some(pem) = &tls.identity {
+            let id = reqwest::Identity::from_pem(pem)
+                .map_err(|e| bad("the keystore's key and certificate", e))?;
+            builder = builder.identity(id);
+        }
+        if !tls.check_host {
+            builder = builder.tls_danger_accept_invalid_hostnames(true);
+        }
+        let http = builder.build().map_err(|e| RegistryError::Unreachable {
+            url: url.into(),
+            reason: e.to_string(),
+        })?;
         Ok(Registry {
             url: bare.as_str().trim_end_matches('/').into(),
             user,

@@ -58,7 +58,11 @@ impl Schemas {
             config.url = Some(url.to_string());
         }
         let registry = match &config.url {
-            Some(url) => Some(Registry::new(url, config.user_info.as_deref())?),
+            Some(url) => Some(Registry::with_tls(
+                url,
+                config.user_info.as_deref(),
+                &config.tls,
+            )?),
             None => None,
         };
         Ok(Schemas {
