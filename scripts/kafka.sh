@@ -84,8 +84,10 @@ launch() {
     before=$(started_count "$node")
     (
         cd "$node"
+        # shellcheck disable=SC2046 # a node's own JVM options, one a line
         setsid java -Xms64m -Xmx384m -XX:+UseSerialGC \
             -Dlog4j2.configurationFile="$node/../log4j2.properties" \
+            $(cat "$node/jvm.options" 2>/dev/null) \
             -cp "$LIBS/*" kafka.Kafka "$node/server.properties" >>"$node/kafka.log" 2>&1 </dev/null &
         echo $! >"$node/pid"
     )
@@ -236,11 +238,13 @@ start() {
 #   PLAINTEXT       the brokers' own traffic, and tests reading back
 #   SASL_SSL        SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN over TLS
 #   SSL             TLS with a client certificate (required)
+#                   and OAUTHBEARER, its tokens from a client-credentials
+#                   endpoint kprod's tests run (scripts/token-endpoint.py)
 #   SASL_PLAINTEXT  PLAIN and SCRAM without TLS
 # DIR/secure.env names the ports, files and credentials; DIR/client-*.properties
 # are Java client.properties files a user would have, one per kind.
 start_secure() {
-    local dir=$1 tls pw user=alice userpw id cport p0 p1 p2 p3 node jaas_scram jaas_plain
+    local dir=$1 tls pw user=alice userpw oauth_secret id cport p0 p1 p2 p3 node jaas_scram jaas_plain
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     node="$dir/node-1"
@@ -253,8 +257,10 @@ start_secure() {
     fetch >/dev/null
     tls="$dir/tls"
     mkdir -p "$tls" "$node"
+    need python3 "the OAuth token endpoint is Python"
     pw=$(openssl rand -hex 12)
     userpw=$(openssl rand -hex 12)
+    oauth_secret=$(openssl rand -hex 12)
     (
         cd "$tls"
         ossl() { openssl "$@" >/dev/null 2>&1 || die "openssl $1 failed"; }
@@ -276,7 +282,24 @@ start_secure() {
         keytool -importcert -noprompt -storetype PKCS12 -keystore truststore.p12 \
             -storepass "$pw" -alias ca -file ca.pem >/dev/null 2>&1 \
             || die "keytool could not make the truststore"
+        ossl genrsa -out token-signing.key 2048
     )
+    # The identity provider: its JWKS file first, as the broker reads it at
+    # start, then its port.
+    rm -f "$dir/token.port"
+    setsid python3 "$(dirname "$SELF")/token-endpoint.py" "$tls/token-signing.key" \
+        "$tls/jwks.json" "$dir/token.port" kprod "$oauth_secret" \
+        >>"$dir/token-endpoint.log" 2>&1 </dev/null &
+    echo $! >"$dir/token.pid"
+    local waited=0
+    until [ -s "$dir/token.port" ]; do
+        [ "$waited" -lt 40 ] || die "the token endpoint did not start: $(cat "$dir/token-endpoint.log")"
+        sleep 0.25
+        waited=$((waited + 1))
+    done
+    local token_url
+    token_url="http://127.0.0.1:$(cat "$dir/token.port")/token"
+    echo "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=file://$tls/jwks.json" >"$node/jvm.options"
     p0=$(free_port); p1=$(free_port); p2=$(free_port); p3=$(free_port); cport=$(free_port)
     jaas_scram='org.apache.kafka.common.security.scram.ScramLoginModule required;'
     jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_$user=\"$userpw\";"
@@ -289,7 +312,13 @@ start_secure() {
         echo "inter.broker.listener.name=PLAINTEXT"
         common_props "$node" 1 1 \
             "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
-        echo "sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN"
+        echo "listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN,OAUTHBEARER"
+        echo "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN"
+        echo "listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+        echo "listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler"
+        echo "sasl.oauthbearer.jwks.endpoint.url=file://$tls/jwks.json"
+        echo "sasl.oauthbearer.expected.audience=kafka"
+        echo "sasl.oauthbearer.expected.issuer=kprod-test"
         for l in sasl_ssl sasl_plaintext; do
             echo "listener.name.$l.scram-sha-512.sasl.jaas.config=$jaas_scram"
             echo "listener.name.$l.scram-sha-256.sasl.jaas.config=$jaas_scram"
@@ -328,6 +357,16 @@ start_secure() {
         echo "ssl.truststore.type=PKCS12"
     } >"$dir/client-sasl-ssl-scram.properties"
     {
+        echo "security.protocol=SASL_SSL"
+        echo "sasl.mechanism=OAUTHBEARER"
+        echo "sasl.login.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler"
+        echo "sasl.oauthbearer.token.endpoint.url=$token_url"
+        echo "sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=\"kprod\" clientSecret=\"$oauth_secret\" scope=\"produce\";"
+        echo "ssl.truststore.location=$tls/truststore.p12"
+        echo "ssl.truststore.password=$pw"
+        echo "ssl.truststore.type=PKCS12"
+    } >"$dir/client-sasl-ssl-oauth.properties"
+    {
         echo "security.protocol=SSL"
         echo "ssl.truststore.location=$tls/truststore.p12"
         echo "ssl.truststore.password=$pw"
@@ -357,6 +396,9 @@ start_secure() {
         echo "STORE_PASSWORD=$pw"
         echo "USER=$user"
         echo "PASSWORD=$userpw"
+        echo "TOKEN_URL=$token_url"
+        echo "OAUTH_CLIENT=kprod"
+        echo "OAUTH_SECRET=$oauth_secret"
     } >"$dir/secure.env"
     chmod 600 "$dir"/secure.env "$dir"/client-*.properties
     if [ -n "${KAFKA_SH_OWNER_PID:-}" ]; then
@@ -375,6 +417,10 @@ stop() {
     done
     wait
     [ -d "$dir/controller" ] && halt "$dir/controller"
+    if [ -f "$dir/token.pid" ]; then
+        kill "$(cat "$dir/token.pid")" 2>/dev/null || true
+        rm -f "$dir/token.pid"
+    fi
     rm -f "$dir/bootstrap"
 }
 

@@ -461,6 +461,11 @@ fn the_console_produces_and_verifies_through_ssl_with_a_client_certificate() {
 }
 
 #[test]
+fn the_console_produces_and_verifies_through_sasl_ssl_with_oauthbearer() {
+    on_the_secured_broker("sasl-ssl-oauth", "SASL_SSL", 120, 40);
+}
+
+#[test]
 fn the_console_produces_and_verifies_through_sasl_plaintext_with_plain_at_80x24() {
     on_the_secured_broker("sasl-plaintext-plain", "SASL_PLAINTEXT", 80, 24);
 }

@@ -49,7 +49,11 @@ fn produces_and_verifies(kind: &str, listener: &str, topic: &str) {
     );
     assert_eq!(summary["missing"], 0, "{out}");
     // Secrets from the file are never printed.
-    for secret in [s.get("PASSWORD"), s.get("STORE_PASSWORD")] {
+    for secret in [
+        s.get("PASSWORD"),
+        s.get("STORE_PASSWORD"),
+        s.get("OAUTH_SECRET"),
+    ] {
         assert!(!out.contains(secret), "a secret in the output: {out}");
     }
 }
@@ -57,6 +61,40 @@ fn produces_and_verifies(kind: &str, listener: &str, topic: &str) {
 #[test]
 fn sasl_ssl_with_scram_from_a_java_client_properties() {
     produces_and_verifies("sasl-ssl-scram", "SASL_SSL", "secure-scram");
+}
+
+/// OAUTHBEARER with the client-credentials grant, as a Java client's
+/// OAuthBearerLoginModule and OAuthBearerLoginCallbackHandler ask for it:
+/// librdkafka fetches the token from the endpoint, and the broker checks
+/// its signature against the provider's keys.
+#[test]
+fn sasl_ssl_with_oauthbearer_client_credentials_from_a_java_client_properties() {
+    produces_and_verifies("sasl-ssl-oauth", "SASL_SSL", "secure-oauth");
+}
+
+/// A client secret the token endpoint refuses: said in the endpoint's own
+/// words within seconds, with a non-zero exit, not as a timeout.
+#[test]
+fn a_wrong_client_secret_is_said_in_the_token_endpoints_words() {
+    let Some(s) = Secure::shared("wrong client secret") else {
+        return;
+    };
+    let (code, out) = with_edited(s, "sasl-ssl-oauth", "SASL_SSL", &[], |t| {
+        t.replace(s.get("OAUTH_SECRET"), "not-the-secret")
+    });
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("invalid_client"),
+        "the endpoint's words: {out}"
+    );
+    // Failed for the refusal, as a Java producer fails without its login,
+    // not left to delivery.timeout.ms.
+    assert!(
+        out.contains("\"exception\":\"SASL_AUTHENTICATION_FAILED\""),
+        "{out}"
+    );
+    assert!(!out.contains("MESSAGE_TIMED_OUT"), "{out}");
+    assert!(!out.contains("not-the-secret"), "{out}");
 }
 
 #[test]

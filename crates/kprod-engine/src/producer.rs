@@ -100,6 +100,10 @@ pub struct InFlight {
 /// The same client error (by name) is reported at most this often:
 /// librdkafka repeats connection errors on every reconnect attempt.
 const ERROR_REPEAT: Duration = Duration::from_secs(10);
+/// How librdkafka words a failed OAUTHBEARER token fetch.
+const TOKEN_REFUSED: &str = "Failed to acquire SASL OAUTHBEARER token";
+/// How long a token refusal fails the records sent after it at once.
+const TOKEN_REFUSAL_HOLDS: Duration = Duration::from_secs(30);
 
 /// Receives librdkafka's callbacks on its polling thread.
 pub struct Ctx {
@@ -127,6 +131,12 @@ pub struct Ctx {
     auth_active: AtomicBool,
     /// A refusal came that the records waiting have not been failed for.
     auth_unanswered: AtomicBool,
+    /// When the token endpoint last refused kprod's client credentials
+    /// (OAUTHBEARER): with no token there is no connection, so no further
+    /// refusal comes for the records sent after it. For a while they fail
+    /// at once too, as the Java producer fails without its login; after
+    /// that one is handed over again, for librdkafka's next try.
+    token_refused: Mutex<Option<Instant>>,
     /// librdkafka reported an error: only then can the producer be dead of
     /// a fatal one (librdkafka reports those too), so only then is it asked
     /// before each record.
@@ -175,6 +185,9 @@ impl ClientContext for Ctx {
 
     fn error(&self, error: KafkaError, reason: &str) {
         if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Authentication) {
+            if reason.contains(TOKEN_REFUSED) {
+                *lock(&self.token_refused) = Some(Instant::now());
+            }
             *lock(&self.auth_failed) = Some(reason.to_string());
             self.auth_active.store(true, Ordering::Relaxed);
             self.auth_unanswered.store(true, Ordering::Relaxed);
@@ -206,6 +219,9 @@ impl ClientContext for Ctx {
 /// reason librdkafka gives names the symptom, not the setting.
 fn what_to_check(error: &KafkaError, reason: &str) -> &'static str {
     let code = error.rdkafka_error_code();
+    if code == Some(RDKafkaErrorCode::Authentication) && reason.contains(TOKEN_REFUSED) {
+        return " (the token endpoint's answer: check clientId and clientSecret in sasl.jaas.config, or sasl.oauthbearer.client.id/secret, and sasl.oauthbearer.token.endpoint.url)";
+    }
     if code == Some(RDKafkaErrorCode::Authentication) {
         return " (check the user and password: sasl.username/sasl.password or sasl.jaas.config, and sasl.mechanism)";
     }
@@ -281,8 +297,12 @@ impl ProducerContext for Ctx {
                 );
                 if let Some(reason) = lock(&self.auth_failed).as_ref().filter(|_| purged) {
                     code = "SASL_AUTHENTICATION_FAILED".into();
-                    message =
-                        format!("not sent: the broker refused kprod's credentials ({reason})");
+                    message = match reason.contains(TOKEN_REFUSED) {
+                        true => format!("not sent: kprod has no OAUTHBEARER token ({reason})"),
+                        false => {
+                            format!("not sent: the broker refused kprod's credentials ({reason})")
+                        }
+                    };
                 } else if err.rdkafka_error_code() == Some(RDKafkaErrorCode::MessageTimedOut) {
                     message.push_str(&format!(
                         ": delivery.timeout.ms ({} ms) ran out before an ack",
@@ -427,6 +447,7 @@ impl Producer {
             auth_failed: Mutex::new(None),
             auth_active: AtomicBool::new(false),
             auth_unanswered: AtomicBool::new(false),
+            token_refused: Mutex::new(None),
             errored: AtomicBool::new(false),
             last_cause: Mutex::new(None),
         };
@@ -746,6 +767,14 @@ impl Producer {
                     return true;
                 }
             }
+        }
+        // Sent while the token endpoint refuses: failed with the waiting
+        // ones (fail_if_refused), not left to delivery.timeout.ms.
+        let refused_lately =
+            lock(&ctx.token_refused).is_some_and(|at| at.elapsed() < TOKEN_REFUSAL_HOLDS);
+        if refused_lately && ctx.auth_active.load(Ordering::Relaxed) {
+            ctx.auth_unanswered.store(true, Ordering::Relaxed);
+            ctx.alarm.notify_one();
         }
         self.counted_in_transaction(&draft.topic, id).await;
         true
