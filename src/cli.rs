@@ -124,9 +124,29 @@ pub struct ProduceArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "count")]
     pub file: Option<PathBuf>,
 
-    /// kafka-console-producer's line format: parse.key, key.separator,
-    /// parse.headers, headers.delimiter, headers.separator,
-    /// headers.key.separator, null.marker, ignore.error (repeatable).
+    /// How input lines are read: lines (kafka-console-producer's), jsonl
+    /// (one JSON object a record, as kcat -C -J prints them: key, payload or
+    /// value, headers, ts), or console-consumer (what kafka-console-consumer
+    /// printed, its print.* given with --property).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "lines",
+        conflicts_with = "count"
+    )]
+    pub format: String,
+
+    /// Send each record with the timestamp its input gives (jsonl's ts,
+    /// console-consumer's CreateTime:MS), as a replay keeps the originals.
+    #[arg(long, conflicts_with = "count")]
+    pub keep_timestamps: bool,
+
+    /// The input format's options. For lines, kafka-console-producer's:
+    /// parse.key, key.separator, parse.headers, headers.delimiter,
+    /// headers.separator, headers.key.separator, null.marker, ignore.error;
+    /// for console-consumer, what it printed with: print.timestamp,
+    /// print.partition, print.offset, print.headers, print.key,
+    /// key.separator, headers.separator, null.literal (repeatable).
     #[arg(long = "property", value_name = "NAME=VALUE")]
     pub property: Vec<String>,
 

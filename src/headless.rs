@@ -16,7 +16,7 @@ use crate::engine::settings::{shown, SPECS};
 use crate::engine::tally::Tally;
 use crate::engine::verify::Summary;
 use crate::engine::{Command, Engine, EngineConfig, Event, Level};
-use crate::lines::{LineFormat, Lines};
+use crate::lines::Lines;
 use crate::output::{Line, Output};
 
 /// At most this many input lines go to the engine in one command.
@@ -36,13 +36,25 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
     let mut seen = std::collections::HashSet::from([config.topic.clone()]);
     also.retain(|t| seen.insert(t.clone()));
     let topics = 1 + also.len() as u64;
-    let format = match LineFormat::from_properties(&args.property) {
+    let format = match crate::replay::Input::new(&args.format, &args.property) {
+        Ok(crate::replay::Input::Lines(_)) if args.keep_timestamps => {
+            eprintln!("kprod: --keep-timestamps: kafka-console-producer's lines carry no timestamp; use --format jsonl or console-consumer");
+            return ExitCode::from(2);
+        }
         Ok(f) => f,
         Err(e) => {
             eprintln!("kprod: {e}");
             return ExitCode::from(2);
         }
     };
+    let keep_timestamps = args.keep_timestamps;
+    // A replay sends each record as it was read: the verifier's id header
+    // would make the copy differ from the original.
+    let replay = !matches!(format, crate::replay::Input::Lines(_));
+    let untagged = replay && config.verify;
+    if untagged {
+        config.verify = false;
+    }
     // A framed record carries the schema id of one subject, and the subject
     // names the topic (TopicNameStrategy): copies to other topics would carry
     // an id their subject may not have.
@@ -125,6 +137,15 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
             settings: effective,
         },
     );
+    if untagged {
+        emit(
+            &mut out,
+            Output::Notice {
+                level: "info",
+                message: "replayed records are sent as they were read: no kprod.id header is added, so they are not read back (the acks are counted)".into(),
+            },
+        );
+    }
     if let Some(message) = schemas.started.take() {
         emit(
             &mut out,
@@ -202,10 +223,7 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
                             break;
                         }
                     };
-                    match format
-                        .parse_owned(text, number)
-                        .and_then(|l| schemas.encode(l))
-                    {
+                    match format.parse(text, number).and_then(|l| schemas.encode(l)) {
                         Ok(l) => {
                             let draft = Draft {
                                 topic: topic.clone(),
@@ -215,7 +233,7 @@ pub async fn run(mut config: EngineConfig, args: ProduceArgs) -> ExitCode {
                                 value_serializer: args.serde.value_serializer.plain(),
                                 headers: l.headers,
                                 partition: None,
-                                timestamp: None,
+                                timestamp: l.timestamp.filter(|_| keep_timestamps),
                                 key_schema: None,
                                 value_schema: None,
                             };

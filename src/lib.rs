@@ -10,5 +10,6 @@ pub mod headless;
 pub mod lines;
 pub mod output;
 pub mod profile;
+pub mod replay;
 pub mod ui;
 pub mod words;

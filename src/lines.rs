@@ -46,6 +46,9 @@ pub struct Line {
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
     pub headers: Vec<Header>,
+    /// The record's timestamp as the input gave it (ms since the epoch);
+    /// kafka-console-producer's lines never give one.
+    pub timestamp: Option<i64>,
 }
 
 /// Characters that make Java read `headers.separator` as a regular
@@ -195,6 +198,7 @@ impl LineFormat {
             key,
             value: self.nullable(rest),
             headers,
+            timestamp: None,
         })
     }
 
@@ -208,6 +212,7 @@ impl LineFormat {
             key: None,
             value: Some(line.into_bytes()),
             headers: Vec::new(),
+            timestamp: None,
         })
     }
 
