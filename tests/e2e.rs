@@ -109,7 +109,7 @@ fn send_and_see_ack(width: u16, height: u16) {
     let Some(t) = Tmux::start(&format!("{width}x{height}"), width, height, "") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     t.text("order-17");
     t.keys(&["Tab"]);
     t.text("{\"amount\": 12}");
@@ -215,7 +215,7 @@ fn sigterm_closes_the_console_restores_the_terminal_and_tells_the_fate_of_the_re
     let Some(t) = Tmux::start("sigterm", 100, 30, "") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     t.keys(&["C-s"]);
     t.wait_for("#0 acked");
     let shell = t.tmux(&["display", "-p", "#{pane_pid}"]);
@@ -251,7 +251,7 @@ fn a_100_kb_paste_arrives_whole_and_is_sent_as_one_record() {
     let Some(t) = Tmux::start("paste", 120, 40, "") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("paste.txt");
     let mut text = "x".repeat(100 * 1024 - 1);
@@ -305,7 +305,7 @@ fn themes_paint_their_background_and_no_color_turns_colours_off() {
     let Some(t) = Tmux::start("light", 80, 24, "--theme light") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     t.keys(&["F1"]);
     t.wait_for("Keys (");
     let coloured = t.tmux(&["capture-pane", "-p", "-e", "-t", "0"]);
@@ -314,7 +314,7 @@ fn themes_paint_their_background_and_no_color_turns_colours_off() {
     let Some(t) = Tmux::start_with_env("nocolor", 80, 24, "NO_COLOR=1", "--theme light") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     let plain = t.tmux(&["capture-pane", "-p", "-e", "-t", "0"]);
     for colour in ["38;2;", "48;2;", "38;5;", "48;5;"] {
         assert!(!plain.contains(colour), "{colour} under NO_COLOR:\n{plain}");
@@ -339,7 +339,7 @@ fn ctrl_z_suspends_to_the_shell_and_fg_restores_the_screen() {
     t.wait_for("$");
     t.text(env!("CARGO_BIN_EXE_kprod"));
     t.keys(&["Enter"]);
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     t.keys(&["C-z"]);
     let shell = t.wait_for("Stopped");
     assert!(
@@ -351,7 +351,7 @@ fn ctrl_z_suspends_to_the_shell_and_fg_restores_the_screen() {
     t.wait_for("Event log");
     t.keys(&["C-s"]);
     let screen = t.wait_for("#0 acked");
-    assert!(screen.contains("Topic demo (6"), "{screen}");
+    assert!(screen.contains("demo (6"), "{screen}");
 }
 
 /// The console on the secured broker (scripts/kafka.sh start-secure) with a
@@ -371,7 +371,7 @@ fn on_the_secured_broker(kind: &str, listener: &str, width: u16, height: u16) {
     let Some(t) = Tmux::start(&format!("secure-{kind}"), width, height, &args) else {
         return;
     };
-    t.wait_for(&format!("Topic {topic} "));
+    t.wait_for(&format!("{topic} "));
     t.text("secured-key");
     t.keys(&["Tab"]);
     t.text("secured-value");
@@ -385,9 +385,9 @@ fn on_the_secured_broker(kind: &str, listener: &str, width: u16, height: u16) {
         "ssl" => "ssl.keystore.password",
         _ => "sasl.jaas.config",
     };
-    // The settings pane (after the headers and the partition), scrolled
-    // down to the row.
-    t.keys(&["Tab", "Tab", "Tab"]);
+    // The settings pane (after the headers, the partition and the
+    // timestamp), scrolled down to the row.
+    t.keys(&["Tab", "Tab", "Tab", "Tab"]);
     // The table's row, not a description that names the setting.
     let cell = format!("{row}   ");
     let mut screen = screen;
@@ -488,7 +488,7 @@ fn a_profile_made_in_the_console_is_saved_without_its_secret_switched_to_and_cha
     let Some(t) = Tmux::start_with_env("profiles", 120, 40, &env, "") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     t.keys(&["F3"]);
     t.wait_for("no profiles yet");
     t.keys(&["n"]);
@@ -718,7 +718,7 @@ fn ctrl_g_gives_the_value_a_protobuf_schema_at_80x24() {
     let Some(t) = Tmux::start("protobuf", 80, 24, "") else {
         return;
     };
-    t.wait_for("Topic demo (6");
+    t.wait_for("demo (6");
     t.keys(&["Tab", "C-g"]);
     t.wait_for(" Value schema ");
     t.text(&format!(
@@ -735,6 +735,46 @@ fn ctrl_g_gives_the_value_a_protobuf_schema_at_80x24() {
     t.wait_for("#0 acked");
     t.keys(&["C-e"]);
     t.wait_for("Value String · ");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}
+
+/// A timestamp typed in the composer, ISO-8601 or epoch ms, is the
+/// record's CreateTime: the ack line shows it with its date. One that does
+/// not parse is refused with the reason, and nothing is sent.
+#[test]
+fn a_timestamp_typed_in_the_composer_is_the_records_create_time() {
+    let test = "a_timestamp_typed_in_the_composer_is_the_records_create_time";
+    let Some(kafka) = common::kafka::Cluster::shared(test) else {
+        return;
+    };
+    let args = format!("-b {} -t tui-timestamps", kafka.bootstrap);
+    let Some(t) = Tmux::start("timestamps", 120, 40, &args) else {
+        return;
+    };
+    t.wait_for("  Time  now");
+    t.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    t.text("yesterday");
+    t.wait_for("timestamp 'yesterday' is not a time");
+    t.keys(&["C-s"]);
+    t.wait_for("not sent: timestamp 'yesterday' is not a time");
+    t.keys(&["C-u"]);
+    t.text("2024-03-01T12:30:00.250Z");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("#0 acked");
+    let ack = screen.lines().find(|l| l.contains("#0 acked")).unwrap();
+    assert!(ack.contains("created 2024-03-0"), "{ack}");
+    t.keys(&["C-u"]);
+    t.text("1700000000123");
+    t.keys(&["C-s"]);
+    t.wait_for("#1 acked");
+    t.wait_for("read back 2/2");
+    let mut stamps: Vec<i64> = common::readback::read_all(&kafka.bootstrap, "tui-timestamps")
+        .iter()
+        .filter_map(|r| r.timestamp)
+        .collect();
+    stamps.sort();
+    assert_eq!(stamps, [1700000000123, 1709296200250]);
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }

@@ -143,8 +143,10 @@ fn queued_and_acked(app: &mut App, id: u64) {
         value: Some(b"hello kafka".to_vec()),
         partition,
         offset: Some((id / 6) as i64),
-        timestamp: Some(Stamp::CreateTime(1_700_000_000_000 + id as i64)),
-        created: 1_700_000_000_000 + id as i64,
+        // Stamped now, as a record sent now is: a far-off time would show
+        // its date.
+        timestamp: Some(Stamp::CreateTime(now_ms() + id as i64)),
+        created: now_ms() + id as i64,
         latency: Duration::from_millis(3),
     }));
 }
@@ -219,8 +221,9 @@ fn compare() {
     let mut app = App::new("demo", Settings::default());
     connected(&mut app);
     ctrl(&mut app, 'n');
-    // To the chart pane: key, value, headers, partition, settings, log, chart.
-    for _ in 0..6 {
+    // To the chart pane: key, value, headers, partition, timestamp,
+    // settings, log, chart.
+    for _ in 0..7 {
         key(&mut app, KeyCode::Tab);
     }
     key(&mut app, KeyCode::Char('c'));
@@ -263,7 +266,7 @@ fn rule_editor() {
         .unwrap();
     let mut app = App::new("demo", settings);
     connected(&mut app);
-    for _ in 0..4 {
+    for _ in 0..5 {
         key(&mut app, KeyCode::Tab);
     }
     key(&mut app, KeyCode::Char('r'));
@@ -287,4 +290,11 @@ async fn faults() {
     c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.contains("up")))
         .await;
     assert_screens("fault-log", &c.app);
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

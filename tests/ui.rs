@@ -55,7 +55,7 @@ async fn a_typed_record_is_sent_and_its_ack_shows_in_log_and_chart() {
     assert_eq!(c.app.totals.acked, 1);
 
     // `r` in the chart pane resets it.
-    for _ in 0..4 {
+    for _ in 0..5 {
         c.press(KeyCode::Tab);
     }
     assert_eq!(c.app.focus, Focus::Chart);
@@ -117,7 +117,7 @@ async fn a_burst_numbers_records_and_fills_the_chart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_are_validated_as_typed_and_applied_with_a_log_line() {
     let mut c = Console::start(120, 40).await;
-    for _ in 0..4 {
+    for _ in 0..5 {
         c.press(KeyCode::Tab);
     }
     assert_eq!(c.app.focus, Focus::Settings);
@@ -367,7 +367,7 @@ fn the_log_is_bounded_filtered_and_scrolled_while_totals_count_everything() {
         format!("{:?}", terminal.backend().buffer())
     };
     // Focus the log, filter to failures only.
-    for _ in 0..5 {
+    for _ in 0..6 {
         app.update(kprod::ui::action::Action::FocusNext);
     }
     assert_eq!(app.focus, Focus::Log);
@@ -746,7 +746,7 @@ async fn the_lab_shows_batches_and_what_compression_made_of_them() {
     let mut c = Console::start(120, 40).await;
     c.app.pending.set("compression.type", "gzip").unwrap();
     c.app.pending.set("linger.ms", "50").unwrap();
-    for _ in 0..4 {
+    for _ in 0..5 {
         c.press(KeyCode::Tab);
     }
     c.press(KeyCode::Char('a'));
@@ -1323,7 +1323,7 @@ mod main_loop {
         assert_eq!(suspended, 1);
         assert!(figures.frames() >= 2, "drawn before and after");
         let screen = format!("{:?}", terminal.backend().buffer());
-        assert!(screen.contains("Topic demo"), "redrawn after fg:\n{screen}");
+        assert!(screen.contains("│demo "), "redrawn after fg:\n{screen}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -176,7 +176,9 @@ pub(super) fn ms(d: std::time::Duration) -> String {
 /// it was written.
 /// On the embedded cluster the broker's timestamp is not real, so the
 /// record's own CreateTime is shown, marked.
-pub fn ack_line(ack: &Ack, embedded: bool) -> String {
+/// `now_ms` is when the ack came: a timestamp far from it (one typed in
+/// the composer) is shown with its date.
+pub fn ack_line(ack: &Ack, embedded: bool, now_ms: i64) -> String {
     let offset = match ack.offset {
         Some(o) => format!("offset {o}"),
         None => "offset unknown (acks=0)".into(),
@@ -184,9 +186,9 @@ pub fn ack_line(ack: &Ack, embedded: bool) -> String {
     // "created": the producer's CreateTime kept; "appended": the broker's
     // LogAppendTime; "*": the embedded cluster's stamp is not real.
     let ts = match ack.timestamp {
-        _ if embedded => format!("created {}*", clock(ack.created)),
-        Some(Stamp::CreateTime(t)) => format!("created {}", clock(t)),
-        Some(Stamp::LogAppendTime(t)) => format!("appended {}", clock(t)),
+        _ if embedded => format!("created {}*", clock(ack.created, now_ms)),
+        Some(Stamp::CreateTime(t)) => format!("created {}", clock(t, now_ms)),
+        Some(Stamp::LogAppendTime(t)) => format!("appended {}", clock(t, now_ms)),
         None => "no timestamp".into(),
     };
     format!(
@@ -197,13 +199,15 @@ pub fn ack_line(ack: &Ack, embedded: bool) -> String {
     )
 }
 
-/// Milliseconds since the epoch as local wall-clock time.
-fn clock(ms: i64) -> String {
+/// Milliseconds since the epoch as local wall-clock time, with the date
+/// when it is not within half a day of `now_ms`.
+fn clock(ms: i64, now_ms: i64) -> String {
+    let form = match (ms - now_ms).abs() > 12 * 3_600_000 {
+        true => "%Y-%m-%d %H:%M:%S%.3f",
+        false => "%H:%M:%S%.3f",
+    };
     match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => t
-            .with_timezone(&chrono::Local)
-            .format("%H:%M:%S%.3f")
-            .to_string(),
+        Some(t) => t.with_timezone(&chrono::Local).format(form).to_string(),
         None => ms.to_string(),
     }
 }

@@ -21,16 +21,19 @@ pub enum Focus {
     Value,
     Headers,
     Partition,
+    /// The record's timestamp: empty for now, or a time typed.
+    Timestamp,
     Settings,
     Log,
     Chart,
 }
 
-const FOCUS_ORDER: [Focus; 7] = [
+const FOCUS_ORDER: [Focus; 8] = [
     Focus::Key,
     Focus::Value,
     Focus::Headers,
     Focus::Partition,
+    Focus::Timestamp,
     Focus::Settings,
     Focus::Log,
     Focus::Chart,
@@ -46,7 +49,7 @@ impl Focus {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Focus::Key | Focus::Value | Focus::Headers | Focus::Partition
+            Focus::Key | Focus::Value | Focus::Headers | Focus::Partition | Focus::Timestamp
         )
     }
 }
@@ -138,6 +141,8 @@ pub struct App {
     pub value: Field,
     pub headers: TextArea<'static>,
     pub partition: TextArea<'static>,
+    /// The record's timestamp as typed: empty is now.
+    pub timestamp: TextArea<'static>,
     pub topic: String,
     /// Further topics each record sent goes to as well (a payment and its
     /// order, in one transaction).
@@ -208,6 +213,14 @@ pub(super) fn partition_area() -> TextArea<'static> {
     partition
 }
 
+/// The timestamp field, empty: the producer stamps the record as it is
+/// sent, as a Java ProducerRecord without a timestamp.
+pub(super) fn timestamp_area() -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_placeholder_text("now");
+    t
+}
+
 /// The headers box, empty.
 pub(super) fn headers_area() -> TextArea<'static> {
     let mut headers = TextArea::default();
@@ -230,6 +243,7 @@ impl App {
             value: Field::new(true, false),
             headers,
             partition,
+            timestamp: timestamp_area(),
             topic: topic.to_string(),
             also: Vec::new(),
             topics: None,
@@ -300,7 +314,7 @@ impl App {
                     Focus::Settings => s.push(Scope::Settings),
                     Focus::Log => s.push(Scope::Log),
                     Focus::Chart => s.push(Scope::Chart),
-                    Focus::Headers | Focus::Partition => {}
+                    Focus::Headers | Focus::Partition | Focus::Timestamp => {}
                 }
                 if !self.focus.is_text() {
                     s.push(Scope::NotTyping);
@@ -361,7 +375,7 @@ impl App {
             value_serializer,
             headers: self.parsed_headers()?,
             partition: self.parsed_partition()?,
-            timestamp: None,
+            timestamp: self.parsed_timestamp()?,
             key_schema,
             value_schema,
         })
@@ -396,6 +410,17 @@ impl App {
             &crate::engine::record::HeaderSyntax::LINES,
         )
         .map_err(|e| e.to_string())
+    }
+
+    /// The explicit timestamp, if one was typed: epoch ms or ISO-8601.
+    pub fn parsed_timestamp(&self) -> Result<Option<i64>, String> {
+        let text = self.timestamp.lines()[0].trim();
+        if text.is_empty() || text == "now" {
+            return Ok(None);
+        }
+        crate::replay::parse_time(text)
+            .map(Some)
+            .map_err(|e| format!("timestamp {e}"))
     }
 
     /// The explicit partition, if one was typed.

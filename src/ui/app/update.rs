@@ -169,6 +169,7 @@ impl App {
                 Focus::Value => self.value.paste(text),
                 Focus::Headers => insert_pasted(&mut self.headers, text, true),
                 Focus::Partition => insert_pasted(&mut self.partition, text, false),
+                Focus::Timestamp => insert_pasted(&mut self.timestamp, text, false),
                 _ => {}
             },
         }
@@ -205,6 +206,9 @@ impl App {
                 }
                 Focus::Partition => {
                     let _ = single_line_input(&mut self.partition, key);
+                }
+                Focus::Timestamp => {
+                    let _ = single_line_input(&mut self.timestamp, key);
                 }
                 _ => {}
             },
@@ -294,6 +298,7 @@ impl App {
                 (None, Focus::Value) => self.value.clear(),
                 (None, Focus::Headers) => self.headers = super::model::headers_area(),
                 (None, Focus::Partition) => self.partition = super::model::partition_area(),
+                (None, Focus::Timestamp) => self.timestamp = super::model::timestamp_area(),
                 (None, _) => {}
             },
             Action::Up
@@ -548,7 +553,8 @@ impl App {
                 }
                 if self.admit() {
                     let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
-                    self.push(Status::Acked, ack_line(&ack, embedded));
+                    let now = self.now_ms();
+                    self.push(Status::Acked, ack_line(&ack, embedded, now));
                 }
             }
             Event::Request(r) => {

@@ -46,23 +46,48 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// Topic and partition on one line; the partition is typed in place.
 fn draw_target(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let long = match app.partition_count() {
-        Some(n) => format!("Topic {} ({n} partitions)  Partition ", app.topic),
-        None => format!("Topic {}  Partition ", app.topic),
-    };
-    // Leave the partition field room to be typed in.
-    let label = if long.chars().count() + 8 <= area.width as usize {
-        long
-    } else {
-        match app.partition_count() {
-            Some(n) => format!("Topic {} ({n})  Partition ", app.topic),
-            None => format!("Topic {}  Partition ", app.topic),
-        }
-    };
+    // The longest labels that leave the partition 6 columns and the
+    // timestamp room for epoch milliseconds.
+    let count = app.partition_count();
+    let forms: [(String, &str); 3] = [
+        (
+            match count {
+                Some(n) => format!("Topic {} ({n} partitions)  Partition ", app.topic),
+                None => format!("Topic {}  Partition ", app.topic),
+            },
+            "  Timestamp ",
+        ),
+        (
+            match count {
+                Some(n) => format!("Topic {} ({n})  Partition ", app.topic),
+                None => format!("Topic {}  Partition ", app.topic),
+            },
+            " Time ",
+        ),
+        (
+            match count {
+                Some(n) => format!("{} ({n}) part ", app.topic),
+                None => format!("{} part ", app.topic),
+            },
+            " time ",
+        ),
+    ];
+    let fits =
+        |(l, t): &(String, &str)| l.chars().count() + 6 + t.len() + 12 <= area.width as usize;
+    let (label, time_label) = forms.iter().find(|f| fits(f)).unwrap_or(&forms[2]).clone();
     let width = (label.chars().count() as u16).min(area.width);
     let [label_area, input_area] =
         Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(label).style(theme.text()), label_area);
+    // Partition, then the timestamp: its label and what was typed (now
+    // when empty); a timestamp that does not parse is shown in the failure
+    // colour, and the pane's foot says why.
+    let [partition_area, time_label_area, time_area] = Layout::horizontal([
+        Constraint::Length(6),
+        Constraint::Length(time_label.len() as u16),
+        Constraint::Min(3),
+    ])
+    .areas(input_area);
     let focused = app.focus == Focus::Partition;
     let mut input = app.partition.clone();
     style_input(&mut input, focused, theme);
@@ -72,9 +97,19 @@ fn draw_target(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Layout::horizontal([Constraint::Length(6), Constraint::Min(1)]).areas(input_area);
         frame.render_widget(&input, field);
         frame.render_widget(Paragraph::new(e).style(theme.failed()), why);
-    } else {
-        frame.render_widget(&input, input_area);
+        return;
     }
+    frame.render_widget(&input, partition_area);
+    frame.render_widget(
+        Paragraph::new(time_label).style(theme.text()),
+        time_label_area,
+    );
+    let mut time = app.timestamp.clone();
+    style_input(&mut time, app.focus == Focus::Timestamp, theme);
+    if app.parsed_timestamp().is_err() {
+        time.set_style(theme.failed());
+    }
+    frame.render_widget(&time, time_area);
 }
 
 fn draw_field(
