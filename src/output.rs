@@ -496,6 +496,7 @@ impl Output {
             // `kprod produce` finds its schemas before the engine starts.
             Event::Verification(_)
             | Event::Topics(_)
+            | Event::TopicConfigs(_)
             | Event::Compared { .. }
             | Event::SchemaResolved { .. }
             | Event::FaultAnswered { refused: None, .. } => return None,

@@ -778,3 +778,57 @@ fn a_timestamp_typed_in_the_composer_is_the_records_create_time() {
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
+
+/// A topic whose message.timestamp.type is LogAppendTime: the topic view
+/// (Ctrl-T) shows the setting, and a record sent with a time typed in the
+/// composer is acked with the broker's append time instead.
+#[test]
+fn log_append_time_shows_in_the_topic_view_and_replaces_the_typed_time() {
+    let test = "log_append_time_shows_in_the_topic_view_and_replaces_the_typed_time";
+    let Some(kafka) = common::kafka::Cluster::shared(test) else {
+        return;
+    };
+    let topic = "tui-append-time";
+    let out = Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}/*", common::kafka::Cluster::libs().display()))
+        .args([
+            "org.apache.kafka.tools.TopicCommand",
+            "--bootstrap-server",
+            &kafka.bootstrap,
+            "--create",
+            "--if-not-exists",
+            "--topic",
+            topic,
+            "--partitions",
+            "1",
+            "--config",
+            "message.timestamp.type=LogAppendTime",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = format!("-b {} -t {topic}", kafka.bootstrap);
+    let Some(t) = Tmux::start("append-time", 120, 40, &args) else {
+        return;
+    };
+    t.wait_for("tui-append-time (1)");
+    t.keys(&["C-t"]);
+    t.wait_for("message.timestamp.type LogAppendTime");
+    t.keys(&["Escape", "Tab", "Tab", "Tab", "Tab"]);
+    t.text("1700000000123");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("#0 acked");
+    let ack = screen.lines().find(|l| l.contains("#0 acked")).unwrap();
+    assert!(ack.contains(" appended "), "{ack}");
+    assert!(
+        !ack.contains("2023-"),
+        "the broker's time, not the typed one: {ack}"
+    );
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}

@@ -1614,3 +1614,34 @@ async fn a_burst_in_a_transaction_goes_to_every_topic_picked() {
         "the log's transaction line"
     );
 }
+
+/// Headers typed one a line: the box grows with them, up to where the
+/// value keeps its rows, and Ctrl-U empties it again.
+#[tokio::test]
+async fn the_headers_box_grows_with_its_lines_and_ctrl_u_clears_it() {
+    let mut c = Console::start(120, 40).await;
+    c.press(KeyCode::Tab);
+    c.press(KeyCode::Tab);
+    assert_eq!(c.app.focus, Focus::Headers);
+    let names = [
+        "trace: abc",
+        "tenant: eu",
+        "source: qa",
+        "flag",
+        "last: one",
+    ];
+    for (i, h) in names.iter().enumerate() {
+        if i > 0 {
+            c.press(KeyCode::Enter);
+        }
+        c.type_text(h);
+    }
+    let screen = c.screen();
+    for h in names {
+        assert!(screen.contains(&format!("│{h} ")), "{h} hidden:\n{screen}");
+    }
+    assert!(screen.contains("Headers 5"), "{screen}");
+    c.ctrl('u');
+    assert!(c.screen().contains("Headers 0"));
+    assert!(c.app.headers.is_empty());
+}

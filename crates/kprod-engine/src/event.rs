@@ -251,6 +251,10 @@ pub struct Ack {
     pub latency: Duration,
 }
 
+/// Topic settings the brokers report, by topic, then by setting name.
+pub type TopicConfigs =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
 /// A topic as the cluster describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicInfo {
@@ -305,6 +309,9 @@ pub enum Event {
         verify: bool,
     },
     Topics(ClusterInfo),
+    /// The topics' settings a topic view shows (message.timestamp.type,
+    /// min.insync.replicas, ...); a real cluster's only.
+    TopicConfigs(TopicConfigs),
     Queued {
         id: u64,
         topic: String,

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::burst::{self, Flow, State};
 use crate::cluster::{self, ClusterError, Embedded};
 use crate::connection::{ClientError, Connection};
-use crate::event::{Command, EngineConfig, Event, Level, NewTopic, TxnError};
+use crate::event::{Command, EngineConfig, Event, Level, NewTopic, TopicConfigs, TxnError};
 use crate::faults::{Fault, FaultError, Injector};
 use crate::metadata;
 use crate::producer::{self, upper_snake, Counters, Producer};
@@ -557,6 +557,16 @@ async fn run(
                     reachable.retell();
                     refresh_topics(p.clone(), &bootstrap, reachable.clone(), events.clone());
                 }
+                // The settings a topic view shows, from the brokers; the
+                // embedded cluster keeps none.
+                if embedded.is_none() {
+                    let (connection, events) = (connection.clone(), events.clone());
+                    tokio::spawn(async move {
+                        if let Ok(configs) = topic_configs(&connection).await {
+                            let _ = events.send(Event::TopicConfigs(configs));
+                        }
+                    });
+                }
             }
             Command::Drain | Command::Verify => {
                 let verify = matches!(command, Command::Verify);
@@ -813,6 +823,56 @@ pub enum CreateTopicError {
     #[error("{} ({code})", upper_snake(&format!("{code:?}")))]
     Refused { code: RDKafkaErrorCode },
 }
+
+/// The topic settings a topic view shows (message.timestamp.type,
+/// min.insync.replicas, ...) of every topic, by topic: one DescribeConfigs.
+async fn topic_configs(connection: &Connection) -> Result<TopicConfigs, String> {
+    use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
+    let admin: Arc<AdminClient<rdkafka::client::DefaultClientContext>> = Arc::new(
+        connection
+            .admin_config()
+            .create()
+            .map_err(|e| e.to_string())?,
+    );
+    let names: Vec<String> = {
+        let admin = admin.clone();
+        tokio::task::spawn_blocking(move || {
+            metadata::ask(admin.inner(), None, METADATA_TIMEOUT)
+                .map(|md| md.topics.into_iter().map(|t| t.name).collect())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?
+    };
+    let wanted: Vec<ResourceSpecifier> =
+        names.iter().map(|n| ResourceSpecifier::Topic(n)).collect();
+    let options = AdminOptions::new().request_timeout(Some(METADATA_TIMEOUT));
+    let answers = admin
+        .describe_configs(&wanted, &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = TopicConfigs::new();
+    for (name, answer) in names.iter().zip(answers) {
+        if let Ok(resource) = answer {
+            let shown = resource
+                .entries
+                .into_iter()
+                .filter(|e| SHOWN_CONFIGS.contains(&e.name.as_str()))
+                .filter_map(|e| Some((e.name, e.value?)))
+                .collect();
+            out.insert(name.clone(), shown);
+        }
+    }
+    Ok(out)
+}
+
+/// The topic settings the topic view shows.
+const SHOWN_CONFIGS: &[&str] = &[
+    "message.timestamp.type",
+    "min.insync.replicas",
+    "cleanup.policy",
+    "compression.type",
+];
 
 /// Creates a topic on a real cluster with the admin API.
 async fn create_topic(connection: &Connection, topic: &NewTopic) -> Result<(), CreateTopicError> {

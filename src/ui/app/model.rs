@@ -149,6 +149,9 @@ pub struct App {
     pub also: Vec<String>,
     /// `None` until the cluster has answered.
     pub topics: Option<Vec<TopicInfo>>,
+    /// The topics' settings the brokers reported (message.timestamp.type,
+    /// min.insync.replicas, ...), when the topic view last asked.
+    pub topic_configs: crate::engine::event::TopicConfigs,
     /// Broker ids the cluster reported.
     pub brokers: Vec<i32>,
     pub connection: Option<Connection>,
@@ -247,6 +250,7 @@ impl App {
             topic: topic.to_string(),
             also: Vec::new(),
             topics: None,
+            topic_configs: Default::default(),
             brokers: Vec::new(),
             connection: None,
             pending: settings.clone(),

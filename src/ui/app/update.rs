@@ -640,6 +640,7 @@ impl App {
                 // A new producer gets a new id, or none without idempotence.
                 self.requests.pid = None;
             }
+            Event::TopicConfigs(configs) => self.topic_configs = configs,
             Event::SchemaResolved {
                 is_key,
                 ask,

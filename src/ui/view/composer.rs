@@ -23,11 +23,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
+    // The headers box grows with its lines (up to 8 rows), as long as the
+    // value keeps three.
+    let wanted = (app.headers.lines().len() as u16 + 2).clamp(4, 8);
+    let room = inner.height.saturating_sub(1 + 3 + 3).max(3);
     let [target, key, value, headers] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(3),
         Constraint::Min(3),
-        Constraint::Length(4),
+        Constraint::Length(wanted.min(room)),
     ])
     .areas(inner);
 

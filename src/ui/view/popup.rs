@@ -342,6 +342,20 @@ fn topics(frame: &mut Frame, area: Rect, app: &App, selected: usize, theme: &The
             style,
         )));
     }
+    // The topic's own settings, as the brokers report them: how a record's
+    // timestamp is kept, how many replicas acks=all needs.
+    match app.topic_configs.get(&topic.name) {
+        Some(configs) if !configs.is_empty() => {
+            lines.push(Line::from(""));
+            for (name, value) in configs {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{name} "), theme.muted()),
+                    Span::styled(value.clone(), theme.text()),
+                ]));
+            }
+        }
+        _ => {}
+    }
     let brokers = format!("brokers: {}", ids(&app.brokers));
     lines.push(Line::from(Span::styled(brokers, theme.muted())));
     if app.connection.as_ref().is_some_and(|c| c.embedded) {
