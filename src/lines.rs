@@ -57,19 +57,28 @@ const REGEX_SPECIAL: &[char] = &[
     '\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}',
 ];
 
+/// One `--property name=value`, split.
+pub fn property(p: &str) -> Result<(&str, &str), String> {
+    p.split_once('=')
+        .ok_or_else(|| format!("--property {p}: not name=value"))
+}
+
+/// A `--property` that is true or false.
+pub fn property_flag(name: &str, value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("--property {name}: '{value}' is not true or false")),
+    }
+}
+
 impl LineFormat {
     /// The format described by `--property name=value` options.
     pub fn from_properties(props: &[String]) -> Result<LineFormat, String> {
         let mut f = LineFormat::default();
         for p in props {
-            let (name, value) = p
-                .split_once('=')
-                .ok_or_else(|| format!("--property {p}: not name=value"))?;
-            let flag = || match value.trim().to_ascii_lowercase().as_str() {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(format!("--property {name}: '{value}' is not true or false")),
-            };
+            let (name, value) = property(p)?;
+            let flag = || property_flag(name, value);
             let text = |what: &str| {
                 if value.is_empty() {
                     Err(format!("--property {what}: the separator is empty"))

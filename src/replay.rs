@@ -213,14 +213,8 @@ impl Printed {
             null_literal: "null".into(),
         };
         for prop in properties {
-            let (name, value) = prop
-                .split_once('=')
-                .ok_or_else(|| format!("--property {prop}: not name=value"))?;
-            let flag = || match value.trim().to_ascii_lowercase().as_str() {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(format!("--property {name}: '{value}' is not true or false")),
-            };
+            let (name, value) = crate::lines::property(prop)?;
+            let flag = || crate::lines::property_flag(name, value);
             match name {
                 "print.timestamp" => p.timestamp = flag()?,
                 "print.partition" => p.partition = flag()?,
