@@ -11,5 +11,6 @@ pub mod lines;
 pub mod output;
 pub mod profile;
 pub mod replay;
+pub mod templates;
 pub mod ui;
 pub mod words;

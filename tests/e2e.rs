@@ -832,3 +832,68 @@ fn log_append_time_shows_in_the_topic_view_and_replaces_the_typed_time() {
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
+
+/// F9 saves the composed record as a template file, which outlives kprod;
+/// F10 lists it beside the shipped examples with a preview, and Enter
+/// loads it into the composer to send. A file with a mistake is refused
+/// with its line and the reason.
+#[test]
+fn a_template_saved_with_f9_is_loaded_after_a_restart_and_sent() {
+    let config = tempfile::tempdir().unwrap();
+    let env = format!("XDG_CONFIG_HOME={}", config.path().display());
+    {
+        let Some(t) = Tmux::start_with_env("template-save", 120, 40, &env, "") else {
+            return;
+        };
+        t.wait_for("demo (6");
+        t.text("order-{seq}");
+        t.keys(&["Tab"]);
+        t.text("{\"qty\": 3}");
+        t.keys(&["Tab"]);
+        t.text("source: qa");
+        t.keys(&["Tab", "Tab"]);
+        t.text("1700000000123");
+        t.keys(&["F9"]);
+        t.wait_for("Save the record as a template");
+        t.text("qa order");
+        t.keys(&["Enter"]);
+        t.wait_for("' ' cannot be in a template's name");
+        t.keys(&["C-u"]);
+        t.text("qa-order");
+        t.keys(&["Enter"]);
+        t.wait_for("template saved to");
+        t.keys(&["C-c"]);
+        t.wait_for("kprod exited with 0");
+    }
+    let dir = config.path().join("kprod/templates");
+    let saved = std::fs::read_to_string(dir.join("qa-order.toml")).unwrap();
+    assert!(saved.contains("text = \"order-{seq}\""), "{saved}");
+    std::fs::write(
+        dir.join("broken.toml"),
+        "topic = \"x\"\npartition = \"two\"\n",
+    )
+    .unwrap();
+
+    let Some(t) = Tmux::start_with_env("template-load", 120, 40, &env, "") else {
+        return;
+    };
+    t.wait_for("demo (6");
+    t.keys(&["F10"]);
+    // Sorted by name: broken, the two shipped examples, qa-order.
+    t.wait_for("example-order (shipped)");
+    t.keys(&["Enter"]);
+    t.wait_for("broken: line 2: ");
+    t.keys(&["Down", "Down", "Down"]);
+    t.wait_for("text = \"order-{seq}\"");
+    t.keys(&["Enter"]);
+    t.wait_for("template 'qa-order' loaded");
+    let screen = t.wait_for("Headers 1");
+    assert!(screen.contains("source: qa"), "{screen}");
+    assert!(screen.contains("1700000000123"), "{screen}");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("#0 acked");
+    let ack = screen.lines().find(|l| l.contains("#0 acked")).unwrap();
+    assert!(ack.contains("2023-11-1"), "the template's timestamp: {ack}");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}

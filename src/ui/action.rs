@@ -59,6 +59,10 @@ pub enum Action {
     Fence,
     /// In the topic picker: the composer also sends to this topic.
     AlsoTopic,
+    /// Save the composed record as a template, by name.
+    SaveTemplate,
+    /// The template picker.
+    TemplatePicker,
     /// The text of the field or prompt being typed in, gone.
     ClearField,
     /// The focused key or value gets a schema serializer.

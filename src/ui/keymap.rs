@@ -23,6 +23,8 @@ pub enum Scope {
     Picker,
     /// The theme picker.
     Themes,
+    /// The template picker.
+    Templates,
     /// The profile picker.
     Profiles,
     /// The profile editor.
@@ -41,7 +43,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const IN_HELP: [Scope; 16] = [
+    pub const IN_HELP: [Scope; 17] = [
         Scope::Global,
         Scope::Nullable,
         Scope::NotTyping,
@@ -50,6 +52,7 @@ impl Scope {
         Scope::Chart,
         Scope::Picker,
         Scope::Themes,
+        Scope::Templates,
         Scope::Profiles,
         Scope::ProfileEditor,
         Scope::Prompt,
@@ -71,6 +74,7 @@ impl Scope {
             Scope::Prompt => "Input popup",
             Scope::Picker => "Topics (Ctrl-T)",
             Scope::Themes => "Themes (F2)",
+            Scope::Templates => "Record templates (F10)",
             Scope::Profiles => "Connection profiles (F3)",
             Scope::ProfileEditor => "Profile editor (n or e in profiles)",
             Scope::Help => "This help",
@@ -132,6 +136,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::F(1), NONE, S::Global, A::Help, "show every key binding", Some("help")),
     bind(K::F(2), NONE, S::Global, A::ThemePicker, "choose a colour theme", None),
     bind(K::F(3), NONE, S::Global, A::ProfilePicker, "connection profiles: switch, make, change", None),
+    bind(K::F(9), NONE, S::Global, A::SaveTemplate, "save the composed record as a template, by name", None),
+    bind(K::F(10), NONE, S::Global, A::TemplatePicker, "record templates: load one into the composer", None),
     bind(K::Char('l'), CTRL, S::Global, A::Reset, "reset: the chart, the counters and the verifier start from zero", None),
     bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
     bind(K::Char('z'), CTRL, S::Global, A::Suspend, "suspend to the shell (fg brings kprod back)", None),
@@ -173,6 +179,10 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Down, NONE, S::Themes, A::Down, "next theme", None),
     bind(K::Enter, NONE, S::Themes, A::Confirm, "use this theme", Some("use")),
     bind(K::Esc, NONE, S::Themes, A::Cancel, "close", Some("close")),
+    bind(K::Up, NONE, S::Templates, A::Up, "previous template", None),
+    bind(K::Down, NONE, S::Templates, A::Down, "next template", None),
+    bind(K::Enter, NONE, S::Templates, A::Confirm, "load it into the composer", Some("load")),
+    bind(K::Esc, NONE, S::Templates, A::Cancel, "close", Some("close")),
     bind(K::Up, NONE, S::Profiles, A::Up, "previous profile", None),
     bind(K::Down, NONE, S::Profiles, A::Down, "next profile", None),
     bind(K::Enter, NONE, S::Profiles, A::Confirm, "connect with this profile (the connection is rebuilt)", Some("switch")),

@@ -455,6 +455,10 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<La
                     replacing,
                 } => queue.push_back(Msg::ProfileSaved(save_profile(name, profile, replacing))),
                 Effect::Engine(c) => send(c),
+                Effect::ListTemplates => {
+                    let dir = crate::templates::dir();
+                    queue.push_back(Msg::TemplatesListed(crate::templates::list(dir.as_deref())));
+                }
                 Effect::ReadFile { path } => {
                     let result = std::fs::read_to_string(&path);
                     queue.push_back(Msg::FileRead { path, result });

@@ -104,6 +104,11 @@ impl Serializer {
         }
     }
 
+    /// The serializer the composer shows by `name`.
+    pub fn from_name(name: &str) -> Option<Serializer> {
+        ALL.iter().copied().find(|s| s.name() == name)
+    }
+
     /// The next one in [`ALL`], wrapping.
     pub fn next(self) -> Serializer {
         let i = ALL.iter().position(|s| *s == self).unwrap_or(0);

@@ -26,6 +26,9 @@ pub enum Effect {
     /// Give the terminal back to the shell and stop (Ctrl-Z); the loop
     /// takes the screen again when the shell continues kprod.
     Suspend,
+    /// List the record templates; the runner answers with
+    /// `Msg::TemplatesListed`.
+    ListTemplates,
     /// Draw with the theme of this name from now on; the runner answers
     /// with `Msg::ThemeChosen`.
     Theme(String),

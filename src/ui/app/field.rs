@@ -188,6 +188,20 @@ impl Field {
         self.refresh();
     }
 
+    /// A template's text (None: null) with its serializer.
+    pub fn set_text(&mut self, text: Option<&str>, serializer: Serializer) {
+        self.text = TextArea::new(
+            text.unwrap_or_default()
+                .split('\n')
+                .map(str::to_string)
+                .collect(),
+        );
+        self.null = text.is_none();
+        self.serializer = serializer;
+        self.file = None;
+        self.refresh();
+    }
+
     /// Ctrl-U: the text gone, at once (a null field stays null).
     pub fn clear(&mut self) {
         self.text = TextArea::default();

@@ -13,6 +13,7 @@ mod profiles;
 mod prompt;
 mod rules;
 mod schema;
+mod templates;
 mod txn;
 mod update;
 

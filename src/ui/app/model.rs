@@ -68,6 +68,8 @@ pub enum Ask {
     Fault,
     /// The key's or value's schema serializer (schema::SCHEMA_SYNTAX).
     Schema(Focus),
+    /// The name the composed record is saved under as a template.
+    TemplateName,
 }
 
 /// A popup over the panes, if any.
@@ -85,6 +87,12 @@ pub enum Popup {
     /// The theme picker, over `App::themes`.
     Themes {
         selected: usize,
+    },
+    /// The template picker, over `App::templates`, with why the last one
+    /// chosen did not load.
+    Templates {
+        selected: usize,
+        error: Option<String>,
     },
     /// The profile picker, over `App::profiles`.
     Profiles {
@@ -166,6 +174,8 @@ pub struct App {
     pub origins: std::collections::BTreeMap<String, String>,
     /// The themes F2 offers, by the name --theme takes.
     pub themes: Vec<String>,
+    /// The record templates F10 offers (name, file text), as last listed.
+    pub templates: std::collections::BTreeMap<String, String>,
     /// The connection profiles F3 offers, as profiles.toml holds them.
     pub profiles: std::collections::BTreeMap<String, crate::profile::Profile>,
     pub setting_row: usize,
@@ -257,6 +267,7 @@ impl App {
             applied: settings,
             origins: Default::default(),
             profiles: Default::default(),
+            templates: Default::default(),
             themes: crate::ui::theme::BUILT_IN
                 .iter()
                 .map(|(n, _)| n.to_string())
@@ -307,6 +318,7 @@ impl App {
             Some(Popup::Prompt { .. }) => vec![Scope::Prompt],
             Some(Popup::Topics { .. }) => vec![Scope::Picker],
             Some(Popup::Themes { .. }) => vec![Scope::Themes],
+            Some(Popup::Templates { .. }) => vec![Scope::Templates],
             Some(Popup::Profiles { .. }) => vec![Scope::Profiles],
             Some(Popup::ProfileEditor { .. }) => vec![Scope::ProfileEditor],
             Some(Popup::Rules { .. }) => vec![Scope::Rules],

@@ -49,6 +49,8 @@ pub enum Msg {
             String,
         >,
     ),
+    /// The answer to `Effect::ListTemplates`: each template's text by name.
+    TemplatesListed(Result<std::collections::BTreeMap<String, String>, String>),
     /// profiles.toml as the runner read it at start, or why it could not.
     ProfilesRead(Result<std::collections::BTreeMap<String, crate::profile::Profile>, String>),
     /// The answer to `Effect::SwitchProfile` when the connection was kept:

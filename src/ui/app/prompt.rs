@@ -32,6 +32,7 @@ pub fn check_prompt(
             .map_err(words::error),
         Ask::Fault => faults::parse(text).map(|_| ()).map_err(words::error),
         Ask::Schema(_) => super::parse_schema(text).map(|_| ()),
+        Ask::TemplateName => crate::templates::check_name(text.trim()),
     }
 }
 

@@ -56,7 +56,18 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             app.rules_read(path, result);
             Vec::new()
         }
+        // A template's file, or the rule editor's.
+        Msg::FileWritten { path, result }
+            if crate::templates::dir().is_some_and(|d| path.parent() == Some(d.as_path())) =>
+        {
+            app.template_written(path, result);
+            Vec::new()
+        }
         Msg::FileWritten { path, result } => app.rules_written(path, result),
+        Msg::TemplatesListed(result) => {
+            app.templates_listed(result);
+            Vec::new()
+        }
         Msg::ProfilesRead(result) => {
             match result {
                 Ok(all) => app.profiles = all,
@@ -129,6 +140,42 @@ impl App {
                 Vec::new()
             }
             Action::SaveProfile => self.save_profile(),
+            Action::TemplatePicker => vec![Effect::ListTemplates],
+            Action::Confirm if matches!(self.popup, Some(Popup::Templates { .. })) => {
+                let Some(Popup::Templates { selected, .. }) = &self.popup else {
+                    return Vec::new();
+                };
+                let selected = *selected;
+                self.load_template(selected)
+                    .into_iter()
+                    .map(Effect::Engine)
+                    .collect()
+            }
+            Action::Confirm
+                if matches!(
+                    self.popup,
+                    Some(Popup::Prompt {
+                        ask: Ask::TemplateName,
+                        ..
+                    })
+                ) =>
+            {
+                let Some(Popup::Prompt { ask, input, .. }) = self.popup.take() else {
+                    return Vec::new();
+                };
+                let name = input.lines()[0].trim().to_string();
+                match check_prompt(&ask, &name, &self.pending, self.brokers.len()) {
+                    Ok(()) => self.save_template(&name),
+                    Err(e) => {
+                        self.popup = Some(Popup::Prompt {
+                            ask,
+                            input,
+                            error: Some(e),
+                        });
+                        Vec::new()
+                    }
+                }
+            }
             Action::Confirm if matches!(self.popup, Some(Popup::Themes { .. })) => {
                 let Some(Popup::Themes { selected }) = self.popup.take() else {
                     return Vec::new();
@@ -192,6 +239,7 @@ impl App {
             }
             Some(Popup::Topics { .. })
             | Some(Popup::Themes { .. })
+            | Some(Popup::Templates { .. })
             | Some(Popup::Profiles { .. })
             | Some(Popup::Compare) => {}
             None => match self.focus {
@@ -288,6 +336,9 @@ impl App {
                 self.prompt(Ask::Schema(focus), &initial);
             }
             Action::RandomRecord => self.random_record(),
+            Action::SaveTemplate => self.prompt(Ask::TemplateName, ""),
+            // The runner lists the files (act).
+            Action::TemplatePicker => {}
             Action::ClearField => match (&mut self.popup, self.focus) {
                 (Some(Popup::Prompt { input, error, .. }), _) => {
                     **input = TextArea::default();
@@ -851,6 +902,10 @@ impl App {
                 let n = self.topics.as_ref().map_or(0, Vec::len);
                 *selected = step(*selected, action, n);
             }
+            (Some(Popup::Templates { selected, error }), _) => {
+                *selected = step(*selected, action, self.templates.len());
+                *error = None;
+            }
             (Some(Popup::Themes { selected }), _) => {
                 *selected = step(*selected, action, self.themes.len());
             }
@@ -987,6 +1042,8 @@ impl App {
                 (Err(e), _) | (_, Err(e)) => self.note(Level::Error, format!("not compared: {e}")),
             },
             Ask::Schema(focus) => return self.schema_chosen(focus, text),
+            // Saved by its own Confirm, which writes the file.
+            Ask::TemplateName => {}
             Ask::Property => {
                 let _ = self.pending.set_pair(text);
                 let names = self.setting_names();

@@ -60,6 +60,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             );
         }
         Some(Popup::Profiles { selected }) => profiles(frame, area, app, *selected, theme),
+        Some(Popup::Templates { selected, error }) => {
+            templates(frame, area, app, *selected, error.as_deref(), theme)
+        }
         Some(Popup::ProfileEditor { was, editor, error }) => {
             let rect = centred(area, 90, area.height.saturating_sub(4));
             clear(frame, rect, theme);
@@ -412,6 +415,7 @@ fn prompt_title(ask: &Ask) -> String {
         Ask::Property => " Add a librdkafka property: name=value ".into(),
         Ask::Compare => " Compare: COUNT SETTINGS vs SETTINGS ".into(),
         Ask::Fault => " Fault ".into(),
+        Ask::TemplateName => " Save the record as a template named ".into(),
         Ask::Schema(Focus::Key) => " Key schema ".into(),
         Ask::Schema(_) => " Value schema ".into(),
     }
@@ -432,6 +436,10 @@ fn prompt_hint(ask: &Ask) -> String {
             "{}. Brokers 1-3 on the embedded cluster. Lost acks: the broker appends, the answer comes after request.timeout.ms. Enter makes it happen.",
             crate::engine::faults::FAULT_SYNTAX
         ),
+        Ask::TemplateName => format!(
+            "Letters, digits, - _ . ; kept in {} as NAME.toml, a file you can edit. Enter saves, Esc cancels.",
+            crate::templates::dir().map_or_else(|| "the config directory".into(), |d| d.display().to_string())
+        ),
         Ask::Schema(_) => format!(
             "{}. JSON typed in the field is written by the schema; {} alone in a burst draws a random valid record each time. Enter finds it, Esc cancels.",
             crate::ui::app::SCHEMA_SYNTAX,
@@ -441,6 +449,58 @@ fn prompt_hint(ask: &Ask) -> String {
             "The composed record as a burst under each side. e.g. 1000 linger.ms=0 vs linger.ms=50 · 2000 codecs (all five) · 500@100 paces 100/s · current: as applied. Enter runs.".into()
         }
     }
+}
+
+/// The record templates, and the selected one's file as a preview (or why
+/// it did not load).
+fn templates(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    selected: usize,
+    error: Option<&str>,
+    theme: &Theme,
+) {
+    let rect = centred(area, 100, area.height.saturating_sub(2));
+    clear(frame, rect, theme);
+    let block = framed(
+        format!(" Record templates ({}) ", hints(Scope::Templates)),
+        theme,
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(inner);
+    let shipped = |n: &str| crate::templates::SHIPPED.iter().any(|(s, _)| *s == n);
+    let items: Vec<ListItem> = app
+        .templates
+        .keys()
+        .map(|n| {
+            let mark = if shipped(n) { " (shipped)" } else { "" };
+            ListItem::new(Line::from(vec![
+                Span::styled(n.clone(), theme.text()),
+                Span::styled(mark, theme.muted()),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(theme.selected()),
+        left,
+        &mut state,
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = error {
+        lines.push(Line::from(Span::styled(e.to_string(), theme.failed())));
+        lines.push(Line::from(""));
+    }
+    if let Some(text) = app.templates.values().nth(selected) {
+        lines.extend(
+            text.lines()
+                .map(|l| Line::from(Span::styled(l.to_string(), theme.text()))),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), right);
 }
 
 /// Every binding, grouped by scope, straight from the keymap; scrolls when
