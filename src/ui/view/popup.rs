@@ -470,7 +470,9 @@ fn templates(
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(inner);
+        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)])
+            .spacing(1)
+            .areas(inner);
     let shipped = |n: &str| crate::templates::SHIPPED.iter().any(|(s, _)| *s == n);
     let items: Vec<ListItem> = app
         .templates
