@@ -7,6 +7,7 @@ pub use kprod_engine as engine;
 
 pub mod cli;
 pub mod headless;
+pub mod journal;
 pub mod lines;
 pub mod output;
 pub mod profile;

@@ -512,7 +512,8 @@ impl Output {
         Output::Notice { level, message }
     }
 
-    fn summary(s: &Summary) -> Output {
+    /// The verifier's summary, as the run's last line.
+    pub fn summary(s: &Summary) -> Output {
         Output::VerificationSummary {
             totals: Counts::from(&s.total()),
             no_loss: s.no_loss(),

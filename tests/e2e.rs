@@ -897,3 +897,46 @@ fn a_template_saved_with_f9_is_loaded_after_a_restart_and_sent() {
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
+
+/// Ctrl-W writes the run's events as `kprod produce` names them, and the
+/// verifier's summary last, to a JSON Lines file whose path the screen
+/// shows.
+#[test]
+fn ctrl_w_exports_the_run_as_json_lines() {
+    let data = tempfile::tempdir().unwrap();
+    let env = format!("XDG_DATA_HOME={}", data.path().display());
+    let Some(t) = Tmux::start_with_env("export", 120, 40, &env, "") else {
+        return;
+    };
+    t.wait_for("demo (6");
+    t.text("k");
+    t.keys(&["C-s"]);
+    t.wait_for("#0 acked");
+    t.keys(&["C-r"]);
+    t.text("20");
+    t.keys(&["Enter"]);
+    t.wait_for("read back 21/21");
+    t.keys(&["C-w"]);
+    t.wait_for("run exported: ");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+    let dir = data.path().join("kprod/exports");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .expect("an export")
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let named = |n: &str| events.iter().filter(|e| e["name"] == n).count();
+    assert_eq!(named("producer_send_success"), 21, "{text}");
+    assert_eq!(named("producer_send_queued"), 21, "{text}");
+    assert_eq!(named("connected"), 1, "{text}");
+    let last = events.last().unwrap();
+    assert_eq!(last["name"], "verification_summary", "{last}");
+    assert_eq!(last["read_back"], 21, "{last}");
+}

@@ -59,6 +59,8 @@ pub enum Action {
     Fence,
     /// In the topic picker: the composer also sends to this topic.
     AlsoTopic,
+    /// Write the run's events and the verifier's summary to a file.
+    Export,
     /// Save the composed record as a template, by name.
     SaveTemplate,
     /// The template picker.

@@ -94,7 +94,12 @@ pub async fn run(
             ));
         }
     }
-    let mut events = engine.inbox(events);
+    // One journal for the whole run, across profile switches.
+    let journal = crate::journal::Journal::start().ok();
+    let mut events = Journaled {
+        inner: engine.inbox(events),
+        journal,
+    };
     settle(&mut app, Msg::ProfilesRead(profiles_on_disk()), &mut |c| {
         engine.send(c)
     });
@@ -199,7 +204,7 @@ pub async fn run(
                 engine.send(app.ask_schema(i == 0, ask));
             }
         }
-        events = engine.inbox(fresh);
+        events.inner = engine.inbox(fresh);
         *lock(&current) = engine;
     };
     drop(screen);
@@ -261,6 +266,50 @@ pub trait Events {
     fn recv(&mut self) -> impl Future<Output = Option<Event>>;
     /// An event already waiting, if any.
     fn try_recv(&mut self) -> Option<Event>;
+    /// Every event so far written to `to` as `kprod produce` prints them,
+    /// `summary` last; None where the events are not kept.
+    fn export(
+        &mut self,
+        _to: &std::path::Path,
+        _summary: Option<&crate::engine::verify::Summary>,
+    ) -> Option<std::io::Result<u64>> {
+        None
+    }
+}
+
+/// An event source whose events are also kept in a journal, for export.
+pub struct Journaled<E> {
+    inner: E,
+    journal: Option<crate::journal::Journal>,
+}
+
+impl<E: Events> Events for Journaled<E> {
+    async fn recv(&mut self) -> Option<Event> {
+        let e = self.inner.recv().await;
+        if let (Some(j), Some(e)) = (&self.journal, &e) {
+            j.record(e);
+        }
+        e
+    }
+    fn try_recv(&mut self) -> Option<Event> {
+        let e = self.inner.try_recv();
+        if let (Some(j), Some(e)) = (&self.journal, &e) {
+            j.record(e);
+        }
+        e
+    }
+    fn export(
+        &mut self,
+        to: &std::path::Path,
+        summary: Option<&crate::engine::verify::Summary>,
+    ) -> Option<std::io::Result<u64>> {
+        Some(match &self.journal {
+            Some(j) => j.export(to, summary),
+            None => Err(std::io::Error::other(
+                "no journal: it could not be made in the temporary directory at start",
+            )),
+        })
+    }
 }
 
 impl Events for Inbox {
@@ -391,6 +440,13 @@ where
                 return Ok(figures);
             }
         }
+        if let Some(i) = timers.iter().position(|l| matches!(l, Later::Export(_))) {
+            if let Later::Export(path) = timers.remove(i) {
+                let result = events.export(&path, app.verification.as_ref());
+                timers.extend(settle(app, Msg::Exported { path, result }, &mut send));
+                now = true;
+            }
+        }
         if let Some(i) = timers.iter().position(|l| matches!(l, Later::Suspend)) {
             timers.remove(i);
             suspend(terminal)?;
@@ -418,6 +474,8 @@ pub enum Later {
     Theme(String),
     /// Connect with this profile: the loop ends for the runner to do it.
     Switch(String),
+    /// Write the run's events here; the loop holds them.
+    Export(std::path::PathBuf),
 }
 
 /// The earliest time a timer is due.
@@ -426,7 +484,7 @@ fn first_due(timers: &[Later]) -> Instant {
         .iter()
         .filter_map(|l| match l {
             Later::Timer(at, _) => Some(*at),
-            Later::Suspend | Later::Theme(_) | Later::Switch(_) => None,
+            Later::Suspend | Later::Theme(_) | Later::Switch(_) | Later::Export(_) => None,
         })
         .min()
         .unwrap_or_else(Instant::now)
@@ -449,6 +507,7 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<La
                 Effect::Suspend => timers.push(Later::Suspend),
                 Effect::Theme(name) => timers.push(Later::Theme(name)),
                 Effect::SwitchProfile(name) => timers.push(Later::Switch(name)),
+                Effect::Export(path) => timers.push(Later::Export(path)),
                 Effect::SaveProfile {
                     name,
                     profile,

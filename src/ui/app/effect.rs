@@ -26,6 +26,10 @@ pub enum Effect {
     /// Give the terminal back to the shell and stop (Ctrl-Z); the loop
     /// takes the screen again when the shell continues kprod.
     Suspend,
+    /// Write the run's events (as `kprod produce` prints them) and the
+    /// verifier's summary to this file; the runner answers with
+    /// `Msg::Exported`.
+    Export(PathBuf),
     /// List the record templates; the runner answers with
     /// `Msg::TemplatesListed`.
     ListTemplates,

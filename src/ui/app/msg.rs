@@ -49,6 +49,12 @@ pub enum Msg {
             String,
         >,
     ),
+    /// The answer to `Effect::Export`: the lines written, or why not; None
+    /// where the events are not kept.
+    Exported {
+        path: PathBuf,
+        result: Option<std::io::Result<u64>>,
+    },
     /// The answer to `Effect::ListTemplates`: each template's text by name.
     TemplatesListed(Result<std::collections::BTreeMap<String, String>, String>),
     /// profiles.toml as the runner read it at start, or why it could not.

@@ -64,6 +64,26 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             Vec::new()
         }
         Msg::FileWritten { path, result } => app.rules_written(path, result),
+        Msg::Exported { path, result } => {
+            match result {
+                Some(Ok(n)) => app.note(
+                    Level::Info,
+                    format!(
+                        "run exported: {n} events to {} (JSON Lines, as kprod produce prints them)",
+                        path.display()
+                    ),
+                ),
+                Some(Err(e)) => app.note(
+                    Level::Error,
+                    format!("run not exported to {}: {e}", path.display()),
+                ),
+                None => app.note(
+                    Level::Error,
+                    "this console keeps no journal of its events to export".into(),
+                ),
+            }
+            Vec::new()
+        }
         Msg::TemplatesListed(result) => {
             app.templates_listed(result);
             Vec::new()
@@ -141,6 +161,7 @@ impl App {
             }
             Action::SaveProfile => self.save_profile(),
             Action::TemplatePicker => vec![Effect::ListTemplates],
+            Action::Export => vec![Effect::Export(crate::journal::export_path(self.now_ms()))],
             Action::Confirm if matches!(self.popup, Some(Popup::Templates { .. })) => {
                 let Some(Popup::Templates { selected, .. }) = &self.popup else {
                     return Vec::new();
@@ -337,8 +358,8 @@ impl App {
             }
             Action::RandomRecord => self.random_record(),
             Action::SaveTemplate => self.prompt(Ask::TemplateName, ""),
-            // The runner lists the files (act).
-            Action::TemplatePicker => {}
+            // The runner lists the files and exports the run (act).
+            Action::TemplatePicker | Action::Export => {}
             Action::ClearField => match (&mut self.popup, self.focus) {
                 (Some(Popup::Prompt { input, error, .. }), _) => {
                     **input = TextArea::default();

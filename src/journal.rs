@@ -1,0 +1,138 @@
+//! The console's run, kept as `kprod produce` would have printed it: every
+//! engine event, as the same JSON Lines events, written by a thread of its
+//! own to a file in the temporary directory, so the screen's loop only
+//! hands each event over. An export copies it out with the verifier's
+//! summary of the run at the end.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use crate::engine::verify::Summary;
+use crate::engine::Event;
+use crate::output::{Line, Output};
+
+enum Job {
+    Event(Box<Event>, i64),
+    /// Copy what was written so far to the path, then the summary; answer
+    /// on the channel.
+    Export {
+        to: PathBuf,
+        summary: Option<Box<Summary>>,
+        done: Sender<std::io::Result<u64>>,
+    },
+}
+
+/// The running journal; its file goes when it is dropped.
+pub struct Journal {
+    jobs: Sender<Job>,
+    path: PathBuf,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Journal {
+    /// A journal in the temporary directory, or why none could be opened.
+    pub fn start() -> std::io::Result<Journal> {
+        let path = std::env::temp_dir().join(format!("kprod-run-{}.jsonl", std::process::id()));
+        let file = std::fs::File::create(&path)?;
+        let (jobs, rx) = mpsc::channel();
+        let kept = path.clone();
+        std::thread::Builder::new()
+            .name("kprod-journal".into())
+            .spawn(move || write(file, &kept, rx))?;
+        Ok(Journal { jobs, path })
+    }
+
+    /// An engine event as it arrives.
+    pub fn record(&self, event: &Event) {
+        let _ = self
+            .jobs
+            .send(Job::Event(Box::new(event.clone()), now_ms()));
+    }
+
+    /// Every event so far, and `summary` last, written to `to`; how many
+    /// lines.
+    pub fn export(&self, to: &Path, summary: Option<&Summary>) -> std::io::Result<u64> {
+        let (done, answer) = mpsc::channel();
+        self.jobs
+            .send(Job::Export {
+                to: to.to_path_buf(),
+                summary: summary.cloned().map(Box::new),
+                done,
+            })
+            .map_err(|_| std::io::Error::other("the journal's writer stopped"))?;
+        answer
+            .recv()
+            .map_err(|_| std::io::Error::other("the journal's writer stopped"))?
+    }
+}
+
+/// Where exports go: the data directory's exports/, named by the time.
+pub fn export_path(now_ms: i64) -> PathBuf {
+    let dir = directories::ProjectDirs::from("", "", "kprod")
+        .map(|d| d.data_dir().join("exports"))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let stamp = chrono::DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .format("%Y%m%d-%H%M%S%.3f");
+    dir.join(format!("kprod-run-{stamp}.jsonl"))
+}
+
+fn write(file: std::fs::File, path: &Path, jobs: Receiver<Job>) {
+    let mut out = std::io::BufWriter::new(file);
+    let mut lines = 0u64;
+    for job in jobs {
+        match job {
+            Job::Event(event, timestamp) => {
+                if let Some(event) = Output::from_event(*event) {
+                    if serde_json::to_writer(&mut out, &Line { event, timestamp }).is_ok() {
+                        let _ = out.write_all(b"\n");
+                        lines += 1;
+                    }
+                }
+            }
+            Job::Export { to, summary, done } => {
+                let _ = done.send(export(&mut out, path, lines, &to, summary.as_deref()));
+            }
+        }
+    }
+}
+
+fn export(
+    out: &mut std::io::BufWriter<std::fs::File>,
+    path: &Path,
+    lines: u64,
+    to: &Path,
+    summary: Option<&Summary>,
+) -> std::io::Result<u64> {
+    out.flush()?;
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::File::open(path)?;
+    let mut copy = std::io::BufWriter::new(std::fs::File::create(to)?);
+    std::io::copy(&mut file, &mut copy)?;
+    let mut written = lines;
+    if let Some(s) = summary {
+        let line = Line {
+            event: Output::summary(s),
+            timestamp: now_ms(),
+        };
+        serde_json::to_writer(&mut copy, &line).map_err(std::io::Error::other)?;
+        copy.write_all(b"\n")?;
+        written += 1;
+    }
+    copy.flush()?;
+    Ok(written)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
