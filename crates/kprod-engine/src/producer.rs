@@ -770,9 +770,10 @@ impl Producer {
         }
         // Sent while the token endpoint refuses: failed with the waiting
         // ones (fail_if_refused), not left to delivery.timeout.ms.
-        let refused_lately =
-            lock(&ctx.token_refused).is_some_and(|at| at.elapsed() < TOKEN_REFUSAL_HOLDS);
-        if refused_lately && ctx.auth_active.load(Ordering::Relaxed) {
+        // The atomic first: the lock is taken only after a refusal.
+        if ctx.auth_active.load(Ordering::Relaxed)
+            && lock(&ctx.token_refused).is_some_and(|at| at.elapsed() < TOKEN_REFUSAL_HOLDS)
+        {
             ctx.auth_unanswered.store(true, Ordering::Relaxed);
             ctx.alarm.notify_one();
         }
