@@ -468,19 +468,17 @@ async fn run(
                 let wanted = registry::Config::from_settings(settings.extras());
                 let same = matches!((&wanted, &schemas), (Ok(w), Some((c, _))) if w == c);
                 if !same {
-                    schemas = match wanted {
-                        Ok(c) => match Schemas::new(settings.extras(), None, embedded.is_some()) {
-                            Ok(s) => Some((c, Arc::new(tokio::sync::Mutex::new(s)))),
-                            Err(e) => {
-                                let _ = events.send(Event::SchemaResolved { is_key, ask, result: Err(e), registry: None });
-                                continue;
-                            }
-                        },
+                    let made = wanted.and_then(|c| {
+                        Schemas::new(settings.extras(), None, embedded.is_some())
+                            .map(|s| (c, Arc::new(tokio::sync::Mutex::new(s))))
+                    });
+                    match made {
+                        Ok(m) => schemas = Some(m),
                         Err(e) => {
                             let _ = events.send(Event::SchemaResolved { is_key, ask, result: Err(e), registry: None });
                             continue;
                         }
-                    };
+                    }
                 }
                 if let Some((_, s)) = &schemas {
                     let (s, events) = (s.clone(), events.clone());
