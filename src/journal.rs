@@ -2,7 +2,8 @@
 //! engine event, as the same JSON Lines events, written by a thread of its
 //! own to a file in the temporary directory, so the screen's loop only
 //! hands each event over. An export copies it out with the verifier's
-//! summary of the run at the end.
+//! summary of the run at the end. The same thread keeps the records sent
+//! in the console's history (history.rs), from the same events.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,36 +24,64 @@ enum Job {
     },
 }
 
-/// The running journal; its file goes when it is dropped.
+/// The running journal; its file goes when it is dropped, once the
+/// history it keeps is on disk.
 pub struct Journal {
-    jobs: Sender<Job>,
+    jobs: Option<Sender<Job>>,
     path: PathBuf,
+    writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Journal {
     fn drop(&mut self) {
+        // The writer ends when its channel closes; history is then flushed.
+        self.jobs = None;
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
         let _ = std::fs::remove_file(&self.path);
     }
 }
 
 impl Journal {
-    /// A journal in the temporary directory, or why none could be opened.
-    pub fn start() -> std::io::Result<Journal> {
+    /// A journal in the temporary directory, keeping the records sent in
+    /// the history in `history` too, or why none could be opened. History
+    /// that cannot be opened is told on `history_error` and left out.
+    pub fn start(history: Option<PathBuf>) -> std::io::Result<(Journal, Option<String>)> {
         let path = std::env::temp_dir().join(format!("kprod-run-{}.jsonl", std::process::id()));
         let file = std::fs::File::create(&path)?;
+        let (history, history_error) = match history.map(|d| (crate::history::Writer::open(&d), d))
+        {
+            None => (None, None),
+            Some((Ok(w), _)) => (Some(w), None),
+            Some((Err(e), d)) => (
+                None,
+                Some(format!(
+                    "no history this run: {} cannot be written ({e})",
+                    d.display()
+                )),
+            ),
+        };
         let (jobs, rx) = mpsc::channel();
         let kept = path.clone();
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("kprod-journal".into())
-            .spawn(move || write(file, &kept, rx))?;
-        Ok(Journal { jobs, path })
+            .spawn(move || write(file, &kept, history, rx))?;
+        Ok((
+            Journal {
+                jobs: Some(jobs),
+                path,
+                writer: Some(writer),
+            },
+            history_error,
+        ))
     }
 
     /// An engine event as it arrives.
     pub fn record(&self, event: &Event) {
-        let _ = self
-            .jobs
-            .send(Job::Event(Box::new(event.clone()), now_ms()));
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(Job::Event(Box::new(event.clone()), now_ms()));
+        }
     }
 
     /// Every event so far, and `summary` last, written to `to`; how many
@@ -60,6 +89,8 @@ impl Journal {
     pub fn export(&self, to: &Path, summary: Option<&Summary>) -> std::io::Result<u64> {
         let (done, answer) = mpsc::channel();
         self.jobs
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the journal's writer stopped"))?
             .send(Job::Export {
                 to: to.to_path_buf(),
                 summary: summary.cloned().map(Box::new),
@@ -83,22 +114,55 @@ pub fn export_path(now_ms: i64) -> PathBuf {
     dir.join(format!("kprod-run-{stamp}.jsonl"))
 }
 
-fn write(file: std::fs::File, path: &Path, jobs: Receiver<Job>) {
+fn write(
+    file: std::fs::File,
+    path: &Path,
+    mut history: Option<crate::history::Writer>,
+    jobs: Receiver<Job>,
+) {
     let mut out = std::io::BufWriter::new(file);
     let mut lines = 0u64;
-    for job in jobs {
-        match job {
-            Job::Event(event, timestamp) => {
-                if let Some(event) = Output::from_event(*event) {
-                    if serde_json::to_writer(&mut out, &Line { event, timestamp }).is_ok() {
-                        let _ = out.write_all(b"\n");
-                        lines += 1;
+    while let Ok(first) = jobs.recv() {
+        // Everything waiting, then history flushed: a record acked is on
+        // disk as soon as the console is idle, for the next run and for
+        // the history picker.
+        for job in std::iter::once(first).chain(std::iter::from_fn(|| jobs.try_recv().ok())) {
+            take(job, &mut out, path, &mut lines, &mut history);
+        }
+        if let Some(h) = &mut history {
+            if h.flush().is_err() {
+                history = None;
+            }
+        }
+    }
+}
+
+fn take(
+    job: Job,
+    out: &mut std::io::BufWriter<std::fs::File>,
+    path: &Path,
+    lines: &mut u64,
+    history: &mut Option<crate::history::Writer>,
+) {
+    match job {
+        Job::Event(event, timestamp) => {
+            if let Some(h) = history.as_mut() {
+                if let Some(entry) = crate::history::Entry::from_event(&event, timestamp) {
+                    // A disk that fills up ends history, not the run.
+                    if h.append(&entry).is_err() {
+                        *history = None;
                     }
                 }
             }
-            Job::Export { to, summary, done } => {
-                let _ = done.send(export(&mut out, path, lines, &to, summary.as_deref()));
+            if let Some(event) = Output::from_event(*event) {
+                if serde_json::to_writer(&mut *out, &Line { event, timestamp }).is_ok() {
+                    let _ = out.write_all(b"\n");
+                    *lines += 1;
+                }
             }
+        }
+        Job::Export { to, summary, done } => {
+            let _ = done.send(export(out, path, *lines, &to, summary.as_deref()));
         }
     }
 }

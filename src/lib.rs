@@ -7,10 +7,12 @@ pub use kprod_engine as engine;
 
 pub mod cli;
 pub mod headless;
+pub mod history;
 pub mod journal;
 pub mod lines;
 pub mod output;
 pub mod profile;
+pub mod recordfile;
 pub mod replay;
 pub mod templates;
 pub mod ui;

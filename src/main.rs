@@ -89,8 +89,9 @@ fn main() -> ExitCode {
         records: match &cli.command {
             Some(Sub::Produce(args)) if args.quiet => Told::Outcomes,
             Some(Sub::Produce(_)) => Told::Payloads,
-            // The console lists lengths, never an ack's key or value.
-            _ => Told::Lengths,
+            // The console keeps every record it sent in its history: the
+            // bytes as they went out.
+            _ => Told::Payloads,
         },
     };
     let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -140,7 +141,7 @@ fn main() -> ExitCode {
                     settings,
                     verify: !common.no_verify,
                     proxy: common.proxy,
-                    records: Told::Lengths,
+                    records: Told::Payloads,
                 };
                 Ok((config, origins))
             };

@@ -400,6 +400,7 @@ impl Output {
                 code,
                 message,
                 latency,
+                ..
             } => Output::ProducerSendError {
                 id,
                 topic,

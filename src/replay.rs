@@ -66,27 +66,31 @@ impl Input {
 
 /// A kcat -J object (or one like it) as a record.
 fn json_record(line: &str) -> Result<Line, String> {
+    placed(line).map(|p| p.line)
+}
+
+/// A record read from a kcat -J object, with where it says it was: what a
+/// file of records shown in the console, and kprod's history, hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub line: Line,
+    pub topic: Option<String>,
+    pub partition: Option<i32>,
+    pub offset: Option<i64>,
+}
+
+/// One kcat -J object as a record, or why it is not one.
+pub fn placed(line: &str) -> Result<Placed, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let o = v
         .as_object()
         .ok_or("a JSON object is needed ({\"key\": ..., \"payload\": ...})")?;
-    let encoding = |field: &str| match o.get(&format!("{field}_encoding")) {
-        None => Ok(false),
-        Some(Value::String(e)) if e == "base64" => Ok(true),
-        Some(Value::String(e)) if e == "string" => Ok(false),
-        Some(e) => Err(format!(
-            "{field}_encoding: {e} is not \"base64\" or \"string\""
-        )),
-    };
     let bytes = |field: &str, v: Option<&Value>| -> Result<Option<Vec<u8>>, String> {
-        let base64 = encoding(field)?;
         match v {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if base64 => base64::engine::general_purpose::STANDARD
-                .decode(s)
-                .map(Some)
-                .map_err(|e| format!("{field}: not base64: {e}")),
-            Some(Value::String(s)) => Ok(Some(s.as_bytes().to_vec())),
+            Some(Value::String(s)) => {
+                decode(s, o.get(&format!("{field}_encoding")), field).map(Some)
+            }
             // A JSON document as the value, sent compact.
             Some(other) => Ok(Some(other.to_string().into_bytes())),
         }
@@ -106,12 +110,100 @@ fn json_record(line: &str) -> Result<Line, String> {
         None | Some(Value::Null) => None,
         Some(t) => Some(timestamp(t)?),
     };
-    Ok(Line {
-        key,
-        value,
-        headers,
-        timestamp,
+    let topic = match o.get("topic") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(other) => return Err(format!("topic: {other} is not a string")),
+    };
+    let whole = |field: &str| match o.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+        Some(other) => Err(format!("{field}: {other} is not a whole number")),
+    };
+    let partition = match whole("partition")? {
+        None => None,
+        // kcat prints -1 for a record it has no partition for.
+        Some(p) if p < 0 => None,
+        Some(p) => Some(
+            i32::try_from(p)
+                .map_err(|_| format!("partition: {p} is more than a partition can be"))?,
+        ),
+    };
+    Ok(Placed {
+        line: Line {
+            key,
+            value,
+            headers,
+            timestamp,
+        },
+        topic,
+        partition,
+        offset: whole("offset")?.filter(|o| *o >= 0),
     })
+}
+
+/// A JSON string as bytes: its UTF-8, or base64 when `encoding` says so.
+fn decode(s: &str, encoding: Option<&Value>, field: &str) -> Result<Vec<u8>, String> {
+    match encoding {
+        None => Ok(s.as_bytes().to_vec()),
+        Some(Value::String(e)) if e == "string" => Ok(s.as_bytes().to_vec()),
+        Some(Value::String(e)) if e == "base64" => base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(|e| format!("{field}: not base64: {e}")),
+        Some(e) => Err(format!(
+            "{field}_encoding: {e} is not \"base64\" or \"string\""
+        )),
+    }
+}
+
+/// A record as a kcat -J object, its bytes as text where they are UTF-8
+/// and base64 (with `key_encoding` and the like saying so) where not, so
+/// [`placed`] gives back the same bytes.
+pub fn object(p: &Placed) -> serde_json::Map<String, Value> {
+    let mut o = serde_json::Map::new();
+    let put = |o: &mut serde_json::Map<String, Value>, field: &str, b: &Option<Vec<u8>>| {
+        let v = match b.as_deref().map(std::str::from_utf8) {
+            None => Value::Null,
+            Some(Ok(text)) => Value::String(text.into()),
+            Some(Err(_)) => {
+                o.insert(format!("{field}_encoding"), "base64".into());
+                Value::String(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(b.as_deref().unwrap_or_default()),
+                )
+            }
+        };
+        o.insert(field.into(), v);
+    };
+    if let Some(t) = &p.topic {
+        o.insert("topic".into(), t.clone().into());
+    }
+    if let Some(n) = p.partition {
+        o.insert("partition".into(), n.into());
+    }
+    if let Some(n) = p.offset {
+        o.insert("offset".into(), n.into());
+    }
+    if let Some(ts) = p.line.timestamp {
+        o.insert("ts".into(), ts.into());
+    }
+    let headers = p
+        .line
+        .headers
+        .iter()
+        .map(|h| {
+            let mut item = serde_json::Map::new();
+            item.insert("key".into(), h.name.clone().into());
+            put(&mut item, "value", &h.value);
+            Value::Object(item)
+        })
+        .collect::<Vec<_>>();
+    if !headers.is_empty() {
+        o.insert("headers".into(), headers.into());
+    }
+    put(&mut o, "key", &p.line.key);
+    put(&mut o, "payload", &p.line.value);
+    o
 }
 
 /// Headers as kcat -J prints them (a flat list: name, value, name, value),
@@ -139,9 +231,15 @@ fn json_headers(h: &Value) -> Result<Vec<Header>, String> {
         Value::Array(items) if items.iter().all(Value::is_object) => items
             .iter()
             .map(|item| {
+                let value = match (item.get("value"), item.get("value_encoding")) {
+                    (Some(Value::String(s)), Some(e)) => {
+                        Some(decode(s, Some(e), "headers: value")?)
+                    }
+                    (v, _) => text(v.unwrap_or(&Value::Null), "the value")?,
+                };
                 Ok(Header {
                     name: name(item.get("key").unwrap_or(&Value::Null))?,
-                    value: text(item.get("value").unwrap_or(&Value::Null), "the value")?,
+                    value,
                 })
             })
             .collect(),

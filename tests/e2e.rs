@@ -368,7 +368,10 @@ fn on_the_secured_broker(kind: &str, listener: &str, width: u16, height: u16) {
         s.get(listener),
         s.properties(kind).display()
     );
-    let Some(t) = Tmux::start(&format!("secure-{kind}"), width, height, &args) else {
+    let data = tempfile::tempdir().unwrap();
+    let env = format!("XDG_DATA_HOME={}", data.path().display());
+    let Some(t) = Tmux::start_with_env(&format!("secure-{kind}"), width, height, &env, &args)
+    else {
         return;
     };
     t.wait_for(&format!("{topic} "));
@@ -408,6 +411,16 @@ fn on_the_secured_broker(kind: &str, listener: &str, width: u16, height: u16) {
     }
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
+    // History keeps the record, and nothing of the login.
+    let history = data.path().join("kprod/history");
+    let mut kept = String::new();
+    for f in std::fs::read_dir(&history).unwrap() {
+        kept.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
+    }
+    assert!(kept.contains("secured-value"), "{kept}");
+    for secret in [s.get("PASSWORD"), s.get("STORE_PASSWORD")] {
+        assert!(!kept.contains(secret), "a secret in history:\n{kept}");
+    }
 }
 
 /// The example a teacher loads: begin, one record to payment and order,
@@ -623,18 +636,23 @@ fn a_commit_on_a_real_broker_shows_its_marker_offset_in_the_partition_lab() {
 /// The embedded cluster's first broker and the embedded registry's URL, as
 /// the screen shows them.
 fn embedded_addresses(screen: &str) -> (String, String) {
-    let after = |marker: &str| {
-        let at = screen
-            .find(marker)
-            .unwrap_or_else(|| panic!("no '{marker}' on screen:\n{screen}"))
-            + marker.len();
-        screen[at..]
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .next()
-            .unwrap()
-            .to_string()
-    };
-    (after("embedded 127.0.0.1:"), after("schema registry at "))
+    (
+        word_after(screen, "embedded 127.0.0.1:"),
+        word_after(screen, "schema registry at "),
+    )
+}
+
+/// The word the screen shows after `marker`.
+fn word_after(screen: &str, marker: &str) -> String {
+    let at = screen
+        .find(marker)
+        .unwrap_or_else(|| panic!("no '{marker}' on screen:\n{screen}"))
+        + marker.len();
+    screen[at..]
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// A schema from the command line: the composer names its subject and id
@@ -939,4 +957,165 @@ fn ctrl_w_exports_the_run_as_json_lines() {
     let last = events.last().unwrap();
     assert_eq!(last["name"], "verification_summary", "{last}");
     assert_eq!(last["read_back"], 21, "{last}");
+}
+
+/// A key, value and headers as a consumer reads them, less the verifier's
+/// id, with the partition: what "the same record" means.
+type Sent = (
+    i32,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Vec<(String, Option<Vec<u8>>)>,
+);
+
+/// F4 in two runs. In the first, a file with an error is refused with its
+/// line and reason, and two good files (kcat -J objects with bytes that
+/// are not text; kafka-console-producer lines) are opened, stepped
+/// through and sent, all of one and a selection of the other. After a
+/// restart history holds them all; it is searched, and one record and
+/// then every record are sent again: a consumer reads them back with the
+/// same bytes, to the same partitions. One is loaded into the composer to
+/// edit.
+#[test]
+fn files_of_records_are_sent_from_the_console_and_history_resends_them_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let env = format!("XDG_DATA_HOME={}", dir.display());
+    std::fs::write(
+        dir.join("bad.jsonl"),
+        "{\"payload\":\"ok\"}\n{\"payload\":\"x\",\"partition\":\"two\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("orders.jsonl"),
+        concat!(
+            r#"{"key":"order-1","payload":"AAH/","payload_encoding":"base64","partition":2,"headers":[{"key":"bin","value":"/wA=","value_encoding":"base64"},{"key":"none","value":null}]}"#,
+            "\n",
+            r#"{"key":"order-2","payload":"café ✓","headers":["trace","abc"]}"#,
+            "\n",
+            r#"{"key":null,"payload":"keyless"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("lines.txt"), "k1:first\nk2:second\nk3:third\n").unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    {
+        let Some(t) = Tmux::start_with_env("records-file", 120, 40, &env, "") else {
+            return;
+        };
+        t.wait_for("demo (6");
+        t.keys(&["F4"]);
+        t.wait_for("Nothing kept yet");
+        t.keys(&["C-o"]);
+        t.wait_for("Open a file of records");
+        t.text(&path("bad.jsonl"));
+        t.keys(&["Enter"]);
+        let screen = t.wait_for("is not a whole");
+        assert!(
+            screen.contains("bad.jsonl line 2: partition: \"two\""),
+            "{screen}"
+        );
+        t.keys(&["C-u"]);
+        t.text(&path("orders.jsonl"));
+        t.keys(&["Enter"]);
+        // The first record as it will be sent: its bytes in hex.
+        let screen = t.wait_for("3 of 3 records");
+        assert!(screen.contains("3 B, not text"), "{screen}");
+        assert!(screen.contains("00 01 ff"), "{screen}");
+        assert!(screen.contains("bin: (bytes) ff 00"), "{screen}");
+        t.keys(&["C-a"]);
+        t.wait_for("3 record(s) from");
+        t.keys(&["C-o"]);
+        t.text(&format!(
+            "{} parse.key=true key.separator=:",
+            path("lines.txt")
+        ));
+        t.keys(&["Enter"]);
+        t.wait_for("3 records from");
+        // k2 and k3 marked, then sent together.
+        t.keys(&["Down", "Tab", "Tab"]);
+        t.wait_for("2 marked");
+        t.keys(&["Enter"]);
+        t.wait_for("2 record(s) from");
+        t.keys(&["Escape"]);
+        t.wait_for("acked 5");
+        t.keys(&["C-c"]);
+        t.wait_for("kprod exited with 0");
+    }
+    let (kept, unreadable) = kprod::history::read(&dir.join("kprod/history")).unwrap();
+    assert_eq!((kept.len(), unreadable), (5, 0), "{kept:?}");
+    let first = kept
+        .iter()
+        .find(|e| e.record.line.key.as_deref() == Some(b"order-1"))
+        .unwrap();
+    assert_eq!(first.record.line.value.as_deref(), Some(&[0u8, 1, 255][..]));
+    assert_eq!(first.record.partition, Some(2));
+    let as_sent = |e: &kprod::history::Entry| -> Sent {
+        (
+            e.record.partition.unwrap(),
+            e.record.line.key.clone(),
+            e.record.line.value.clone(),
+            e.record
+                .line
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect(),
+        )
+    };
+
+    let Some(t) = Tmux::start_with_env("records-history", 120, 40, &env, "") else {
+        return;
+    };
+    let screen = t.wait_for("demo (6");
+    let bootstrap = format!("127.0.0.1:{}", word_after(&screen, "embedded 127.0.0.1:"));
+    t.keys(&["F4"]);
+    t.wait_for("History: 5 of 5 records");
+    t.text("key:k");
+    t.wait_for("History: 2 of 5 records");
+    // Newest first: k3 is highlighted.
+    t.keys(&["Enter"]);
+    t.wait_for("1 record(s) from history sent again");
+    t.keys(&["C-u"]);
+    t.wait_for("History: 5 of 5 records");
+    t.keys(&["C-a"]);
+    t.wait_for("5 record(s) from history sent again");
+    t.keys(&["Escape"]);
+    t.wait_for("acked 6");
+    let read: Vec<Sent> = common::readback::read_all(&bootstrap, "demo")
+        .into_iter()
+        .map(|r| {
+            let headers = r
+                .headers
+                .into_iter()
+                .filter(|(k, _)| k != "kprod.id")
+                .collect();
+            (r.partition, r.key, r.value, headers)
+        })
+        .collect();
+    let mut expected: Vec<Sent> = kept.iter().map(as_sent).collect();
+    expected.push(as_sent(
+        kept.iter()
+            .find(|e| e.record.line.key.as_deref() == Some(b"k3"))
+            .unwrap(),
+    ));
+    let (mut read, mut expected) = (read, expected);
+    read.sort();
+    expected.sort();
+    assert_eq!(read, expected);
+
+    // Loaded into the composer: the text, to edit and send.
+    t.keys(&["F4"]);
+    t.wait_for("History: 11 of 11 records");
+    t.text("café");
+    t.wait_for("of 11 records");
+    t.keys(&["C-e"]);
+    let screen = t.wait_for("record loaded into the composer");
+    assert!(screen.contains("café ✓"), "{screen}");
+    assert!(screen.contains("trace: abc"), "{screen}");
+    t.keys(&["C-s"]);
+    t.wait_for("acked 7");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
 }

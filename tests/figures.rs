@@ -66,6 +66,7 @@ async fn under_log_sampling_every_batch_line_stays_and_record_lines_are_sampled(
                 timestamp: None,
                 created: 0,
                 latency: std::time::Duration::from_millis(1),
+                headers: None,
             }));
         }
     }

@@ -148,6 +148,7 @@ fn queued_and_acked(app: &mut App, id: u64) {
         timestamp: Some(Stamp::CreateTime(now_ms() + id as i64)),
         created: now_ms() + id as i64,
         latency: Duration::from_millis(3),
+        headers: None,
     }));
 }
 
@@ -297,4 +298,44 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// F4 with a file of records open: the list, one record marked, and the
+/// highlighted one as it will be sent (bytes that are not text in hex).
+#[test]
+fn records_file() {
+    use kprod::lines::Line;
+    use kprod::replay::Placed;
+    use kprod::ui::app::{update, Msg};
+    let mut app = composed();
+    let record = |key: Option<&str>, value: &[u8], partition: Option<i32>| Placed {
+        line: Line {
+            key: key.map(|k| k.as_bytes().to_vec()),
+            value: Some(value.to_vec()),
+            headers: vec![kprod::engine::record::Header {
+                name: "trace".into(),
+                value: Some(b"abc".to_vec()),
+            }],
+            timestamp: partition.map(|_| 1_700_000_000_000),
+        },
+        topic: None,
+        partition,
+        offset: None,
+    };
+    let records = vec![
+        record(Some("order-1"), b"{\"qty\": 3}", None),
+        record(Some("order-2"), &[0, 1, 0xff], Some(2)),
+        record(None, b"keyless\nsecond line", None),
+    ];
+    let now = std::time::Instant::now();
+    update(
+        &mut app,
+        Msg::RecordsRead {
+            spec: "orders.jsonl".into(),
+            result: Ok(records),
+        },
+        now,
+    );
+    key(&mut app, KeyCode::Tab);
+    assert_screens("records-file", &app);
 }

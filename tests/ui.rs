@@ -325,6 +325,7 @@ fn the_log_is_bounded_filtered_and_scrolled_while_totals_count_everything() {
                 code: "MSG_TIMED_OUT".into(),
                 message: "Local: Message timed out".into(),
                 latency: Duration::from_millis(5),
+                headers: None,
             });
         } else {
             app.on_event(Event::Acked(Ack {
@@ -339,6 +340,7 @@ fn the_log_is_bounded_filtered_and_scrolled_while_totals_count_everything() {
                 timestamp: Some(Stamp::CreateTime(0)),
                 created: 0,
                 latency: Duration::from_millis(1),
+                headers: None,
             }));
         }
     }
@@ -550,6 +552,7 @@ fn record_events(id: u64, latency_ms: u64) -> [Event; 2] {
             timestamp: None,
             created: 0,
             latency: std::time::Duration::from_millis(latency_ms),
+            headers: None,
         }),
     ]
 }
@@ -654,6 +657,7 @@ fn the_chart_counts_only_the_current_topic() {
             timestamp: None,
             created: 0,
             latency: std::time::Duration::ZERO,
+            headers: None,
         })
     };
     app.on_event(ack("orders", 2));

@@ -65,6 +65,16 @@ pub enum Action {
     SaveTemplate,
     /// The template picker.
     TemplatePicker,
+    /// The record list: history, or a file of records.
+    Records,
+    /// In the record list: mark the record, or unmark it.
+    Mark,
+    /// In the record list: send every record that matches the search.
+    SendAll,
+    /// In the record list: the record into the composer.
+    LoadRecord,
+    /// In the record list: list a file's records instead.
+    OpenRecordFile,
     /// The text of the field or prompt being typed in, gone.
     ClearField,
     /// The focused key or value gets a schema serializer.

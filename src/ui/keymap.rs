@@ -25,6 +25,8 @@ pub enum Scope {
     Themes,
     /// The template picker.
     Templates,
+    /// The record list: history or a file of records.
+    Records,
     /// The profile picker.
     Profiles,
     /// The profile editor.
@@ -43,7 +45,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const IN_HELP: [Scope; 17] = [
+    pub const IN_HELP: [Scope; 18] = [
         Scope::Global,
         Scope::Nullable,
         Scope::NotTyping,
@@ -53,6 +55,7 @@ impl Scope {
         Scope::Picker,
         Scope::Themes,
         Scope::Templates,
+        Scope::Records,
         Scope::Profiles,
         Scope::ProfileEditor,
         Scope::Prompt,
@@ -75,6 +78,7 @@ impl Scope {
             Scope::Picker => "Topics (Ctrl-T)",
             Scope::Themes => "Themes (F2)",
             Scope::Templates => "Record templates (F10)",
+            Scope::Records => "History and files of records (F4)",
             Scope::Profiles => "Connection profiles (F3)",
             Scope::ProfileEditor => "Profile editor (n or e in profiles)",
             Scope::Help => "This help",
@@ -139,6 +143,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Char('w'), CTRL, S::Global, A::Export, "export the run: every event and the verifier's summary, as JSON Lines", None),
     bind(K::F(9), NONE, S::Global, A::SaveTemplate, "save the composed record as a template, by name", None),
     bind(K::F(10), NONE, S::Global, A::TemplatePicker, "record templates: load one into the composer", None),
+    bind(K::F(4), NONE, S::Global, A::Records, "history of records sent (and files of records): search, re-send, edit", None),
     bind(K::Char('l'), CTRL, S::Global, A::Reset, "reset: the chart, the counters and the verifier start from zero", None),
     bind(K::Char('c'), CTRL, S::Global, A::Quit, "quit once in-flight records are done (twice: now)", Some("quit")),
     bind(K::Char('z'), CTRL, S::Global, A::Suspend, "suspend to the shell (fg brings kprod back)", None),
@@ -184,6 +189,18 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Down, NONE, S::Templates, A::Down, "next template", None),
     bind(K::Enter, NONE, S::Templates, A::Confirm, "load it into the composer", Some("load")),
     bind(K::Esc, NONE, S::Templates, A::Cancel, "close", Some("close")),
+    bind(K::Up, NONE, S::Records, A::Up, "previous record", None),
+    bind(K::Down, NONE, S::Records, A::Down, "next record", None),
+    bind(K::PageUp, NONE, S::Records, A::PageUp, "ten records up", None),
+    bind(K::PageDown, NONE, S::Records, A::PageDown, "ten records down", None),
+    bind(K::Enter, NONE, S::Records, A::Confirm, "send the marked records, or this one, with the same bytes", Some("send")),
+    bind(K::Tab, NONE, S::Records, A::Mark, "mark this record to send with others (again: unmark)", Some("mark")),
+    bind(K::Char('a'), CTRL, S::Records, A::SendAll, "send every record the search matches", Some("all")),
+    bind(K::Char('e'), CTRL, S::Records, A::LoadRecord, "load this record into the composer to edit", Some("edit")),
+    bind(K::Char('o'), CTRL, S::Records, A::OpenRecordFile, "open a file of records: console-producer lines, or kcat -J JSON Lines", Some("file")),
+    bind(K::F(4), NONE, S::Records, A::Records, "back to the history of records sent", None),
+    bind(K::Char('u'), CTRL, S::Records, A::ClearField, "clear the search (type to search topic:, key:, value: or anywhere)", None),
+    bind(K::Esc, NONE, S::Records, A::Cancel, "close", Some("close")),
     bind(K::Up, NONE, S::Profiles, A::Up, "previous profile", None),
     bind(K::Down, NONE, S::Profiles, A::Down, "next profile", None),
     bind(K::Enter, NONE, S::Profiles, A::Confirm, "connect with this profile (the connection is rebuilt)", Some("switch")),

@@ -95,7 +95,25 @@ pub async fn run(
         }
     }
     // One journal for the whole run, across profile switches.
-    let journal = crate::journal::Journal::start().ok();
+    let (journal, history_error) = match crate::journal::Journal::start(crate::history::dir()) {
+        Ok((j, e)) => (Some(j), e),
+        Err(e) => (
+            None,
+            Some(format!(
+                "no export and no history this run: the temporary directory refused the journal ({e})"
+            )),
+        ),
+    };
+    if let Some(text) = history_error {
+        settle(
+            &mut app,
+            Msg::Engine(Event::Notice {
+                level: crate::engine::Level::Warn,
+                text,
+            }),
+            &mut |c| engine.send(c),
+        );
+    }
     let mut events = Journaled {
         inner: engine.inbox(events),
         journal,
@@ -514,6 +532,13 @@ pub fn settle(app: &mut App, msg: Msg, send: &mut impl FnMut(Command)) -> Vec<La
                     replacing,
                 } => queue.push_back(Msg::ProfileSaved(save_profile(name, profile, replacing))),
                 Effect::Engine(c) => send(c),
+                Effect::ReadHistory(dir) => {
+                    queue.push_back(Msg::HistoryRead(crate::history::read(&dir)));
+                }
+                Effect::ReadRecords(spec) => {
+                    let result = crate::recordfile::read(&spec);
+                    queue.push_back(Msg::RecordsRead { spec, result });
+                }
                 Effect::ListTemplates => {
                     let dir = crate::templates::dir();
                     queue.push_back(Msg::TemplatesListed(crate::templates::list(dir.as_deref())));

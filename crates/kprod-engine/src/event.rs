@@ -242,6 +242,9 @@ pub struct Ack {
     /// `None` for a null key or value.
     pub key_len: Option<usize>,
     pub value_len: Option<usize>,
+    /// The record's headers as sent, the verifier's own left out, with
+    /// the key and value (Told::Payloads); `None` otherwise.
+    pub headers: Option<Vec<crate::record::Header>>,
     pub partition: i32,
     /// `None` with acks=0: the broker never says.
     pub offset: Option<i64>,
@@ -336,6 +339,11 @@ pub enum Event {
         topic: String,
         key: Option<Vec<u8>>,
         value: Option<Vec<u8>>,
+        /// Its headers as sent, the verifier's own left out, for a record
+        /// that was sent and failed in delivery when the front end asked
+        /// for payloads; `None` for one refused before it was sent, whose
+        /// key and value are then the draft's, not serialized.
+        headers: Option<Vec<crate::record::Header>>,
         partition: Option<i32>,
         code: String,
         message: String,

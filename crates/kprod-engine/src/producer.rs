@@ -275,6 +275,7 @@ impl ProducerContext for Ctx {
                     value: value.filter(|_| copies).map(<[u8]>::to_vec),
                     key_len: key.map(<[u8]>::len),
                     value_len: value.map(<[u8]>::len),
+                    headers: copies.then(|| sent_headers(msg.headers())),
                     partition: msg.partition(),
                     offset,
                     timestamp: stamp(msg.timestamp()),
@@ -314,6 +315,11 @@ impl ProducerContext for Ctx {
                     topic: msg.topic().to_string(),
                     key: msg.key().map(<[u8]>::to_vec),
                     value: msg.payload().map(<[u8]>::to_vec),
+                    headers: self
+                        .counters
+                        .ack_payloads
+                        .load(Ordering::Relaxed)
+                        .then(|| sent_headers(msg.headers())),
                     partition: (msg.partition() >= 0).then_some(msg.partition()),
                     code,
                     message,
@@ -323,6 +329,20 @@ impl ProducerContext for Ctx {
         };
         let _ = self.events.send(event);
     }
+}
+
+/// A delivered message's headers, without the verifier's id: what the
+/// user's record carried.
+fn sent_headers(headers: Option<&rdkafka::message::BorrowedHeaders>) -> Vec<crate::record::Header> {
+    headers.map_or_else(Vec::new, |hs| {
+        hs.iter()
+            .filter(|h| h.key != ID_HEADER)
+            .map(|h| crate::record::Header {
+                name: h.key.to_string(),
+                value: h.value.map(<[u8]>::to_vec),
+            })
+            .collect()
+    })
 }
 
 /// Why a record's key or value could not be serialized.
@@ -682,6 +702,7 @@ impl Producer {
                 topic: draft.topic.clone(),
                 key: draft.key.clone(),
                 value: draft.value.clone(),
+                headers: None,
                 partition: draft.partition,
                 code: upper_snake(&format!("{code:?}")),
                 message,
@@ -759,6 +780,7 @@ impl Producer {
                         topic: draft.topic.clone(),
                         key: draft.key.clone(),
                         value: draft.value.clone(),
+                        headers: None,
                         partition: draft.partition,
                         code: error_name(&err),
                         message: err.to_string(),

@@ -213,6 +213,16 @@ fn hex(t: &str) -> Result<Vec<u8>, SerializeError> {
         .collect())
 }
 
+/// The bytes as text a screen can show: UTF-8 with no control characters
+/// but line breaks and tabs, which a terminal would act on instead of
+/// showing (a NUL or an escape would draw garbage over other panes).
+pub fn as_text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok().filter(|t| {
+        !t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    })
+}
+
 /// Bytes as spaced hex, at most `max` bytes, with the rest counted.
 pub fn hex_preview(bytes: &[u8], max: usize) -> String {
     let shown: Vec<String> = bytes.iter().take(max).map(|b| format!("{b:02x}")).collect();

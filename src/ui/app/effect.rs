@@ -30,6 +30,12 @@ pub enum Effect {
     /// verifier's summary to this file; the runner answers with
     /// `Msg::Exported`.
     Export(PathBuf),
+    /// Read the history kept in this folder; the runner answers with
+    /// `Msg::HistoryRead`.
+    ReadHistory(PathBuf),
+    /// Read the file of records this prompt text names
+    /// (recordfile::SYNTAX); the runner answers with `Msg::RecordsRead`.
+    ReadRecords(String),
     /// List the record templates; the runner answers with
     /// `Msg::TemplatesListed`.
     ListTemplates,

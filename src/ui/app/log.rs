@@ -201,7 +201,7 @@ pub fn ack_line(ack: &Ack, embedded: bool, now_ms: i64) -> String {
 
 /// Milliseconds since the epoch as local wall-clock time, with the date
 /// when it is not within half a day of `now_ms`.
-fn clock(ms: i64, now_ms: i64) -> String {
+pub fn clock(ms: i64, now_ms: i64) -> String {
     let form = match (ms - now_ms).abs() > 12 * 3_600_000 {
         true => "%Y-%m-%d %H:%M:%S%.3f",
         false => "%H:%M:%S%.3f",

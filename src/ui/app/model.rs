@@ -70,6 +70,8 @@ pub enum Ask {
     Schema(Focus),
     /// The name the composed record is saved under as a template.
     TemplateName,
+    /// A file of records to list (recordfile::SYNTAX).
+    RecordsFile,
 }
 
 /// A popup over the panes, if any.
@@ -112,6 +114,8 @@ pub enum Popup {
     },
     /// The latest comparison, as it fills in.
     Compare,
+    /// History or a file's records, to step through and send.
+    Records(Box<super::records::RecordList>),
 }
 
 /// Record counts since start; in flight is derived.
@@ -306,7 +310,7 @@ impl App {
     }
 
     /// `now` in ms since the epoch, as records are stamped.
-    pub(super) fn now_ms(&self) -> i64 {
+    pub fn now_ms(&self) -> i64 {
         let (at, ms) = self.epoch;
         ms + self.now.saturating_duration_since(at).as_millis() as i64
     }
@@ -319,6 +323,7 @@ impl App {
             Some(Popup::Topics { .. }) => vec![Scope::Picker],
             Some(Popup::Themes { .. }) => vec![Scope::Themes],
             Some(Popup::Templates { .. }) => vec![Scope::Templates],
+            Some(Popup::Records(_)) => vec![Scope::Records],
             Some(Popup::Profiles { .. }) => vec![Scope::Profiles],
             Some(Popup::ProfileEditor { .. }) => vec![Scope::ProfileEditor],
             Some(Popup::Rules { .. }) => vec![Scope::Rules],

@@ -57,6 +57,15 @@ pub enum Msg {
     },
     /// The answer to `Effect::ListTemplates`: each template's text by name.
     TemplatesListed(Result<std::collections::BTreeMap<String, String>, String>),
+    /// The answer to `Effect::ReadHistory`: every record kept, oldest
+    /// first, and how many lines could not be read.
+    HistoryRead(std::io::Result<(Vec<crate::history::Entry>, usize)>),
+    /// The answer to `Effect::ReadRecords`: the file's records, or why
+    /// it was refused.
+    RecordsRead {
+        spec: String,
+        result: Result<Vec<crate::replay::Placed>, String>,
+    },
     /// profiles.toml as the runner read it at start, or why it could not.
     ProfilesRead(Result<std::collections::BTreeMap<String, crate::profile::Profile>, String>),
     /// The answer to `Effect::SwitchProfile` when the connection was kept:

@@ -33,6 +33,7 @@ pub fn check_prompt(
         Ask::Fault => faults::parse(text).map(|_| ()).map_err(words::error),
         Ask::Schema(_) => super::parse_schema(text).map(|_| ()),
         Ask::TemplateName => crate::templates::check_name(text.trim()),
+        Ask::RecordsFile => crate::recordfile::parse_spec(text).map(|_| ()),
     }
 }
 

@@ -117,7 +117,7 @@ impl App {
     }
 
     /// Puts `t` in the composer: the schemas it names are asked for.
-    fn apply_template(&mut self, t: &RecordTemplate) -> Result<Vec<Command>, String> {
+    pub(super) fn apply_template(&mut self, t: &RecordTemplate) -> Result<Vec<Command>, String> {
         // Checked whole before anything changes.
         let serializer = |s: &Side, what: &str| match &s.serializer {
             None => Ok(Serializer::String),

@@ -84,6 +84,14 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::HistoryRead(result) => {
+            app.history_read(result);
+            Vec::new()
+        }
+        Msg::RecordsRead { spec, result } => {
+            app.records_read(spec, result);
+            Vec::new()
+        }
         Msg::TemplatesListed(result) => {
             app.templates_listed(result);
             Vec::new()
@@ -161,6 +169,47 @@ impl App {
             }
             Action::SaveProfile => self.save_profile(),
             Action::TemplatePicker => vec![Effect::ListTemplates],
+            Action::Records => self.open_records(),
+            Action::OpenRecordFile => {
+                self.prompt(Ask::RecordsFile, "");
+                Vec::new()
+            }
+            Action::Mark => {
+                self.mark_listed();
+                Vec::new()
+            }
+            Action::Confirm | Action::SendAll if matches!(self.popup, Some(Popup::Records(_))) => {
+                self.send_listed(action == Action::SendAll)
+                    .into_iter()
+                    .map(Effect::Engine)
+                    .collect()
+            }
+            Action::LoadRecord => self.load_listed().into_iter().map(Effect::Engine).collect(),
+            Action::Confirm
+                if matches!(
+                    self.popup,
+                    Some(Popup::Prompt {
+                        ask: Ask::RecordsFile,
+                        ..
+                    })
+                ) =>
+            {
+                let Some(Popup::Prompt { ask, input, .. }) = self.popup.take() else {
+                    return Vec::new();
+                };
+                let spec = input.lines()[0].trim().to_string();
+                match check_prompt(&ask, &spec, &self.pending, self.brokers.len()) {
+                    Ok(()) => vec![Effect::ReadRecords(spec)],
+                    Err(e) => {
+                        self.popup = Some(Popup::Prompt {
+                            ask,
+                            input,
+                            error: Some(e),
+                        });
+                        Vec::new()
+                    }
+                }
+            }
             Action::Export => vec![Effect::Export(crate::journal::export_path(self.now_ms()))],
             Action::Confirm if matches!(self.popup, Some(Popup::Templates { .. })) => {
                 let Some(Popup::Templates { selected, .. }) = &self.popup else {
@@ -245,6 +294,9 @@ impl App {
 
     /// Keys no binding claims are text for the field or prompt being edited.
     fn type_key(&mut self, key: KeyEvent) {
+        if matches!(self.popup, Some(Popup::Records(_))) {
+            return self.search_listed(key);
+        }
         match &mut self.popup {
             Some(Popup::Prompt { ask, input, error }) => {
                 input.input(key);
@@ -262,6 +314,7 @@ impl App {
             | Some(Popup::Themes { .. })
             | Some(Popup::Templates { .. })
             | Some(Popup::Profiles { .. })
+            | Some(Popup::Records(_))
             | Some(Popup::Compare) => {}
             None => match self.focus {
                 Focus::Key => {
@@ -359,11 +412,21 @@ impl App {
             Action::RandomRecord => self.random_record(),
             Action::SaveTemplate => self.prompt(Ask::TemplateName, ""),
             // The runner lists the files and exports the run (act).
-            Action::TemplatePicker | Action::Export => {}
+            Action::TemplatePicker
+            | Action::Export
+            | Action::Records
+            | Action::Mark
+            | Action::SendAll
+            | Action::LoadRecord
+            | Action::OpenRecordFile => {}
             Action::ClearField => match (&mut self.popup, self.focus) {
                 (Some(Popup::Prompt { input, error, .. }), _) => {
                     **input = TextArea::default();
                     *error = None;
+                }
+                (Some(Popup::Records(list)), _) => {
+                    list.query.clear();
+                    list.refilter();
                 }
                 (Some(_), _) => {}
                 (None, Focus::Key) => self.key.clear(),
@@ -903,7 +966,7 @@ impl App {
         self.push(Status::Notice(level), text);
     }
 
-    fn prompt(&mut self, ask: Ask, initial: &str) {
+    pub(super) fn prompt(&mut self, ask: Ask, initial: &str) {
         let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
         input.move_cursor(tui_textarea::CursorMove::End);
         mask_secret(&ask, &mut input);
@@ -929,6 +992,9 @@ impl App {
             }
             (Some(Popup::Themes { selected }), _) => {
                 *selected = step(*selected, action, self.themes.len());
+            }
+            (Some(Popup::Records(list)), _) => {
+                list.selected = step(list.selected, action, list.shown.len());
             }
             (Some(Popup::Profiles { selected }), _) => {
                 *selected = step(*selected, action, self.profiles.len());
@@ -1064,7 +1130,7 @@ impl App {
             },
             Ask::Schema(focus) => return self.schema_chosen(focus, text),
             // Saved by its own Confirm, which writes the file.
-            Ask::TemplateName => {}
+            Ask::TemplateName | Ask::RecordsFile => {}
             Ask::Property => {
                 let _ = self.pending.set_pair(text);
                 let names = self.setting_names();

@@ -4,6 +4,7 @@ mod chart;
 mod composer;
 mod log;
 mod popup;
+mod records;
 mod requests;
 mod settings;
 mod status;

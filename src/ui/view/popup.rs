@@ -63,6 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(Popup::Templates { selected, error }) => {
             templates(frame, area, app, *selected, error.as_deref(), theme)
         }
+        Some(Popup::Records(list)) => super::records::draw(frame, area, app, list, theme),
         Some(Popup::ProfileEditor { was, editor, error }) => {
             let rect = centred(area, 90, area.height.saturating_sub(4));
             clear(frame, rect, theme);
@@ -118,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// A scope's hints from the keymap, as a popup's title gives them.
-fn hints(scope: Scope) -> String {
+pub(super) fn hints(scope: Scope) -> String {
     keymap::hints(&[scope])
         .into_iter()
         .map(|(key, what)| format!("{key} {what}"))
@@ -416,6 +417,7 @@ fn prompt_title(ask: &Ask) -> String {
         Ask::Compare => " Compare: COUNT SETTINGS vs SETTINGS ".into(),
         Ask::Fault => " Fault ".into(),
         Ask::TemplateName => " Save the record as a template named ".into(),
+        Ask::RecordsFile => " Open a file of records ".into(),
         Ask::Schema(Focus::Key) => " Key schema ".into(),
         Ask::Schema(_) => " Value schema ".into(),
     }
@@ -435,6 +437,10 @@ fn prompt_hint(ask: &Ask) -> String {
         Ask::Fault => format!(
             "{}. Brokers 1-3 on the embedded cluster. Lost acks: the broker appends, the answer comes after request.timeout.ms. Enter makes it happen.",
             crate::engine::faults::FAULT_SYNTAX
+        ),
+        Ask::RecordsFile => format!(
+            "{}. Other files are kafka-console-producer's lines, read with its --property names. Each record is shown as it will be sent before it is. Enter opens.",
+            crate::recordfile::SYNTAX
         ),
         Ask::TemplateName => format!(
             "Letters, digits, - _ . ; kept in {} as NAME.toml, a file you can edit. Enter saves, Esc cancels.",
@@ -461,18 +467,6 @@ fn templates(
     error: Option<&str>,
     theme: &Theme,
 ) {
-    let rect = centred(area, 100, area.height.saturating_sub(2));
-    clear(frame, rect, theme);
-    let block = framed(
-        format!(" Record templates ({}) ", hints(Scope::Templates)),
-        theme,
-    );
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)])
-            .spacing(1)
-            .areas(inner);
     let shipped = |n: &str| crate::templates::SHIPPED.iter().any(|(s, _)| *s == n);
     let items: Vec<ListItem> = app
         .templates
@@ -485,12 +479,6 @@ fn templates(
             ]))
         })
         .collect();
-    let mut state = ListState::default().with_selected(Some(selected));
-    frame.render_stateful_widget(
-        List::new(items).highlight_style(theme.selected()),
-        left,
-        &mut state,
-    );
     let mut lines: Vec<Line> = Vec::new();
     if let Some(e) = error {
         lines.push(Line::from(Span::styled(e.to_string(), theme.failed())));
@@ -502,7 +490,45 @@ fn templates(
                 .map(|l| Line::from(Span::styled(l.to_string(), theme.text()))),
         );
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), right);
+    let rect = centred(area, 100, area.height.saturating_sub(2));
+    let title = format!(" Record templates ({}) ", hints(Scope::Templates));
+    list_and_preview(frame, rect, title, None, items, selected, lines, theme);
+}
+
+/// A popup of a list beside a preview of its selected item, under a line
+/// of its own if given: the template picker and the record list.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn list_and_preview(
+    frame: &mut Frame,
+    rect: Rect,
+    title: String,
+    top: Option<Line>,
+    items: Vec<ListItem>,
+    selected: usize,
+    preview: Vec<Line>,
+    theme: &Theme,
+) {
+    clear(frame, rect, theme);
+    let block = framed(title, theme);
+    let mut inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if let Some(top) = top {
+        let [line, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+        frame.render_widget(Paragraph::new(top), line);
+        inner = rest;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
+            .spacing(1)
+            .areas(inner);
+    let mut state = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(theme.selected()),
+        left,
+        &mut state,
+    );
+    frame.render_widget(Paragraph::new(preview).wrap(Wrap { trim: false }), right);
 }
 
 /// Every binding, grouped by scope, straight from the keymap; scrolls when
@@ -540,14 +566,14 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     );
 }
 
-fn framed(title: String, theme: &Theme) -> Block<'static> {
+pub(super) fn framed(title: String, theme: &Theme) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(title, theme.title(true)))
 }
 
-fn centred(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centred(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     Rect::new(
@@ -561,7 +587,7 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 /// Empties the popup's place and paints the theme's background there: a
 /// cleared cell takes the terminal's own colours, which a light theme on a
 /// dark terminal does not have.
-fn clear(frame: &mut Frame, rect: Rect, theme: &Theme) {
+pub(super) fn clear(frame: &mut Frame, rect: Rect, theme: &Theme) {
     frame.render_widget(Clear, rect);
     frame.render_widget(Block::new().style(theme.base()), rect);
 }
