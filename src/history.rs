@@ -181,9 +181,10 @@ impl Writer {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(CURRENT);
         // What the file holds already counts towards its half.
+        // (A regular file only: a device such as /dev/full would never end.)
         let lines = match File::open(&path) {
-            Ok(f) => BufReader::new(f).lines().count(),
-            Err(_) => 0,
+            Ok(f) if f.metadata()?.is_file() => BufReader::new(f).lines().count(),
+            _ => 0,
         };
         let out = OpenOptions::new().create(true).append(true).open(&path)?;
         let bytes = out.metadata()?.len();
@@ -209,6 +210,11 @@ impl Writer {
         self.lines += 1;
         self.bytes += line.len() as u64;
         Ok(())
+    }
+
+    /// The directory history is kept in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// What was appended, on disk.

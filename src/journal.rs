@@ -7,7 +7,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, OnceLock};
 
 use crate::engine::verify::Summary;
 use crate::engine::Event;
@@ -30,6 +32,10 @@ pub struct Journal {
     jobs: Option<Sender<Job>>,
     path: PathBuf,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// Why history stopped during the run, and whether the console was
+    /// told (a check an event, so atomics rather than a lock).
+    history_failed: Arc<OnceLock<String>>,
+    told: AtomicBool,
 }
 
 impl Drop for Journal {
@@ -64,17 +70,28 @@ impl Journal {
         };
         let (jobs, rx) = mpsc::channel();
         let kept = path.clone();
+        let history_failed = Arc::new(OnceLock::new());
+        let failed = history_failed.clone();
         let writer = std::thread::Builder::new()
             .name("kprod-journal".into())
-            .spawn(move || write(file, &kept, history, rx))?;
+            .spawn(move || write(file, &kept, history, &failed, rx))?;
         Ok((
             Journal {
                 jobs: Some(jobs),
                 path,
                 writer: Some(writer),
+                history_failed,
+                told: AtomicBool::new(false),
             },
             history_error,
         ))
+    }
+
+    /// Why history stopped, once: a disk that filled up during the run.
+    pub fn history_failure(&self) -> Option<String> {
+        let why = self.history_failed.get()?;
+        (!self.told.load(Ordering::Relaxed) && !self.told.swap(true, Ordering::Relaxed))
+            .then(|| why.clone())
     }
 
     /// An engine event as it arrives.
@@ -118,21 +135,74 @@ fn write(
     file: std::fs::File,
     path: &Path,
     mut history: Option<crate::history::Writer>,
+    failed: &OnceLock<String>,
     jobs: Receiver<Job>,
 ) {
     let mut out = std::io::BufWriter::new(file);
     let mut lines = 0u64;
+    let mut kept = Kept::default();
     while let Ok(first) = jobs.recv() {
-        // Everything waiting, then history flushed: a record acked is on
-        // disk as soon as the console is idle, for the next run and for
-        // the history picker.
+        // Everything waiting, then history written and flushed: a record
+        // acked is on disk as soon as the console is idle, for the next
+        // run and for the history picker, and once a second in a flood.
         for job in std::iter::once(first).chain(std::iter::from_fn(|| jobs.try_recv().ok())) {
-            take(job, &mut out, path, &mut lines, &mut history);
-        }
-        if let Some(h) = &mut history {
-            if h.flush().is_err() {
-                history = None;
+            let keep = history.is_some();
+            take(job, &mut out, path, &mut lines, keep.then_some(&mut kept));
+            if keep && kept.since.elapsed() >= KEEP_EVERY {
+                kept.write(&mut history, failed);
             }
+        }
+        kept.write(&mut history, failed);
+    }
+}
+
+/// How often history is written while events keep coming.
+const KEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The records to go into history at its next write. No more than
+/// history holds are kept: in a burst of a million, the older ones would
+/// only be written to be rotated away, so they are dropped here instead,
+/// at the cost of a line of JSON each.
+struct Kept {
+    entries: std::collections::VecDeque<crate::history::Entry>,
+    since: std::time::Instant,
+}
+
+impl Default for Kept {
+    fn default() -> Kept {
+        Kept {
+            entries: Default::default(),
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Kept {
+    fn push(&mut self, entry: crate::history::Entry) {
+        if self.entries.len() == crate::history::MAX_RECORDS {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    fn write(&mut self, history: &mut Option<crate::history::Writer>, failed: &OnceLock<String>) {
+        self.since = std::time::Instant::now();
+        let Some(h) = history.as_mut() else {
+            self.entries.clear();
+            return;
+        };
+        // A disk that fills up ends history, not the run.
+        let written = self
+            .entries
+            .drain(..)
+            .try_for_each(|e| h.append(&e))
+            .and_then(|()| h.flush());
+        if let Err(e) = written {
+            let _ = failed.set(format!(
+                "history stopped: {} cannot be written ({e}); records are no longer kept",
+                h.dir().display()
+            ));
+            *history = None;
         }
     }
 }
@@ -142,16 +212,13 @@ fn take(
     out: &mut std::io::BufWriter<std::fs::File>,
     path: &Path,
     lines: &mut u64,
-    history: &mut Option<crate::history::Writer>,
+    kept: Option<&mut Kept>,
 ) {
     match job {
         Job::Event(event, timestamp) => {
-            if let Some(h) = history.as_mut() {
+            if let Some(kept) = kept {
                 if let Some(entry) = crate::history::Entry::from_event(&event, timestamp) {
-                    // A disk that fills up ends history, not the run.
-                    if h.append(&entry).is_err() {
-                        *history = None;
-                    }
+                    kept.push(entry);
                 }
             }
             if let Some(event) = Output::from_event(*event) {

@@ -1119,3 +1119,27 @@ fn files_of_records_are_sent_from_the_console_and_history_resends_them_after_a_r
     t.keys(&["C-c"]);
     t.wait_for("kprod exited with 0");
 }
+
+/// A disk that fills up (history.jsonl on /dev/full) stops history with a
+/// notice on screen; the record is acked all the same and the run goes on.
+#[test]
+fn a_full_disk_stops_history_with_a_notice_and_the_run_goes_on() {
+    let data = tempfile::tempdir().unwrap();
+    let history = data.path().join("kprod/history");
+    std::fs::create_dir_all(&history).unwrap();
+    std::os::unix::fs::symlink("/dev/full", history.join("history.jsonl")).unwrap();
+    let env = format!("XDG_DATA_HOME={}", data.path().display());
+    let Some(t) = Tmux::start_with_env("history-full", 120, 40, &env, "") else {
+        return;
+    };
+    t.wait_for("demo (6");
+    t.text("k");
+    t.keys(&["C-s"]);
+    t.wait_for("#0 acked");
+    let screen = t.wait_for("history stopped: ");
+    assert!(screen.contains("(No space"), "{screen}");
+    t.keys(&["C-s"]);
+    t.wait_for("#1 acked");
+    t.keys(&["C-c"]);
+    t.wait_for("kprod exited with 0");
+}

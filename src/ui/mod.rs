@@ -303,6 +303,12 @@ pub struct Journaled<E> {
 
 impl<E: Events> Events for Journaled<E> {
     async fn recv(&mut self) -> Option<Event> {
+        if let Some(text) = self.journal.as_ref().and_then(|j| j.history_failure()) {
+            return Some(Event::Notice {
+                level: crate::engine::Level::Warn,
+                text,
+            });
+        }
         let e = self.inner.recv().await;
         if let (Some(j), Some(e)) = (&self.journal, &e) {
             j.record(e);
