@@ -185,31 +185,6 @@ impl App {
                     .collect()
             }
             Action::LoadRecord => self.load_listed().into_iter().map(Effect::Engine).collect(),
-            Action::Confirm
-                if matches!(
-                    self.popup,
-                    Some(Popup::Prompt {
-                        ask: Ask::RecordsFile,
-                        ..
-                    })
-                ) =>
-            {
-                let Some(Popup::Prompt { ask, input, .. }) = self.popup.take() else {
-                    return Vec::new();
-                };
-                let spec = input.lines()[0].trim().to_string();
-                match check_prompt(&ask, &spec, &self.pending, self.brokers.len()) {
-                    Ok(()) => vec![Effect::ReadRecords(spec)],
-                    Err(e) => {
-                        self.popup = Some(Popup::Prompt {
-                            ask,
-                            input,
-                            error: Some(e),
-                        });
-                        Vec::new()
-                    }
-                }
-            }
             Action::Export => vec![Effect::Export(crate::journal::export_path(self.now_ms()))],
             Action::Confirm if matches!(self.popup, Some(Popup::Templates { .. })) => {
                 let Some(Popup::Templates { selected, .. }) = &self.popup else {
@@ -221,11 +196,13 @@ impl App {
                     .map(Effect::Engine)
                     .collect()
             }
+            // The prompts whose answers the runner acts on: checked here,
+            // kept open with the reason when the check fails.
             Action::Confirm
                 if matches!(
                     self.popup,
                     Some(Popup::Prompt {
-                        ask: Ask::TemplateName,
+                        ask: Ask::TemplateName | Ask::RecordsFile,
                         ..
                     })
                 ) =>
@@ -233,9 +210,10 @@ impl App {
                 let Some(Popup::Prompt { ask, input, .. }) = self.popup.take() else {
                     return Vec::new();
                 };
-                let name = input.lines()[0].trim().to_string();
-                match check_prompt(&ask, &name, &self.pending, self.brokers.len()) {
-                    Ok(()) => self.save_template(&name),
+                let answer = input.lines()[0].trim().to_string();
+                match check_prompt(&ask, &answer, &self.pending, self.brokers.len()) {
+                    Ok(()) if ask == Ask::TemplateName => self.save_template(&answer),
+                    Ok(()) => vec![Effect::ReadRecords(answer)],
                     Err(e) => {
                         self.popup = Some(Popup::Prompt {
                             ask,
