@@ -4,8 +4,9 @@
 //! This root only names the modules and re-exports what front ends use, so
 //! no module depends on it and it on them both ways.
 
-// Two places need unsafe: the mock cluster's C API (mock.rs) and the
-// produce call with a topic handle (produce.rs).
+// Three places need unsafe: the mock cluster's C API (mock.rs), the
+// produce call with a topic handle (produce.rs) and the verifier's lookup
+// of its id header (verify.rs's record_id).
 #![deny(unsafe_code)]
 
 pub mod batches;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
@@ -48,13 +48,12 @@ enum Msg {
         partition: i32,
         offset: i64,
     },
+    /// What a reader read of its topic in a row: one message for all
+    /// the records one poll brought, not a message and a copy of the
+    /// topic's name each.
     Read {
         topic: String,
-        partition: i32,
-        offset: i64,
-        /// `None` for records of other producers or other runs.
-        id: Option<u64>,
-        key: u64,
+        records: Vec<ReadBack>,
     },
     /// Where each partition ends now; the final summary comes once the
     /// readers got there.
@@ -72,6 +71,19 @@ enum Msg {
         offset: i64,
     },
 }
+
+/// One record a reader read.
+struct ReadBack {
+    partition: i32,
+    offset: i64,
+    /// `None` for records of other producers or other runs.
+    id: Option<u64>,
+    /// The record key's hash: reordering is told per key.
+    key: u64,
+}
+
+/// Most records a reader hands over in one message.
+const READ_BATCH: usize = 1024;
 
 /// The verifier's handle: cheap to call from librdkafka's delivery thread.
 pub struct Verifier {
@@ -397,16 +409,52 @@ fn read_topic(
     }
 }
 
-/// This run's number in a record's id header, if it carries one.
+/// This run's number in a record's id header, if it carries one. A
+/// user's record may carry a kprod.id header of its own (copied from an
+/// earlier run, say): only this run's value names the record. Asked of
+/// librdkafka by name: the crate's iterator makes a `&str` of every
+/// header's name (panicking on one that is not UTF-8, which another
+/// producer may write) and cost more than the rest of the reading.
+#[allow(unsafe_code)]
 fn record_id(m: &rdkafka::message::BorrowedMessage<'_>, prefix: &str) -> Option<u64> {
-    m.headers().and_then(|hs| {
-        hs.iter()
-            .filter(|h| h.key == ID_HEADER)
-            .filter_map(|h| h.value)
-            .filter_map(|v| std::str::from_utf8(v).ok())
-            .filter_map(|v| v.strip_prefix(prefix))
-            .find_map(|n| n.parse().ok())
-    })
+    use rdkafka_sys as rdsys;
+    let mut headers = std::ptr::null_mut();
+    // SAFETY: the message lives for the borrow, and its headers with it;
+    // the value is read before either goes.
+    unsafe {
+        if rdsys::rd_kafka_message_headers(m.ptr(), &mut headers)
+            != rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
+        {
+            return None;
+        }
+        (0..)
+            .map_while(|idx| {
+                let (mut value, mut size) = (std::ptr::null(), 0);
+                let found = rdsys::rd_kafka_header_get(
+                    headers,
+                    idx,
+                    ID_HEADER_C.as_ptr(),
+                    &mut value,
+                    &mut size,
+                );
+                (found == rdsys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR).then(|| {
+                    (!value.is_null())
+                        .then(|| std::slice::from_raw_parts(value.cast::<u8>(), size))
+                        .and_then(|v| run_number(v, prefix))
+                })
+            })
+            .flatten()
+            .next()
+    }
+}
+
+/// `ID_HEADER` for librdkafka.
+const ID_HEADER_C: &std::ffi::CStr = c"kprod.id";
+
+/// The number in an id header's value `<run>-<n>`, if it is this run's.
+fn run_number(value: &[u8], prefix: &str) -> Option<u64> {
+    let digits = value.strip_prefix(prefix.as_bytes())?;
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// Most marker offsets a report lists (it counts them all).
@@ -538,41 +586,48 @@ impl Reader {
             let _ = r.send(());
         }
         let prefix = format!("{}-", self.run);
+        let mut records = Vec::new();
         while !self.stop.load(Ordering::Relaxed) {
-            match consumer.poll(Duration::from_millis(100)) {
-                Some(Ok(m)) => {
-                    // A user's record may carry a kprod.id header of its own
-                    // (copied from an earlier run, say): only this run's
-                    // value names the record.
-                    let id = m.headers().and_then(|hs| {
-                        hs.iter()
-                            .filter(|h| h.key == ID_HEADER)
-                            .filter_map(|h| h.value)
-                            .filter_map(|v| std::str::from_utf8(v).ok())
-                            .filter_map(|v| v.strip_prefix(&prefix))
-                            .find_map(|n| n.parse().ok())
-                    });
-                    // Compared only within this run: any fixed hash will do.
-                    let key = foldhash::fast::FixedState::default().hash_one(m.key());
-                    let _ = self.tx.send(Msg::Read {
-                        topic: self.topic.clone(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        id,
-                        key,
-                    });
+            // The first record waits for the broker; those already fetched
+            // follow without waiting, up to a batch.
+            let mut wait = Duration::from_millis(100);
+            let mut idle = true;
+            while records.len() < READ_BATCH {
+                match consumer.poll(wait) {
+                    Some(Ok(m)) => {
+                        records.push(ReadBack {
+                            partition: m.partition(),
+                            offset: m.offset(),
+                            id: record_id(&m, &prefix),
+                            // Compared only within this run: any fixed
+                            // hash will do.
+                            key: foldhash::fast::FixedState::default().hash_one(m.key()),
+                        });
+                        wait = Duration::ZERO;
+                        idle = false;
+                    }
+                    Some(Err(e)) => {
+                        self.tell(format!("verifier: reading '{}': {e}", self.topic));
+                        break;
+                    }
+                    None => break,
                 }
-                Some(Err(e)) => self.tell(format!("verifier: reading '{}': {e}", self.topic)),
-                None => {
-                    if let Ok(at) = consumer.position() {
-                        for e in at.elements() {
-                            if let Offset::Offset(offset) = e.offset() {
-                                let _ = self.tx.send(Msg::Position {
-                                    topic: self.topic.clone(),
-                                    partition: e.partition(),
-                                    offset,
-                                });
-                            }
+            }
+            if !records.is_empty() {
+                let _ = self.tx.send(Msg::Read {
+                    topic: self.topic.clone(),
+                    records: std::mem::take(&mut records),
+                });
+            }
+            if idle {
+                if let Ok(at) = consumer.position() {
+                    for e in at.elements() {
+                        if let Offset::Offset(offset) = e.offset() {
+                            let _ = self.tx.send(Msg::Position {
+                                topic: self.topic.clone(),
+                                partition: e.partition(),
+                                offset,
+                            });
                         }
                     }
                 }
@@ -781,34 +836,20 @@ impl State {
                     self.pending.entry(tp).or_default().insert(offset, id);
                 }
             }
-            Msg::Read {
-                topic,
-                partition,
-                offset,
-                id,
-                key,
-            } => {
-                let tp = self.intern(topic, partition);
-                self.progress.insert(tp, offset + 1);
-                if let Some(id) = id.filter(|id| *id >= self.from) {
-                    self.read(id, &tp, offset, key, events);
-                }
-                // Acked records the reader has now passed without seeing.
-                let passed: Vec<(i64, u64)> = match self.pending.get_mut(&tp) {
-                    Some(p) => {
-                        let rest = p.split_off(&(offset + 1));
-                        std::mem::replace(p, rest).into_iter().collect()
-                    }
-                    None => Vec::new(),
-                };
-                for (o, pid) in passed {
-                    let seen = self.records.get(&pid).is_some_and(Record::seen);
-                    if seen {
-                        self.counts(&tp).misplaced += 1;
-                        self.issue(events, IssueKind::Misplaced, &tp, Some(o), pid);
-                    } else {
-                        self.mark_missing(pid, &tp, o, events);
-                    }
+            Msg::Read { topic, records } => {
+                // A topic's records come from a few partitions: each
+                // interned once a batch.
+                let mut tps: Vec<(i32, Tp)> = Vec::new();
+                for r in records {
+                    let tp = match tps.iter().find(|(p, _)| *p == r.partition) {
+                        Some((_, tp)) => *tp,
+                        None => {
+                            let tp = self.intern(topic.clone(), r.partition);
+                            tps.push((r.partition, tp));
+                            tp
+                        }
+                    };
+                    self.read_one(tp, r, events);
                 }
             }
             Msg::Failed { id } => {
@@ -841,6 +882,37 @@ impl State {
                     from,
                     ..State::default()
                 };
+            }
+        }
+    }
+
+    /// A record read back at `tp`, and the acked records the reader has
+    /// passed without seeing.
+    fn read_one(&mut self, tp: Tp, r: ReadBack, events: &UnboundedSender<Event>) {
+        let offset = r.offset;
+        self.progress.insert(tp, offset + 1);
+        if let Some(id) = r.id.filter(|id| *id >= self.from) {
+            self.read(id, &tp, offset, r.key, events);
+        }
+        let Some(pending) = self.pending.get_mut(&tp) else {
+            return;
+        };
+        // Taken from the front, oldest first: usually none is passed, and
+        // a split of the map would cost a new tree every record.
+        let mut passed = Vec::new();
+        while let Some(entry) = pending.first_entry() {
+            if *entry.key() > offset {
+                break;
+            }
+            passed.push(entry.remove_entry());
+        }
+        for (o, pid) in passed {
+            let seen = self.records.get(&pid).is_some_and(Record::seen);
+            if seen {
+                self.counts(&tp).misplaced += 1;
+                self.issue(events, IssueKind::Misplaced, &tp, Some(o), pid);
+            } else {
+                self.mark_missing(pid, &tp, o, events);
             }
         }
     }
@@ -1006,10 +1078,12 @@ mod tests {
         s.take(
             Msg::Read {
                 topic: "t".into(),
-                partition: 0,
-                offset,
-                id,
-                key,
+                records: vec![ReadBack {
+                    partition: 0,
+                    offset,
+                    id,
+                    key,
+                }],
             },
             ev,
         );
