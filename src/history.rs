@@ -107,12 +107,11 @@ impl Entry {
 
     /// The entry as one line of history.
     pub fn to_line(&self) -> String {
-        let mut o = replay::object(&self.record);
-        o.insert("sent_at".into(), self.at.into());
-        if let Some(code) = &self.failed {
-            o.insert("failed".into(), code.clone().into());
-        }
-        Value::Object(o).to_string()
+        let mut o = replay::Object::of(&self.record);
+        o.sent_at = Some(self.at);
+        o.failed = self.failed.as_deref();
+        // A struct of strings and numbers always serializes.
+        serde_json::to_string(&o).unwrap_or_default()
     }
 
     /// One line of history, or why it is not one.

@@ -156,54 +156,95 @@ fn decode(s: &str, encoding: Option<&Value>, field: &str) -> Result<Vec<u8>, Str
     }
 }
 
-/// A record as a kcat -J object, its bytes as text where they are UTF-8
-/// and base64 (with `key_encoding` and the like saying so) where not, so
-/// [`placed`] gives back the same bytes.
-pub fn object(p: &Placed) -> serde_json::Map<String, Value> {
-    let mut o = serde_json::Map::new();
-    let put = |o: &mut serde_json::Map<String, Value>, field: &str, b: &Option<Vec<u8>>| {
-        let v = match b.as_deref().map(std::str::from_utf8) {
-            None => Value::Null,
-            Some(Ok(text)) => Value::String(text.into()),
-            Some(Err(_)) => {
-                o.insert(format!("{field}_encoding"), "base64".into());
-                Value::String(
-                    base64::engine::general_purpose::STANDARD
-                        .encode(b.as_deref().unwrap_or_default()),
-                )
-            }
-        };
-        o.insert(field.into(), v);
-    };
-    if let Some(t) = &p.topic {
-        o.insert("topic".into(), t.clone().into());
+/// A record as kcat -C -J prints it: bytes as text, or base64 with a
+/// `*_encoding` beside them where they are not UTF-8. Written field by
+/// field, not through a JSON map: history writes one a record sent.
+#[derive(serde::Serialize)]
+pub struct Object<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ts: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    headers: Vec<HeaderObject<'a>>,
+    key: Bytes<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_encoding: Option<&'static str>,
+    payload: Bytes<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_encoding: Option<&'static str>,
+    /// History's own fields: when the record was acked or failed, and why
+    /// it failed. Absent from kcat's objects, and ignored when read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct HeaderObject<'a> {
+    key: &'a str,
+    value: Bytes<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_encoding: Option<&'static str>,
+}
+
+/// Bytes as a JSON string: their text, or base64; null for none.
+struct Bytes<'a>(Option<&'a [u8]>);
+
+impl Bytes<'_> {
+    fn encoding(&self) -> Option<&'static str> {
+        self.0
+            .filter(|b| std::str::from_utf8(b).is_err())
+            .map(|_| "base64")
     }
-    if let Some(n) = p.partition {
-        o.insert("partition".into(), n.into());
+}
+
+impl serde::Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            None => s.serialize_none(),
+            Some(b) => match std::str::from_utf8(b) {
+                Ok(text) => s.serialize_str(text),
+                Err(_) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
+            },
+        }
     }
-    if let Some(n) = p.offset {
-        o.insert("offset".into(), n.into());
+}
+
+impl<'a> Object<'a> {
+    pub fn of(p: &'a Placed) -> Object<'a> {
+        let (key, payload) = (Bytes(p.line.key.as_deref()), Bytes(p.line.value.as_deref()));
+        Object {
+            topic: p.topic.as_deref(),
+            partition: p.partition,
+            offset: p.offset,
+            ts: p.line.timestamp,
+            headers: p
+                .line
+                .headers
+                .iter()
+                .map(|h| {
+                    let value = Bytes(h.value.as_deref());
+                    HeaderObject {
+                        key: &h.name,
+                        value_encoding: value.encoding(),
+                        value,
+                    }
+                })
+                .collect(),
+            key_encoding: key.encoding(),
+            key,
+            payload_encoding: payload.encoding(),
+            payload,
+            sent_at: None,
+            failed: None,
+        }
     }
-    if let Some(ts) = p.line.timestamp {
-        o.insert("ts".into(), ts.into());
-    }
-    let headers = p
-        .line
-        .headers
-        .iter()
-        .map(|h| {
-            let mut item = serde_json::Map::new();
-            item.insert("key".into(), h.name.clone().into());
-            put(&mut item, "value", &h.value);
-            Value::Object(item)
-        })
-        .collect::<Vec<_>>();
-    if !headers.is_empty() {
-        o.insert("headers".into(), headers.into());
-    }
-    put(&mut o, "key", &p.line.key);
-    put(&mut o, "payload", &p.line.value);
-    o
 }
 
 /// Headers as kcat -J prints them (a flat list: name, value, name, value),
