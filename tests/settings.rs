@@ -389,3 +389,45 @@ fn the_rule_file_and_the_statistics_interval_are_read_typed() {
     s.set("statistics.interval.ms", "0").unwrap();
     assert_eq!(s.statistics_interval_ms(), 0, "0 is off, not the default");
 }
+
+/// The "defaults of" presets (concept 22): Kafka 2.8 against 3.0 differ
+/// in acks and idempotence, 4.0 in linger.ms, and librdkafka's are what the
+/// library itself reports, in the settings' own terms. Every preset can be
+/// applied as it stands.
+#[test]
+fn defaults_of_java_releases_and_of_librdkafka() {
+    use kprod::engine::settings::Defaults;
+    let of = |d: Defaults, name: &str| d.of(spec(name).unwrap());
+    assert_eq!(of(Defaults::Java, "acks"), "all");
+    assert_eq!(of(Defaults::Java, "linger.ms"), "5");
+    assert_eq!(of(Defaults::Java3, "linger.ms"), "0");
+    assert_eq!(of(Defaults::Java3, "enable.idempotence"), "true");
+    assert_eq!(of(Defaults::Java28, "acks"), "1");
+    assert_eq!(of(Defaults::Java28, "enable.idempotence"), "false");
+    assert_eq!(of(Defaults::Java28, "batch.size"), "16384");
+    for (name, value) in [
+        ("acks", "all"),
+        ("linger.ms", "5"),
+        ("batch.size", "1000000"),
+        ("enable.idempotence", "false"),
+        ("partitioner", "consistent_random"),
+        ("delivery.timeout.ms", "300000"),
+        ("max.in.flight.requests.per.connection", "1000000"),
+        // queue.buffering.max.kbytes 1048576, as bytes.
+        ("buffer.memory", "1073741824"),
+        ("partitioner.rules", ""),
+    ] {
+        assert_eq!(of(Defaults::Librdkafka, name), value, "{name}");
+    }
+    let mut d = Defaults::default();
+    for _ in 0..4 {
+        let mut s = Settings::default();
+        d.apply_to(&mut s).unwrap();
+        s.check().unwrap_or_else(|e| panic!("{}: {e}", d.name()));
+        for spec in SPECS {
+            assert_eq!(s.get(spec.java).unwrap(), d.of(spec), "{}", d.name());
+        }
+        d = d.next();
+    }
+    assert_eq!(d, Defaults::Java, "round");
+}

@@ -1649,3 +1649,45 @@ async fn the_headers_box_grows_with_its_lines_and_ctrl_u_clears_it() {
     assert!(c.screen().contains("Headers 0"));
     assert!(c.app.headers.is_empty());
 }
+
+/// Concept 22 in the settings pane: `D` holds the settings against the
+/// defaults of Java 3.x, then 2.8 (acks=1, no idempotence, linger.ms 0),
+/// marking each value that differs and counting them in the title; `=`
+/// sets them all, `a` applies them, and the producer runs with them: the
+/// record sent is acked. `d` resets one row to the chosen defaults.
+#[tokio::test(flavor = "multi_thread")]
+async fn d_holds_the_settings_against_java_28s_defaults_and_equals_sets_them() {
+    let mut c = Console::start(120, 40).await;
+    for _ in 0..5 {
+        c.press(KeyCode::Tab);
+    }
+    assert_eq!(c.app.focus, Focus::Settings);
+    assert!(c.screen().contains("• 0 vs Java 4.x"), "{}", c.screen());
+    c.press(KeyCode::Char('D'));
+    c.press(KeyCode::Char('D'));
+    let screen = c.screen();
+    assert!(screen.contains("• 3 vs Java 2.8"), "{screen}");
+    for row in ["•acks", "•linger.ms", "•enable.idempotence"] {
+        assert!(screen.contains(row), "{row}:\n{screen}");
+    }
+    assert!(screen.contains("  batch.size"), "{screen}");
+    assert!(screen.contains("Java 2.8 default 1"), "{screen}");
+    c.press(KeyCode::Char('='));
+    let screen = c.screen();
+    assert!(screen.contains("• 0 vs Java 2.8"), "{screen}");
+    assert!(screen.contains("* not applied"), "{screen}");
+    c.press(KeyCode::Char('a'));
+    c.pump_until(|e| matches!(e, Event::Applied { .. })).await;
+    assert_eq!(c.app.applied.get("acks"), Some("1"));
+    assert_eq!(c.app.applied.get("enable.idempotence"), Some("false"));
+    assert_eq!(c.app.applied.get("linger.ms"), Some("0"));
+    c.ctrl('s');
+    c.pump_until(|e| matches!(e, Event::Acked(_))).await;
+    // Back to today's defaults: acks (the first row) reset with d is all.
+    c.press(KeyCode::Char('D'));
+    c.press(KeyCode::Char('D'));
+    assert!(c.screen().contains("• 3 vs Java 4.x"), "{}", c.screen());
+    c.press(KeyCode::Char('d'));
+    assert_eq!(c.app.pending.get("acks"), Some("all"));
+    assert!(c.screen().contains("• 2 vs Java 4.x"), "{}", c.screen());
+}

@@ -29,6 +29,8 @@ pub enum Action {
     Apply,
     AddProperty,
     ResetSetting,
+    CycleDefaults,
+    ApplyDefaults,
     Revert,
     CycleFilter,
     ToggleRequests,

@@ -158,6 +158,8 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::Enter, NONE, S::Settings, A::Edit, "edit the selected setting", Some("edit")),
     bind(K::Char('+'), NONE, S::Settings, A::AddProperty, "add a librdkafka property (name=value)", Some("add")),
     bind(K::Char('d'), NONE, S::Settings, A::ResetSetting, "back to default (or remove the property)", Some("default")),
+    bind(K::Char('D'), NONE, S::Settings, A::CycleDefaults, "defaults of Java 4.x, 3.x, 2.8 or librdkafka (• marks what differs)", None),
+    bind(K::Char('='), NONE, S::Settings, A::ApplyDefaults, "set every setting to those defaults (a applies them)", None),
     bind(K::Char('u'), NONE, S::Settings, A::Revert, "undo changes not yet applied", None),
     bind(K::Char('a'), NONE, S::Settings, A::Apply, "apply: rebuild the producer after in-flight", Some("apply")),
     bind(K::Up, NONE, S::Log, A::Up, "scroll up", None),

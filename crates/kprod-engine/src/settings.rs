@@ -205,6 +205,96 @@ pub const SPECS: &[Spec] = &[
     },
 ];
 
+/// Whose defaults the settings are held against (concept 22): the Java
+/// client's now (Kafka 4.x, kprod's own), of Kafka 3.x (linger.ms was 0
+/// until 4.0), of Kafka 2.8 (before 3.0 made acks=all and idempotence the
+/// default), or librdkafka's, asked of the library kprod runs. The Java
+/// presets keep kprod's java_default partitioner: 2.8's sticky partitioner
+/// moved keyless records on at each new batch, not after batch.size bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Defaults {
+    #[default]
+    Java,
+    Java3,
+    Java28,
+    Librdkafka,
+}
+
+impl Defaults {
+    pub fn name(self) -> &'static str {
+        match self {
+            Defaults::Java => "Java 4.x",
+            Defaults::Java3 => "Java 3.x",
+            Defaults::Java28 => "Java 2.8",
+            Defaults::Librdkafka => "librdkafka",
+        }
+    }
+
+    /// The next preset, in the order above, round.
+    pub fn next(self) -> Defaults {
+        match self {
+            Defaults::Java => Defaults::Java3,
+            Defaults::Java3 => Defaults::Java28,
+            Defaults::Java28 => Defaults::Librdkafka,
+            Defaults::Librdkafka => Defaults::Java,
+        }
+    }
+
+    /// The default of `spec` under these defaults, as a value of the
+    /// setting (acks=all, bytes for buffer.memory).
+    pub fn of(self, spec: &Spec) -> String {
+        match (self, spec.java) {
+            (Defaults::Java3 | Defaults::Java28, "linger.ms") => "0".into(),
+            (Defaults::Java28, "acks") => "1".into(),
+            (Defaults::Java28, "enable.idempotence") => "false".into(),
+            (Defaults::Librdkafka, _) => librdkafka_default(spec),
+            _ => spec.default.into(),
+        }
+    }
+
+    /// Every known setting at these defaults; extras are left alone.
+    pub fn apply_to(self, settings: &mut Settings) -> Result<(), SettingError> {
+        for spec in SPECS {
+            settings.set(spec.java, &self.of(spec))?;
+        }
+        Ok(())
+    }
+}
+
+/// librdkafka's own default for `spec`, in the setting's terms, as the
+/// library reports it (no table kept here to drift from it).
+fn librdkafka_default(spec: &Spec) -> String {
+    // Asked once: a configuration object a question is cheap, but the
+    // settings pane asks every frame.
+    static ASKED: std::sync::OnceLock<BTreeMap<&'static str, String>> = std::sync::OnceLock::new();
+    let asked = ASKED.get_or_init(|| {
+        // Topic-level properties (acks, partitioner) are answered from
+        // the default topic configuration, which librdkafka makes only
+        // once one is set: auto.offset.reset, a consumer's, set to its own
+        // default, makes it and changes nothing asked here.
+        let Ok(native) = ClientConfig::new()
+            .set("auto.offset.reset", "largest")
+            .create_native_config()
+        else {
+            return BTreeMap::new();
+        };
+        SPECS
+            .iter()
+            .filter_map(|s| Some((s.java, native.get(s.librdkafka.first()?).ok()?)))
+            .collect()
+    });
+    let value = asked.get(spec.java).cloned();
+    match (value, spec.kind) {
+        // A property librdkafka has no default for, or one kprod runs.
+        (None, _) => spec.default.into(),
+        (Some(v), Kind::Acks) if v == "-1" => "all".into(),
+        (Some(v), Kind::BytesAsKib { .. }) => {
+            v.parse::<i64>().map_or(v, |kib| (kib * 1024).to_string())
+        }
+        (Some(v), _) => v,
+    }
+}
+
 /// Java settings librdkafka cannot honour, and what to do instead. kprod refuses
 /// them with this reason rather than pass them on or drop them silently.
 /// Properties that hold a secret though their names do not say so.

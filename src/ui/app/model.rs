@@ -173,6 +173,8 @@ pub struct App {
     pub fatal: Option<String>,
     /// The settings being edited; applied with `a`.
     pub pending: Settings,
+    /// Whose defaults the settings pane holds the values against (`D`).
+    pub defaults: crate::engine::settings::Defaults,
     /// Where each setting given came from (a profile, a file and its line,
     /// -X, the settings pane), by row name; absent: the default.
     pub origins: std::collections::BTreeMap<String, String>,
@@ -270,6 +272,7 @@ impl App {
             pending: settings.clone(),
             applied: settings,
             origins: Default::default(),
+            defaults: Default::default(),
             profiles: Default::default(),
             templates: Default::default(),
             themes: crate::ui::theme::BUILT_IN
@@ -368,6 +371,18 @@ impl App {
             .map(|s| s.java.to_string())
             .chain(self.pending.extras().map(|(k, _)| k.to_string()))
             .collect()
+    }
+
+    /// Whether the pending value of known setting `name` differs from
+    /// the chosen defaults (`D`); added properties are not compared.
+    pub fn differs(&self, name: &str) -> bool {
+        crate::engine::settings::spec(name)
+            .is_some_and(|s| self.pending.get(name).unwrap_or("") != self.defaults.of(s))
+    }
+
+    /// How many settings differ from the chosen defaults.
+    pub fn differing(&self) -> usize {
+        SPECS.iter().filter(|s| self.differs(s.java)).count()
     }
 
     /// The record as composed, or why it cannot be sent.

@@ -431,12 +431,39 @@ impl App {
             Action::ResetSetting => {
                 let names = self.setting_names();
                 if let Some(name) = names.get(self.setting_row) {
-                    self.pending.reset(name);
+                    // The chosen defaults' value (`D`), not always Java's.
+                    match crate::engine::settings::spec(name) {
+                        Some(s) => {
+                            let _ = self.pending.set(name, &self.defaults.of(s));
+                        }
+                        None => self.pending.reset(name),
+                    }
                     let rows = self.setting_names().len();
                     self.setting_row = self.setting_row.min(rows - 1);
                 }
             }
             Action::Revert => self.pending = self.applied.clone(),
+            Action::CycleDefaults => {
+                self.defaults = self.defaults.next();
+                let n = self.differing();
+                self.note(
+                    Level::Info,
+                    format!(
+                        "settings held against {}'s defaults: {n} differ (•); = sets them all",
+                        self.defaults.name()
+                    ),
+                );
+            }
+            Action::ApplyDefaults => match self.defaults.apply_to(&mut self.pending) {
+                Ok(()) => self.note(
+                    Level::Info,
+                    format!(
+                        "every setting at {}'s defaults, not applied yet: a applies, u undoes",
+                        self.defaults.name()
+                    ),
+                ),
+                Err(e) => self.note(Level::Error, format!("defaults not set: {e}")),
+            },
             Action::Apply => return self.apply(),
             Action::CycleFilter => {
                 self.log.filter = self.log.filter.next();

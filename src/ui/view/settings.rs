@@ -18,14 +18,17 @@ const WIDE: u16 = 90;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Settings;
     let dirty = app.pending != app.applied;
-    let title = if dirty {
-        Line::from(vec![
-            Span::styled(" Producer settings ", theme.title(focused)),
-            Span::styled("* not applied (a) ", theme.changed()),
-        ])
-    } else {
-        Line::from(Span::styled(" Producer settings ", theme.title(focused)))
-    };
+    let mut title = vec![Span::styled(" Producer settings ", theme.title(focused))];
+    if dirty {
+        title.push(Span::styled("* not applied (a) ", theme.changed()));
+    }
+    // What the • marks are held against, always: a class reads the
+    // differences off the pane.
+    title.push(Span::styled(
+        format!("• {} vs {} ", app.differing(), app.defaults.name()),
+        theme.muted(),
+    ));
+    let title = Line::from(title);
     let block = pane(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -43,9 +46,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.text()
         };
         let mark = if changed { "*" } else { " " };
+        let differs = if app.differs(name) { "•" } else { " " };
         let (lib, default) = match spec(name) {
-            Some(s) => (s.maps_to(), s.default),
-            None => (name.clone(), "-"),
+            Some(s) => (s.maps_to(), shown(name, &app.defaults.of(s)).into_owned()),
+            None => (name.clone(), "-".into()),
         };
         // A value another setting overrides shows what is in force.
         let value_cell = match app.pending.forced(name) {
@@ -54,7 +58,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             _ => Span::styled(shown(name, value).into_owned(), value_style),
         };
-        let mut cells = vec![Cell::from(format!("{mark}{name}")), Cell::from(value_cell)];
+        let mut cells = vec![
+            Cell::from(format!("{mark}{differs}{name}")),
+            Cell::from(value_cell),
+        ];
         if wide {
             cells.push(Cell::from(Span::styled(lib.to_string(), theme.muted())));
             cells.push(Cell::from(Span::styled(default.to_string(), theme.muted())));
@@ -73,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let mut header = vec!["setting (Java name)", "value"];
     if wide {
-        header.extend(["librdkafka", "default"]);
+        header.extend(["librdkafka", app.defaults.name()]);
     }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.muted()))
@@ -117,7 +124,16 @@ fn footer_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
             Some(s) => {
                 // In full: the table's column may cut a long name.
                 lines.push(Line::from(Span::styled(
-                    format!("librdkafka: {} · default {}{from}", s.maps_to(), s.default),
+                    format!(
+                        "librdkafka: {} · {}default {}{from}",
+                        s.maps_to(),
+                        // Named when it is not the usual one.
+                        match app.defaults {
+                            crate::engine::settings::Defaults::Java => String::new(),
+                            d => format!("{} ", d.name()),
+                        },
+                        shown(name, &app.defaults.of(s))
+                    ),
                     theme.muted(),
                 )));
                 if let Some((value, why)) = app.pending.forced(name) {
