@@ -18,17 +18,23 @@ const WIDE: u16 = 90;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Settings;
     let dirty = app.pending != app.applied;
-    let mut title = vec![Span::styled(" Producer settings ", theme.title(focused))];
-    if dirty {
-        title.push(Span::styled("* not applied (a) ", theme.changed()));
-    }
     // What the • marks are held against, always: a class reads the
-    // differences off the pane.
-    title.push(Span::styled(
-        format!("• {} vs {} ", app.differing(), app.defaults.name()),
-        theme.muted(),
-    ));
-    let title = Line::from(title);
+    // differences off the pane. Where the title would not fit, it says
+    // the same in fewer words.
+    let against = format!("• {} vs {} ", app.differing(), app.defaults.name());
+    let unapplied = if dirty { "* not applied (a) " } else { "" };
+    let (name, unapplied) =
+        match " Producer settings ".len() + unapplied.len() + against.chars().count() + 2
+            <= area.width as usize
+        {
+            true => (" Producer settings ", unapplied),
+            false => (" Settings ", if dirty { "* (a) " } else { "" }),
+        };
+    let title = Line::from(vec![
+        Span::styled(name, theme.title(focused)),
+        Span::styled(unapplied, theme.changed()),
+        Span::styled(against, theme.muted()),
+    ]);
     let block = pane(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
