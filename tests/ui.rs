@@ -1691,3 +1691,64 @@ async fn d_holds_the_settings_against_java_28s_defaults_and_equals_sets_them() {
     assert_eq!(c.app.pending.get("acks"), Some("all"));
     assert!(c.screen().contains("• 2 vs Java 4.x"), "{}", c.screen());
 }
+
+/// The fault prompt names the brokers of the cluster in use, as it
+/// reported them, and how faults reach it: the embedded cluster makes them
+/// itself, a real one through kprod's proxy, or not at all without it.
+#[test]
+fn the_fault_prompt_lists_the_brokers_of_the_cluster_in_use() {
+    use kprod::engine::ClusterInfo;
+    let theme = Theme::built_in();
+    let prompt = |embedded: bool, proxy: Option<&str>, brokers: Vec<i32>| {
+        let mut app = App::new("demo", Settings::default());
+        app.on_event(Event::Connected {
+            bootstrap: "kafka-1:9092".into(),
+            embedded,
+            proxy: proxy.map(str::to_string),
+            verify: true,
+        });
+        app.on_event(Event::Topics(ClusterInfo {
+            brokers,
+            topics: Vec::new(),
+        }));
+        app.on_key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::CONTROL));
+        let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+        terminal.draw(|f| view::draw(f, &app, &theme)).unwrap();
+        // The popup's text, its rows joined as one paragraph.
+        let buffer = terminal.backend().buffer();
+        let row = |y: u16| -> Vec<&str> {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect()
+        };
+        let (top, left) = (0..buffer.area.height)
+            .find_map(|y| {
+                let cells = row(y);
+                (0..cells.len().saturating_sub(6))
+                    .find(|&x| cells[x..x + 7].concat() == "┌ Fault")
+                    .map(|x| (y, x))
+            })
+            .expect("the fault prompt is open");
+        (top + 1..buffer.area.height)
+            .map(|y| row(y)[left + 1..].concat())
+            .take_while(|r| !r.starts_with('─'))
+            .map(|r| r.split('│').next().unwrap_or_default().trim().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let embedded = prompt(true, None, vec![1, 2, 3]);
+    assert!(
+        embedded.contains("Brokers 1, 2, 3 of the embedded cluster."),
+        "{embedded}"
+    );
+    let proxied = prompt(false, Some("127.0.0.1:4000"), vec![4, 7]);
+    assert!(
+        proxied.contains("Brokers 4, 7 of kafka-1:9092, through kprod's proxy."),
+        "{proxied}"
+    );
+    let direct = prompt(false, None, vec![1]);
+    assert!(
+        direct.contains("Brokers 1 of kafka-1:9092: faults there need kprod's proxy"),
+        "{direct}"
+    );
+}

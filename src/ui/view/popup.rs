@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame.render_widget(input.as_ref(), field);
             let text = match error {
                 Some(e) => Span::styled(e.clone(), theme.failed()),
-                None => Span::styled(prompt_hint(ask), theme.muted()),
+                None => Span::styled(prompt_hint(app, ask), theme.muted()),
             };
             frame.render_widget(
                 Paragraph::new(Line::from(text)).wrap(Wrap { trim: true }),
@@ -423,7 +423,31 @@ fn prompt_title(ask: &Ask) -> String {
     }
 }
 
-fn prompt_hint(ask: &Ask) -> String {
+/// Which brokers a fault can name: those of the cluster in use, as it
+/// reported them, and how faults reach it.
+fn fault_brokers(app: &App) -> String {
+    let ids = match app.brokers.as_slice() {
+        [] => "not known yet".to_string(),
+        ids => ids
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    match &app.connection {
+        Some(c) if c.embedded => format!("Brokers {ids} of the embedded cluster."),
+        Some(c) if c.proxy.is_some() => {
+            format!("Brokers {ids} of {}, through kprod's proxy.", c.bootstrap)
+        }
+        Some(c) => format!(
+            "Brokers {ids} of {}: faults there need kprod's proxy in the way (--proxy).",
+            c.bootstrap
+        ),
+        None => format!("Brokers {ids}."),
+    }
+}
+
+fn prompt_hint(app: &App, ask: &Ask) -> String {
     match ask {
         Ask::BurstCount => format!(
             "e.g. 100000 · 50000@1000 · 500/s 2m. Key and value generators: {}. Ctrl-P pauses, Ctrl-X stops. Enter sends.",
@@ -435,8 +459,9 @@ fn prompt_hint(ask: &Ask) -> String {
             "Any librdkafka property; Java names map to theirs. Enter adds, Esc cancels.".into()
         }
         Ask::Fault => format!(
-            "{}. Brokers 1-3 on the embedded cluster. Lost acks: the broker appends, the answer comes after request.timeout.ms. Enter makes it happen.",
-            crate::engine::faults::FAULT_SYNTAX
+            "{}. {} Lost acks: the broker appends, the answer comes after request.timeout.ms. Enter makes it happen.",
+            crate::engine::faults::FAULT_SYNTAX,
+            fault_brokers(app)
         ),
         Ask::RecordsFile => format!(
             "{}. Other files are kafka-console-producer's lines, read with its --property names. Each record is shown as it will be sent before it is. Enter opens.",
