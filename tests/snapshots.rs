@@ -339,3 +339,21 @@ fn records_file() {
     key(&mut app, KeyCode::Tab);
     assert_screens("records-file", &app);
 }
+
+/// F12 zooms the focused pane to the whole screen, for a room to read;
+/// Tab moves the zoom on to the next pane.
+#[test]
+fn zoomed() {
+    let mut app = composed();
+    for id in 0..12 {
+        queued_and_acked(&mut app, id);
+    }
+    // From the value: headers, partition, timestamp, settings, log.
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    key(&mut app, KeyCode::F(12));
+    assert_screens("zoomed-log", &app);
+    key(&mut app, KeyCode::Tab);
+    assert_screens("zoomed-chart", &app);
+}

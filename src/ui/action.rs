@@ -29,6 +29,7 @@ pub enum Action {
     Apply,
     AddProperty,
     ResetSetting,
+    Zoom,
     CycleDefaults,
     ApplyDefaults,
     Revert,

@@ -142,6 +142,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(K::F(3), NONE, S::Global, A::ProfilePicker, "connection profiles: switch, make, change", None),
     bind(K::Char('w'), CTRL, S::Global, A::Export, "export the run: every event and the verifier's summary, as JSON Lines", None),
     bind(K::F(9), NONE, S::Global, A::SaveTemplate, "save the composed record as a template, by name", None),
+    bind(K::F(12), NONE, S::Global, A::Zoom, "zoom the focused pane to the whole screen (again: every pane)", None),
     bind(K::F(10), NONE, S::Global, A::TemplatePicker, "record templates: load one into the composer", None),
     bind(K::F(4), NONE, S::Global, A::Records, "history of records sent (and files of records): search, re-send, edit", None),
     bind(K::Char('l'), CTRL, S::Global, A::Reset, "reset: the chart, the counters and the verifier start from zero", None),

@@ -173,6 +173,8 @@ pub struct App {
     pub fatal: Option<String>,
     /// The settings being edited; applied with `a`.
     pub pending: Settings,
+    /// The focused pane fills the screen (F12), for a room to read.
+    pub zoomed: bool,
     /// Whose defaults the settings pane holds the values against (`D`).
     pub defaults: crate::engine::settings::Defaults,
     /// Where each setting given came from (a profile, a file and its line,
@@ -273,6 +275,7 @@ impl App {
             applied: settings,
             origins: Default::default(),
             defaults: Default::default(),
+            zoomed: false,
             profiles: Default::default(),
             templates: Default::default(),
             themes: crate::ui::theme::BUILT_IN

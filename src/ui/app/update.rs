@@ -443,6 +443,7 @@ impl App {
                 }
             }
             Action::Revert => self.pending = self.applied.clone(),
+            Action::Zoom => self.zoomed = !self.zoomed,
             Action::CycleDefaults => {
                 self.defaults = self.defaults.next();
                 let n = self.differing();

@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::App;
+use super::app::{App, Focus};
 use super::theme::Theme;
 
 /// The smallest screen kprod lays its panes out on.
@@ -41,16 +41,43 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
     let [log_area, chart_area] =
         Layout::horizontal([Constraint::Percentage(66), Constraint::Percentage(34)]).areas(middle);
-    composer::draw(frame, composer_area, app, theme);
-    settings::draw(frame, settings_area, app, theme);
-    if app.requests.shown {
-        requests::draw(frame, log_area, app, theme);
-    } else {
-        log::draw(frame, log_area, app, theme);
+    // Zoomed, the focused pane takes the room of all four.
+    let whole = top.union(middle);
+    let pane = app.zoomed.then_some(match app.focus {
+        Focus::Settings => Pane::Settings,
+        Focus::Log => Pane::Log,
+        Focus::Chart => Pane::Chart,
+        _ => Pane::Composer,
+    });
+    for (this, rect) in [
+        (Pane::Composer, composer_area),
+        (Pane::Settings, settings_area),
+        (Pane::Log, log_area),
+        (Pane::Chart, chart_area),
+    ] {
+        let rect = match pane {
+            None => rect,
+            Some(p) if p == this => whole,
+            Some(_) => continue,
+        };
+        match this {
+            Pane::Composer => composer::draw(frame, rect, app, theme),
+            Pane::Settings => settings::draw(frame, rect, app, theme),
+            Pane::Log if app.requests.shown => requests::draw(frame, rect, app, theme),
+            Pane::Log => log::draw(frame, rect, app, theme),
+            Pane::Chart => chart::draw(frame, rect, app, theme),
+        }
     }
-    chart::draw(frame, chart_area, app, theme);
     frame.render_widget(Paragraph::new(status), bottom);
     popup::draw(frame, area, app, theme);
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pane {
+    Composer,
+    Settings,
+    Log,
+    Chart,
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
