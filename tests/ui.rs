@@ -1752,3 +1752,35 @@ fn the_fault_prompt_lists_the_brokers_of_the_cluster_in_use() {
         "{direct}"
     );
 }
+
+/// The transactions' and the fatal error's keys are looked up after the
+/// global ones and those of the focused pane: a key bound there as well
+/// would never reach them (F5 for zoom once took the transactions' begin).
+#[test]
+fn no_key_shadows_the_transactions_or_the_fatal_errors_keys() {
+    use kprod::ui::keymap::{Scope, BINDINGS};
+    let key = |b: &kprod::ui::keymap::Binding| (b.code, b.mods - KeyModifiers::SHIFT);
+    let late = [Scope::Fatal, Scope::Transactional];
+    let early = [
+        Scope::Nullable,
+        Scope::Settings,
+        Scope::Log,
+        Scope::Chart,
+        Scope::NotTyping,
+        Scope::Global,
+    ];
+    for l in BINDINGS.iter().filter(|b| late.contains(&b.scope)) {
+        for other in BINDINGS.iter().filter(|b| !std::ptr::eq(*b, l)) {
+            let shadows = early.contains(&other.scope)
+                || (late.contains(&other.scope) && other.scope != l.scope);
+            assert!(
+                !(shadows && key(other) == key(l)),
+                "{:?} '{}' hides {:?} '{}'",
+                other.scope,
+                other.help,
+                l.scope,
+                l.help
+            );
+        }
+    }
+}
