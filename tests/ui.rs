@@ -1784,3 +1784,27 @@ fn no_key_shadows_the_transactions_or_the_fatal_errors_keys() {
         }
     }
 }
+
+/// An ack's log line ends with the record's key and value where the row
+/// has room, with the key alone where only it fits, and without either
+/// where they would wrap the line.
+#[test]
+fn an_acks_line_shows_the_key_and_value_where_they_fit() {
+    use kprod::ui::app::LogLine;
+    let line = LogLine {
+        status: kprod::ui::app::Status::Acked,
+        text: "#7 acked p3 offset 2 4.0ms".into(),
+        record: Some(("order-7".into(), "{\"qty\": 3}".into())),
+    };
+    assert_eq!(
+        line.shown(80),
+        "#7 acked p3 offset 2 4.0ms  key order-7  value {\"qty\": 3}"
+    );
+    assert_eq!(line.shown(45), "#7 acked p3 offset 2 4.0ms  key order-7");
+    assert_eq!(line.shown(30), "#7 acked p3 offset 2 4.0ms");
+    assert_eq!(
+        kprod::ui::app::short(Some(b"line one\nline two, and a long tail"), 12),
+        "line one lin…"
+    );
+    assert_eq!(kprod::ui::app::short(Some(&[0, 1, 2]), 12), "3 B");
+}

@@ -25,6 +25,10 @@ pub enum Status {
 pub struct LogLine {
     pub status: Status,
     pub text: String,
+    /// A record's key and value as shown, after the text where the pane
+    /// has room on its row (so "same key, same partition" can be seen):
+    /// both, the key alone, or neither where they would wrap the line.
+    pub record: Option<(String, String)>,
 }
 
 /// Which lines the log shows.
@@ -82,11 +86,15 @@ pub struct Log {
 }
 
 impl Log {
-    pub(super) fn push(&mut self, status: Status, text: String) {
+    pub(super) fn push(&mut self, status: Status, text: String, record: Option<(String, String)>) {
         if self.lines.len() == LOG_CAPACITY {
             self.lines.pop_front();
         }
-        self.lines.push_back(LogLine { status, text });
+        self.lines.push_back(LogLine {
+            status,
+            text,
+            record,
+        });
         if self.scroll > 0 && self.filter.admits(status) {
             // Keep the lines being read in place while new ones arrive.
             self.scroll += 1;
@@ -166,6 +174,64 @@ pub(super) fn request_line(r: &Request) -> String {
         "request {} p{} to broker {}  {} records  corr {}  {what}",
         r.topic, r.partition, r.broker, r.records, r.corr
     )
+}
+
+/// A record's key and value as a log line shows them, when the ack
+/// carries them (the console's acks do).
+pub fn record_of(ack: &Ack) -> Option<(String, String)> {
+    let whole = ack.key.is_some() == ack.key_len.is_some()
+        && ack.value.is_some() == ack.value_len.is_some();
+    whole.then(|| {
+        (
+            short(ack.key.as_deref(), SHOWN),
+            short(ack.value.as_deref(), SHOWN),
+        )
+    })
+}
+
+impl LogLine {
+    /// The line as a row of `width` shows it: with the record's key and
+    /// value if they fit, the key alone if that fits, else the text.
+    pub fn shown(&self, width: usize) -> std::borrow::Cow<'_, str> {
+        let Some((key, value)) = &self.record else {
+            return self.text.as_str().into();
+        };
+        let room = width.saturating_sub(self.text.chars().count());
+        let both = format!("  key {key}  value {value}");
+        if both.chars().count() <= room {
+            return format!("{}{both}", self.text).into();
+        }
+        let alone = format!("  key {key}");
+        if alone.chars().count() <= room {
+            return format!("{}{alone}", self.text).into();
+        }
+        self.text.as_str().into()
+    }
+}
+
+/// Characters of a key or value a log line shows.
+const SHOWN: usize = 24;
+
+/// A key or value on one line: its text, cut to `max` characters with its
+/// line breaks as spaces, or its size when it is not text; "null".
+pub fn short(b: Option<&[u8]>, max: usize) -> String {
+    match b {
+        None => "null".into(),
+        Some(b) => match crate::engine::serde::as_text(b) {
+            Some(t) => {
+                let mut out: String = t
+                    .chars()
+                    .take(max)
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                if t.chars().nth(max).is_some() {
+                    out.push('…');
+                }
+                out
+            }
+            None => format!("{} B", b.len()),
+        },
+    }
 }
 
 pub(super) fn ms(d: std::time::Duration) -> String {

@@ -21,7 +21,9 @@ mod update;
 pub use burst::{BatchStat, Comparison, Flow};
 pub use effect::Effect;
 pub use field::{insert_pasted, Field};
-pub use log::{ack_line, clock, Filter, Log, LogLine, Requests, Status, LOG_CAPACITY};
+pub use log::{
+    ack_line, clock, record_of, short, Filter, Log, LogLine, Requests, Status, LOG_CAPACITY,
+};
 pub use model::{App, Ask, Connection, Focus, Popup, Totals};
 pub use msg::Msg;
 pub use profiles::{form, parse_form, PROFILE_FORM};

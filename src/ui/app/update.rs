@@ -695,7 +695,11 @@ impl App {
                 if self.admit() {
                     let embedded = self.connection.as_ref().is_some_and(|c| c.embedded);
                     let now = self.now_ms();
-                    self.push(Status::Acked, ack_line(&ack, embedded, now));
+                    self.push_record(
+                        Status::Acked,
+                        ack_line(&ack, embedded, now),
+                        super::record_of(&ack),
+                    );
                 }
             }
             Event::Request(r) => {
@@ -958,12 +962,17 @@ impl App {
     }
 
     pub(super) fn push(&mut self, status: Status, text: String) {
+        self.push_record(status, text, None);
+    }
+
+    /// A log line with the record's key and value, for where they fit.
+    fn push_record(&mut self, status: Status, text: String, record: Option<(String, String)>) {
         // A record's line carries its transaction: a group in the log.
         let text = match (status, self.txn.tag()) {
             (Status::Queued | Status::Acked | Status::Failed, Some(tag)) => tag + &text,
             _ => text,
         };
-        self.log.push(status, text);
+        self.log.push(status, text, record);
     }
 
     /// A notice in the log that also shows in the status bar.

@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Status::Failed | Status::Issue => theme.failed(),
             Status::Notice(level) => theme.level(level),
         };
-        let pieces = wrap(&l.text, width);
+        let pieces = wrap(&l.shown(width), width);
         for piece in pieces.into_iter().rev() {
             shown.push(Line::from(Span::styled(piece, style)));
         }

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::popup::{centred, list_and_preview};
 use crate::engine::serde::{as_text, hex_preview};
 use crate::history::Entry;
-use crate::ui::app::{clock, App, RecordList, Source};
+use crate::ui::app::{clock, short, App, RecordList, Source};
 use crate::ui::theme::Theme;
 
 /// Bytes shown of a value that is not text, and lines of one that is.
@@ -192,24 +192,6 @@ fn bytes(name: &str, b: Option<&[u8]>, theme: &Theme) -> Vec<Line<'static>> {
                     theme.text(),
                 )),
             ],
-        },
-    }
-}
-
-/// A key as the list shows it: its text, cut, or its size.
-fn short(b: Option<&[u8]>, max: usize) -> String {
-    match b {
-        None => "null".into(),
-        Some(b) => match as_text(b) {
-            Some(t) if t.chars().count() > max || t.contains(['\n', '\r', '\t']) => {
-                let one_line: String = t
-                    .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect();
-                format!("{}…", one_line.chars().take(max).collect::<String>())
-            }
-            Some(t) => t.to_string(),
-            None => format!("{} B", b.len()),
         },
     }
 }
