@@ -157,11 +157,14 @@ fn a_bad_setting_on_the_command_line_is_refused_before_the_screen_opens() {
     );
 
     let out = Command::new(env!("CARGO_BIN_EXE_kprod"))
-        .args(["-X", "max.block.ms=100"])
+        .args(["-X", "interceptor.classes=com.example.Audit"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("max.block.ms cannot be honoured"), "{err}");
+    assert!(
+        err.contains("interceptor.classes cannot be honoured"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -427,3 +427,52 @@ async fn a_record_for_a_topic_kafka_refuses_fails_with_kafkas_rule_on_the_embedd
         "counted as sent, so sent = acked + failed: {events:?}"
     );
 }
+
+/// buffer.memory full and max.block.ms (concept 16): with linger.ms long
+/// and batch.size above the buffer, records wait in the producer and the
+/// buffer fills; a send then waits for room for max.block.ms and fails
+/// with QUEUE_FULL, as the Java client's send() throws
+/// BufferExhaustedException. The records that found room are not failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_send_into_a_full_buffer_waits_max_block_ms_then_fails() {
+    let mut settings = Settings::default();
+    for (name, value) in [
+        ("buffer.memory", "2048"),
+        ("linger.ms", "900000"),
+        ("batch.size", "1000000"),
+        ("max.block.ms", "300"),
+        ("delivery.timeout.ms", "1000000"),
+    ] {
+        settings.set(name, value).unwrap();
+    }
+    let (engine, mut rx) = common::embedded("demo", settings);
+    for _ in 0..40 {
+        engine.send(Command::Send(Draft {
+            topic: "demo".into(),
+            partition: Some(0),
+            value: Some(vec![b'x'; 100]),
+            ..Default::default()
+        }));
+    }
+    let events = common::events_until(&mut rx, |e| matches!(e, Event::Failed { .. })).await;
+    let Some(Event::Failed {
+        code,
+        message,
+        latency,
+        ..
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(code, "QUEUE_FULL");
+    assert!(message.contains("max.block.ms (300 ms)"), "{message}");
+    // It waited max.block.ms before it failed, not less.
+    assert!(
+        *latency >= std::time::Duration::from_millis(300),
+        "{latency:?}"
+    );
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::Acked(_))),
+        "nothing leaves before linger.ms: {events:?}"
+    );
+}

@@ -44,7 +44,7 @@ fn java_names_map_to_librdkafka_properties() {
         .filter(|s| s.maps_to() == "(kprod)")
         .map(|s| s.java)
         .collect();
-    assert_eq!(own, ["partitioner.rules"]);
+    assert_eq!(own, ["max.block.ms", "partitioner.rules"]);
     assert_eq!(SPECS.len(), table.len() + own.len());
 }
 
@@ -236,7 +236,11 @@ fn unknown_librdkafka_properties_are_checked_by_librdkafka() {
 
 #[test]
 fn java_settings_librdkafka_cannot_honour_are_refused_not_ignored() {
-    for name in ["max.block.ms", "partitioner.class", "bootstrap.servers"] {
+    for name in [
+        "interceptor.classes",
+        "partitioner.class",
+        "bootstrap.servers",
+    ] {
         let mut s = Settings::default();
         let err = s.set(name, "1").unwrap_err();
         assert!(

@@ -442,6 +442,8 @@ pub struct Producer {
     transactional_id: Option<String>,
     /// See txn_call.
     txn_call: Duration,
+    /// max.block.ms: the longest a record waits for room in the queue.
+    max_block: Duration,
 }
 
 impl Producer {
@@ -524,6 +526,7 @@ impl Producer {
             book: settings.transactional_id().map(|_| Mutex::default()),
             transactional_id: settings.transactional_id().map(str::to_string),
             txn_call: txn_call(settings),
+            max_block: settings.max_block(),
         })
     }
 
@@ -625,9 +628,10 @@ impl Producer {
         }
     }
 
-    /// Hands a record to librdkafka, waiting while its queue is full (the
-    /// Java client would block in send() for up to max.block.ms). False,
-    /// with nothing sent, once the producer is dead of a fatal error.
+    /// Hands a record to librdkafka, waiting while its queue is full for up
+    /// to max.block.ms, as the Java client blocks in send(), then failing
+    /// it. False, with nothing sent, once the producer is dead of a fatal
+    /// error.
     pub async fn enqueue(&self, draft: &Draft) -> bool {
         if self.inner.context().errored.load(Ordering::Relaxed) && self.fatal().is_some() {
             return false;
@@ -766,12 +770,34 @@ impl Producer {
             }
             headers = Some(hs);
         }
+        let mut full_since: Option<Instant> = None;
         loop {
             match self.topics.send(&record, opaque, headers) {
                 Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), o, h)) => {
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), o, h))
+                    if full_since.get_or_insert_with(Instant::now).elapsed() < self.max_block =>
+                {
                     (opaque, headers) = (o, h);
                     tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back, _)) => {
+                    // As the Java client's BufferExhaustedException.
+                    ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
+                    let _ = ctx.events.send(Event::Failed {
+                        id: back.id,
+                        topic: draft.topic.clone(),
+                        key: draft.key.clone(),
+                        value: draft.value.clone(),
+                        headers: None,
+                        partition: draft.partition,
+                        code: "QUEUE_FULL".into(),
+                        message: format!(
+                            "no room in buffer.memory within max.block.ms ({} ms): the record was not sent",
+                            self.max_block.as_millis()
+                        ),
+                        latency: back.sent_at.elapsed(),
+                    });
+                    return true;
                 }
                 Err((err, back, _)) => {
                     ctx.counters.failed.fetch_add(1, Ordering::Relaxed);

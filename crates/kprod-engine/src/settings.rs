@@ -176,6 +176,15 @@ pub const SPECS: &[Spec] = &[
         help: "How many bytes of records may wait to be sent; when full, kprod holds the next record back until there is room (the Java client blocks send for the same reason). librdkafka counts this in KiB: kprod sets queue.buffering.max.kbytes to it / 1024, rounded up.",
     },
     Spec {
+        java: "max.block.ms",
+        // librdkafka never blocks a send: a full queue refuses the record
+        // at once, and kprod waits for room itself, this long at most.
+        librdkafka: &[],
+        default: "60000",
+        kind: Kind::Int { min: 0, max: 2_147_483_647 },
+        help: "How long a send may wait for room when buffer.memory is full; then the record fails (QUEUE_FULL), as the Java client's send() throws after max.block.ms. kprod runs the wait itself (librdkafka refuses a record at once when its queue is full); it bounds only this wait: init, commit and abort wait up to transaction.timeout.ms.",
+    },
+    Spec {
         java: "partitioner",
         librdkafka: &["partitioner"],
         default: "java_default",
@@ -325,7 +334,6 @@ pub fn shown<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
 pub const MASK: &str = "********";
 
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("max.block.ms", "librdkafka never blocks a send: a full queue fails at once (QueueFull) and kprod waits and retries the enqueue itself; bound the queue with buffer.memory / queue.buffering.max.messages"),
     ("partitioner.class", "Java partitioner classes cannot run inside librdkafka: set `partitioner` (java_default is what the Java client's default does)"),
     ("key.serializer", "kprod serializes in the composer, not through a Java class"),
     ("value.serializer", "kprod serializes in the composer, not through a Java class"),
@@ -594,6 +602,11 @@ impl Settings {
     }
 
     /// transaction.timeout.ms.
+    /// How long a send waits for room in a full queue.
+    pub fn max_block(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.int("max.block.ms").max(0) as u64)
+    }
+
     pub fn transaction_timeout_ms(&self) -> u32 {
         u32::try_from(self.int("transaction.timeout.ms")).unwrap_or(60_000)
     }
