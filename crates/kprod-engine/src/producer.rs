@@ -780,26 +780,18 @@ impl Producer {
                     (opaque, headers) = (o, h);
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back, _)) => {
-                    // As the Java client's BufferExhaustedException.
-                    ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
-                    let _ = ctx.events.send(Event::Failed {
-                        id: back.id,
-                        topic: draft.topic.clone(),
-                        key: draft.key.clone(),
-                        value: draft.value.clone(),
-                        headers: None,
-                        partition: draft.partition,
-                        code: "QUEUE_FULL".into(),
-                        message: format!(
-                            "no room in buffer.memory within max.block.ms ({} ms): the record was not sent",
-                            self.max_block.as_millis()
-                        ),
-                        latency: back.sent_at.elapsed(),
-                    });
-                    return true;
-                }
                 Err((err, back, _)) => {
+                    let (code, message) = match err {
+                        // As the Java client's BufferExhaustedException.
+                        KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) => (
+                            "QUEUE_FULL".to_string(),
+                            format!(
+                                "no room in buffer.memory within max.block.ms ({} ms): the record was not sent",
+                                self.max_block.as_millis()
+                            ),
+                        ),
+                        err => (error_name(&err), err.to_string()),
+                    };
                     ctx.counters.failed.fetch_add(1, Ordering::Relaxed);
                     let _ = ctx.events.send(Event::Failed {
                         id: back.id,
@@ -808,8 +800,8 @@ impl Producer {
                         value: draft.value.clone(),
                         headers: None,
                         partition: draft.partition,
-                        code: error_name(&err),
-                        message: err.to_string(),
+                        code,
+                        message,
                         latency: back.sent_at.elapsed(),
                     });
                     return true;
