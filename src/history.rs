@@ -185,7 +185,7 @@ impl Writer {
             Ok(f) if f.metadata()?.is_file() => BufReader::new(f).lines().count(),
             _ => 0,
         };
-        let out = OpenOptions::new().create(true).append(true).open(&path)?;
+        let out = append_private(&path)?;
         let bytes = out.metadata()?.len();
         Ok(Writer {
             dir: dir.to_path_buf(),
@@ -224,14 +224,22 @@ impl Writer {
     fn rotate(&mut self) -> std::io::Result<()> {
         self.out.flush()?;
         std::fs::rename(self.dir.join(CURRENT), self.dir.join(OLDER))?;
-        let out = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join(CURRENT))?;
+        let out = append_private(&self.dir.join(CURRENT))?;
         self.out = BufWriter::new(out);
         (self.lines, self.bytes) = (0, 0);
         Ok(())
     }
+}
+
+/// A history file opened to append, readable by its owner only when it is
+/// made: the records a QA engineer sends may be customers' data.
+fn append_private(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// Every record history holds, oldest first, and how many lines could not
@@ -284,6 +292,24 @@ mod tests {
             },
             at: 1_764_000_000_123,
             failed: (n % 2 == 1).then(|| "MSG_TIMED_OUT".into()),
+        }
+    }
+
+    #[test]
+    fn history_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::bounded(dir.path(), 4, u64::MAX).unwrap();
+        for n in 0..3 {
+            w.append(&entry(n)).unwrap();
+        }
+        w.flush().unwrap();
+        for name in [CURRENT, OLDER] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
         }
     }
 
