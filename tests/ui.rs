@@ -1808,3 +1808,38 @@ fn an_acks_line_shows_the_key_and_value_where_they_fit() {
     );
     assert_eq!(kprod::ui::app::short(Some(&[0, 1, 2]), 12), "3 B");
 }
+
+/// A fault can name a broker by its role: `down demo/3` takes down the
+/// leader of demo's partition 3, as the cluster last reported it, and the
+/// log says which broker that was; a partition the topic does not have is
+/// refused in the prompt with the ones it has.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fault_names_a_broker_as_a_partitions_leader() {
+    let mut c = Console::start(120, 40).await;
+    let leader = c
+        .app
+        .topics
+        .as_ref()
+        .and_then(|ts| ts.iter().find(|t| t.name == "demo"))
+        .map(|t| t.layout[3].leader)
+        .unwrap();
+    c.ctrl('f');
+    c.type_text("down demo/9");
+    let screen = c.screen();
+    assert!(screen.contains("demo has partitions 0 to 5"), "{screen}");
+    for _ in 0.."demo/9".len() {
+        c.press(KeyCode::Backspace);
+    }
+    c.type_text("demo/3");
+    c.press(KeyCode::Enter);
+    assert!(c.app.popup.is_none(), "{}", c.screen());
+    let told = format!("demo/3's leader is broker {leader}");
+    assert!(
+        c.app.log.lines.iter().any(|l| l.text == told),
+        "{told}: {}",
+        c.screen()
+    );
+    let down = format!("broker {leader} down");
+    c.pump_until(|e| matches!(e, Event::Notice { text, .. } if text.contains(&down)))
+        .await;
+}

@@ -19,6 +19,31 @@ use crate::settings::Settings;
 pub const FAULT_SYNTAX: &str =
     "down B · up B · slow B MS · lose-acks N [B] · fail N ERROR · leader TOPIC P B · clear";
 
+/// A fault as typed with brokers named by their role, `TOPIC/P` for the
+/// leader of partition P (a topic name cannot hold a '/'), made into one
+/// with their ids by `leader`; with a line saying who each one is.
+pub fn with_leaders(
+    text: &str,
+    leader: impl Fn(&str, i32) -> Result<i32, String>,
+) -> Result<(String, Vec<String>), String> {
+    let mut told = Vec::new();
+    let words = text
+        .split_whitespace()
+        .map(|w| match w.split_once('/') {
+            Some((topic, p)) if !topic.is_empty() => {
+                let partition: i32 = p.parse().map_err(|_| {
+                    format!("{w}: TOPIC/P names a partition's leader; '{p}' is not a partition")
+                })?;
+                let id = leader(topic, partition)?;
+                told.push(format!("{w}'s leader is broker {id}"));
+                Ok(id.to_string())
+            }
+            _ => Ok(w.to_string()),
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((words.join(" "), told))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// The broker stops: its connections close and it takes no more.

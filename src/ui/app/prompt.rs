@@ -15,6 +15,7 @@ pub fn check_prompt(
     text: &str,
     pending: &Settings,
     brokers: usize,
+    topics: Option<&[crate::engine::TopicInfo]>,
 ) -> Result<(), String> {
     match ask {
         Ask::BurstCount => burst_size(text).map(|_| ()).map_err(words::error),
@@ -30,11 +31,43 @@ pub fn check_prompt(
         Ask::Compare => compare::parse(pending, text)
             .map(|_| ())
             .map_err(words::error),
-        Ask::Fault => faults::parse(text).map(|_| ()).map_err(words::error),
+        Ask::Fault => fault(text, topics).map(|_| ()),
         Ask::Schema(_) => super::parse_schema(text).map(|_| ()),
         Ask::TemplateName => crate::templates::check_name(text.trim()),
         Ask::RecordsFile => crate::recordfile::parse_spec(text).map(|_| ()),
     }
+}
+
+/// A fault as typed, with any TOPIC/P made into the id of that
+/// partition's leader as the cluster last reported it; and what each such
+/// name turned out to be.
+pub fn fault(
+    text: &str,
+    topics: Option<&[crate::engine::TopicInfo]>,
+) -> Result<(faults::Fault, Vec<String>), String> {
+    let (text, told) = faults::with_leaders(text, |topic, partition| {
+        let t = topics
+            .and_then(|ts| ts.iter().find(|t| t.name == topic))
+            .ok_or_else(|| {
+                format!(
+                    "{topic}/{partition}: no topic '{topic}' on the cluster (Ctrl-T lists them)"
+                )
+            })?;
+        t.layout
+            .iter()
+            .find(|p| p.id == partition)
+            .map(|p| p.leader)
+            .filter(|l| *l >= 0)
+            .ok_or_else(|| match partition < t.partitions {
+                true => format!("{topic}/{partition} has no leader now"),
+                false => format!(
+                    "{topic}/{partition}: {topic} has partitions 0 to {}",
+                    t.partitions - 1
+                ),
+            })
+    })?;
+    let fault = faults::parse(&text).map_err(words::error)?;
+    Ok((fault, told))
 }
 
 /// Parses `name partitions replication [min.insync.replicas]`, by Kafka's

@@ -15,7 +15,6 @@ use super::{
     Effect, Flow, Msg, Status, Totals,
 };
 use crate::engine::compare;
-use crate::engine::faults;
 use crate::engine::pace::burst_size;
 use crate::engine::requests::Outcome as Sent;
 use crate::engine::settings;
@@ -211,7 +210,13 @@ impl App {
                     return Vec::new();
                 };
                 let answer = input.lines()[0].trim().to_string();
-                match check_prompt(&ask, &answer, &self.pending, self.brokers.len()) {
+                match check_prompt(
+                    &ask,
+                    &answer,
+                    &self.pending,
+                    self.brokers.len(),
+                    self.topics.as_deref(),
+                ) {
                     Ok(()) if ask == Ask::TemplateName => self.save_template(&answer),
                     Ok(()) => vec![Effect::ReadRecords(answer)],
                     Err(e) => {
@@ -250,8 +255,14 @@ impl App {
             Some(Popup::Prompt { ask, input, error }) => {
                 insert_pasted(input, text, false);
                 mask_secret(ask, input);
-                *error =
-                    check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
+                *error = check_prompt(
+                    ask,
+                    &input.lines()[0],
+                    &self.pending,
+                    self.brokers.len(),
+                    self.topics.as_deref(),
+                )
+                .err();
             }
             Some(Popup::Rules { editor, error, .. })
             | Some(Popup::ProfileEditor { editor, error, .. }) => {
@@ -279,8 +290,14 @@ impl App {
             Some(Popup::Prompt { ask, input, error }) => {
                 input.input(key);
                 mask_secret(ask, input);
-                *error =
-                    check_prompt(ask, &input.lines()[0], &self.pending, self.brokers.len()).err();
+                *error = check_prompt(
+                    ask,
+                    &input.lines()[0],
+                    &self.pending,
+                    self.brokers.len(),
+                    self.topics.as_deref(),
+                )
+                .err();
             }
             Some(Popup::Help(_)) => self.popup = None,
             Some(Popup::Rules { editor, error, .. })
@@ -985,9 +1002,15 @@ impl App {
         let mut input = Box::new(TextArea::new(vec![initial.to_string()]));
         input.move_cursor(tui_textarea::CursorMove::End);
         mask_secret(&ask, &mut input);
-        let error = check_prompt(&ask, initial, &self.pending, self.brokers.len())
-            .err()
-            .filter(|_| !initial.is_empty());
+        let error = check_prompt(
+            &ask,
+            initial,
+            &self.pending,
+            self.brokers.len(),
+            self.topics.as_deref(),
+        )
+        .err()
+        .filter(|_| !initial.is_empty());
         self.popup = Some(Popup::Prompt { ask, input, error });
     }
 
@@ -1065,7 +1088,13 @@ impl App {
             }
             Some(Popup::Prompt { ask, input, error }) => {
                 let text = input.lines()[0].clone();
-                match check_prompt(&ask, &text, &self.pending, self.brokers.len()) {
+                match check_prompt(
+                    &ask,
+                    &text,
+                    &self.pending,
+                    self.brokers.len(),
+                    self.topics.as_deref(),
+                ) {
                     Err(e) => {
                         let _ = error;
                         self.popup = Some(Popup::Prompt {
@@ -1123,7 +1152,10 @@ impl App {
                 let _ = self.pending.set(&name, text);
             }
             Ask::Fault => {
-                if let Ok(fault) = faults::parse(text) {
+                if let Ok((fault, told)) = super::prompt::fault(text, self.topics.as_deref()) {
+                    for line in told {
+                        self.push(Status::Notice(Level::Info), line);
+                    }
                     return vec![Command::Fault(fault)];
                 }
             }

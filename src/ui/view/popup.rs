@@ -435,10 +435,13 @@ fn fault_brokers(app: &App) -> String {
             .join(", "),
     };
     match &app.connection {
-        Some(c) if c.embedded => format!("Brokers {ids} of the embedded cluster."),
-        Some(c) if c.proxy.is_some() => {
-            format!("Brokers {ids} of {}, through kprod's proxy.", c.bootstrap)
-        }
+        Some(c) if c.embedded => format!(
+            "B: a broker id, or TOPIC/P for that partition's leader. Brokers {ids} of the embedded cluster."
+        ),
+        Some(c) if c.proxy.is_some() => format!(
+            "B: a broker id, or TOPIC/P for that partition's leader. Brokers {ids} of {}, through kprod's proxy.",
+            c.bootstrap
+        ),
         Some(c) => format!(
             "Brokers {ids} of {}: faults there need kprod's proxy in the way (--proxy).",
             c.bootstrap
